@@ -1,0 +1,144 @@
+"""Command line: ``python -m server serve | migrate | demo | create-user | make-migration``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from server.config import Settings, SettingsError, load_settings
+from server.core.db import Database
+from server.core.logging import configure_logging
+
+
+class CommandError(Exception):
+    """A command's input is wrong; printed as one line, exit status 2."""
+
+
+def _serve(settings: Settings, _args: argparse.Namespace) -> None:
+    from server.app import create_app
+    from server.core.tls import ssl_context_for
+
+    ssl_context = ssl_context_for(settings)
+    app = create_app(settings)
+    print(f"Baeum serving on {settings.effective_public_url} (node {settings.node_id})")
+    print(f"  API docs: {settings.effective_public_url}/api/docs")
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ssl_context=ssl_context,
+        print=None,
+        access_log=None,
+        shutdown_timeout=10,
+    )
+
+
+async def _with_engine(settings: Settings, work: Callable[[Database], Awaitable[None]]) -> None:
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url)
+    try:
+        await work(db)
+    finally:
+        await db.close()
+
+
+def _migrate(settings: Settings, _args: argparse.Namespace) -> None:
+    from server.core import migrate
+
+    async def work(db: Database) -> None:
+        await migrate.upgrade(db.engine)
+        print(f"database at revision {await migrate.current_revision(db.engine)}")
+
+    asyncio.run(_with_engine(settings, work))
+
+
+def _make_migration(settings: Settings, args: argparse.Namespace) -> None:
+    from server.core import migrate
+
+    async def work(db: Database) -> None:
+        await migrate.upgrade(db.engine)
+        await migrate.autogenerate(db.engine, args.message)
+
+    asyncio.run(_with_engine(settings, work))
+
+
+def _demo(settings: Settings, _args: argparse.Namespace) -> None:
+    from server.demo import load_demo
+
+    asyncio.run(load_demo(settings))
+
+
+def _create_user(settings: Settings, args: argparse.Namespace) -> None:
+    from server.core.auth.passwords import Passwords
+    from server.core.auth.schemas import UserCreate
+    from server.core.auth.service import create_user
+    from server.core.clock import SystemClock
+
+    password = args.password or getpass.getpass(f"Password for {args.login}: ")
+    try:
+        data = UserCreate.model_validate(
+            {"login": args.login, "name": args.name, "roles": args.role, "password": password}
+        )
+    except ValidationError as exc:
+        raise CommandError("; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())) from None
+
+    async def work(db: Database) -> None:
+        async with db.unit_of_work(actor_id=None, request_id="cli:create-user") as session:
+            user = await create_user(session, data, Passwords(), SystemClock().now())
+        print(f"created user {user.id} {user.login} with roles {', '.join(args.role)}")
+
+    asyncio.run(_with_engine(settings, work))
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
+    "serve": _serve,
+    "migrate": _migrate,
+    "demo": _demo,
+    "create-user": _create_user,
+    "make-migration": _make_migration,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve HTTP and socket.io (settings from BAEUM_* variables)")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("demo", help="load demo data (idempotent) and print the demo log-ins")
+    user = sub.add_parser("create-user", help="register a person with roles and a password")
+    user.add_argument("--login", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument("--role", action="append", required=True, help="repeat for several")
+    user.add_argument("--password", help="prompted for when left out")
+    mig = sub.add_parser("make-migration", help="(developers) autogenerate a migration")
+    mig.add_argument("message")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"baeum: bad setting: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    try:
+        COMMANDS[args.command](settings, args)
+    except SettingsError as exc:
+        print(f"baeum: bad setting: {exc}", file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"baeum: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

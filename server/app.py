@@ -1,0 +1,88 @@
+"""The app factory: one aiohttp app with its socket.io server, and nothing global.
+
+Everything a request or socket event needs hangs off the app under a typed key
+(``server.core.keys``), so a test can start two nodes in one process. Each resource is
+opened and closed in one cleanup context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from server.config import Settings, resolve_secret_key
+from server.core import health
+from server.core.audit import AuditedSession
+from server.core.auth.api import router as auth_router
+from server.core.auth.passwords import Passwords
+from server.core.clock import Clock, SystemClock
+from server.core.db import Database
+from server.core.errors import describe_problem
+from server.core.http import ApiRouter, mount
+from server.core.keys import (
+    CLOCK,
+    DATABASE,
+    ENDPOINTS,
+    LIVE,
+    METRICS,
+    PASSWORDS,
+    SECRET_KEY,
+    SETTINGS,
+    SIO,
+)
+from server.core.live import open_live_state
+from server.core.metrics import Metrics
+from server.core.middleware import request_middleware
+from server.core.sio import create_socket_server, register_personal_channel, start_manager, stop_manager
+from server.lms.api import router as lms_router
+from server.rooms.api import pages as room_pages
+from server.rooms.api import router as rooms_router
+
+ROUTERS: tuple[ApiRouter, ...] = (auth_router, lms_router, rooms_router)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[request_middleware], client_max_size=settings.max_body_bytes
+    )
+    app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
+    app[SECRET_KEY] = resolve_secret_key(settings)
+    app[METRICS] = Metrics()
+    app[PASSWORDS] = Passwords(settings.password_hash_profile)
+
+    sio = create_socket_server(settings)
+    sio.attach(app)
+    app[SIO] = sio
+    register_personal_channel(app, sio)
+
+    app[ENDPOINTS] = mount(app, ROUTERS)
+    health.add_routes(app)
+    app.router.add_get("/problems/{slug}", describe_problem)
+    app.router.add_routes(room_pages)
+
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_live_state)
+    app.cleanup_ctx.append(_socket_server)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    app[DATABASE] = Database(
+        app[SETTINGS].effective_database_url, session_class=AuditedSession
+    )
+    yield
+    await app[DATABASE].close()
+
+
+async def _live_state(app: web.Application) -> AsyncIterator[None]:
+    app[LIVE] = open_live_state(app[SETTINGS], app[CLOCK])
+    yield
+    await app[LIVE].close()
+
+
+async def _socket_server(app: web.Application) -> AsyncIterator[None]:
+    await start_manager(app[SIO])
+    yield
+    await stop_manager(app[SIO])

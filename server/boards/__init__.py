@@ -1,0 +1,1 @@
+"""Post-it boards (issue 8)."""

@@ -1,0 +1,1 @@
+"""Budget lines, amendments, commitments, expenditure and execution reports (issue 10)."""

@@ -1,0 +1,132 @@
+"""Settings, read once from the environment (prefix ``BAEUM_``) into one immutable object.
+
+Every knob has a safe default so that ``make run`` works on a machine with only Python:
+SQLite under ``var/``, in-process live state, a secret key generated on first start.
+A wrong value stops the server at start with one line that names the setting.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    AnyUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    UrlConstraints,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RedisUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["redis", "rediss", "unix"])]
+
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class IceServer(BaseModel):
+    """One entry of RTCConfiguration.iceServers, as browsers and aiortc take it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    urls: list[str] = Field(min_length=1)
+    username: str | None = None
+    credential: str | None = None
+
+
+class SettingsError(Exception):
+    """A setting has a value the server cannot start with; the message names it."""
+
+
+class Settings(BaseSettings):
+    """Everything the server can be told from outside; see docs/operations.md."""
+
+    model_config = SettingsConfigDict(env_prefix="BAEUM_", extra="ignore", frozen=True)
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: RedisUrl | None = None
+    redis_prefix: str = Field(default="baeum", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    secret_key: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: AnyUrl | None = None
+    node_id: str = Field(default_factory=lambda: f"node-{secrets.token_hex(3)}")
+    tls: Literal["off", "self-signed"] = "off"
+
+    ice_servers: list[IceServer] = Field(default_factory=list)
+    turn_secret: SecretStr | None = None
+    reconnect_grace_s: int = Field(default=120, ge=0, le=3600)
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    class_token_ttl_s: int = Field(default=600, ge=30, le=86_400)
+    join_link_ttl_after_end_h: int = Field(default=6, ge=0, le=24 * 14)
+    cookie_secure: bool | None = None
+    password_hash_profile: Literal["rfc9106-low-memory", "cheapest"] = "rfc9106-low-memory"
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(tuple(f"{s}://" for s in DATABASE_SCHEMES)):
+            raise ValueError(f"must start with one of {', '.join(DATABASE_SCHEMES)}://")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'baeum.db'}"
+
+    @property
+    def effective_public_url(self) -> str:
+        if self.public_url is not None:
+            return str(self.public_url).rstrip("/")
+        scheme = "https" if self.tls != "off" else "http"
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::") else self.host  # noqa: S104
+        return f"{scheme}://{host}:{self.port}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.effective_public_url.startswith("https://")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; turn pydantic's report into one line per bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = "BAEUM_" + "_".join(str(p) for p in err["loc"][:1]).upper()
+            lines.append(f"{name}: {err['msg']}")
+        raise SettingsError("; ".join(lines)) from None
+
+
+def resolve_secret_key(settings: Settings) -> bytes:
+    """The key that signs join links and class tokens.
+
+    Taken from BAEUM_SECRET_KEY when set; otherwise generated once and kept in
+    ``var/secret_key`` (mode 0600) so restarts do not log everyone out.
+    """
+    if settings.secret_key is not None:
+        value = settings.secret_key.get_secret_value()
+        if len(value) < 32:
+            raise SettingsError("BAEUM_SECRET_KEY: must be at least 32 characters")
+        return value.encode()
+    path = settings.var_dir / "secret_key"
+    if path.exists():
+        return path.read_bytes().strip()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48).encode()
+    path.touch(mode=0o600)
+    path.write_bytes(key)
+    return key

@@ -1,0 +1,1 @@
+"""What every feature package stands on: database, auth, errors, HTTP routes, live state."""

@@ -1,0 +1,1 @@
+"""Users, roles, passwords, API tokens, browser sessions, join links and class tokens."""

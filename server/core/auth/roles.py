@@ -1,0 +1,17 @@
+"""The roles people hold at the institute, in its own words."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # runs the platform: users, roles, settings
+    OPERATOR = "operator"  # training staff: courses, cohorts, enrolment, reports
+    INSTRUCTOR = "instructor"  # teaches sessions, runs breakouts, moderates
+    ASSISTANT = "assistant"  # assistant instructor (보조강사): helps trainees, moderates
+    CAPTIONER = "captioner"  # stenographer (속기사): types live captions
+    TRAINEE = "trainee"  # an official taking a course
+
+
+STAFF = frozenset({Role.ADMIN, Role.OPERATOR})

@@ -1,0 +1,120 @@
+"""What goes in and out of the auth and user routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field, SecretStr
+
+from server.core.auth.roles import Role
+from server.core.schemas import In, Out, PageQuery
+
+LOGIN_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+PHONE_PATTERN = r"^\+?[0-9 -]{6,20}$"
+
+
+class AccessibilityNeed(StrEnum):
+    """Aids the institute provides (domain.md, Accessibility)."""
+
+    CAPTIONS = "captions"  # live captions by a stenographer
+    SIGN_LANGUAGE = "sign_language"
+    SCREEN_MAGNIFIER = "screen_magnifier"
+    SCREEN_READER = "screen_reader"
+    VOICE_OUTPUT = "voice_output"
+    KEYBOARD_ONLY = "keyboard_only"
+
+
+class UserCreate(In):
+    login: str = Field(pattern=LOGIN_PATTERN, description="lower-case; employee number or id")
+    name: str = Field(min_length=1, max_length=100)
+    email: str | None = Field(default=None, pattern=EMAIL_PATTERN, max_length=254)
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    org_unit: str | None = Field(default=None, max_length=100)
+    grade: str | None = Field(default=None, max_length=32)
+    job_series: str | None = Field(default=None, max_length=64)
+    accessibility_needs: list[AccessibilityNeed] = Field(default_factory=list, max_length=10)
+    roles: list[Role] = Field(default_factory=lambda: [Role.TRAINEE], min_length=1, max_length=6)
+    password: SecretStr | None = Field(default=None, min_length=10, max_length=200)
+
+
+class UserUpdate(In):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    email: str | None = Field(default=None, pattern=EMAIL_PATTERN, max_length=254)
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    org_unit: str | None = Field(default=None, max_length=100)
+    grade: str | None = Field(default=None, max_length=32)
+    job_series: str | None = Field(default=None, max_length=64)
+    accessibility_needs: list[AccessibilityNeed] | None = Field(default=None, max_length=10)
+    is_active: bool | None = None
+    password: SecretStr | None = Field(default=None, min_length=10, max_length=200)
+
+
+class SelfUpdate(In):
+    """What a person may change about themselves."""
+
+    email: str | None = Field(default=None, pattern=EMAIL_PATTERN, max_length=254)
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    accessibility_needs: list[AccessibilityNeed] | None = Field(default=None, max_length=10)
+
+
+class RolesIn(In):
+    roles: list[Role] = Field(min_length=1, max_length=6)
+
+
+class UserPath(In):
+    user_id: int = Field(ge=1)
+
+
+class UserQuery(PageQuery):
+    q: str | None = Field(default=None, max_length=100, description="part of name or login")
+    role: Role | None = None
+    org_unit: str | None = Field(default=None, max_length=100)
+
+
+class UserOut(Out):
+    id: int
+    login: str
+    name: str
+    email: str | None
+    phone: str | None
+    org_unit: str | None
+    grade: str | None
+    job_series: str | None
+    accessibility_needs: list[AccessibilityNeed]
+    roles: list[Role]
+    is_active: bool
+    created_at: datetime
+
+
+class LoginIn(In):
+    login: str = Field(min_length=1, max_length=64)
+    password: SecretStr = Field(min_length=1, max_length=200)
+
+
+class SessionOut(Out):
+    user: UserOut
+    csrf_token: str = Field(description="send as X-CSRF-Token on cookie-authenticated writes")
+
+
+class TokenCreate(In):
+    name: str = Field(min_length=1, max_length=100)
+    expires_in_days: int | None = Field(default=90, ge=1, le=365)
+
+
+class TokenOut(Out):
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="shown once; send as Authorization: Bearer <token>")
+
+
+class TokenPath(In):
+    token_id: int = Field(ge=1)

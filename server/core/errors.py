@@ -1,0 +1,112 @@
+"""RFC 9457 problem details: every HTTP error the server sends is one of these.
+
+A problem's ``type`` is a stable relative URI (``/problems/<slug>``) that clients may switch on;
+the server also answers GET on it with the type's title and meaning (see ``problem_types``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    slug: str
+    status: int
+    title: str
+    meaning: str
+
+    @property
+    def uri(self) -> str:
+        return f"/problems/{self.slug}"
+
+
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    p.slug: p
+    for p in (
+        ProblemType("malformed-json", 400, "Malformed JSON", "The body is not valid JSON."),
+        ProblemType(
+            "validation-error",
+            422,
+            "Invalid request",
+            "The body, query or path did not match the schema; `errors` lists each field.",
+        ),
+        ProblemType("body-too-large", 413, "Body too large", "The body exceeds the size limit."),
+        ProblemType(
+            "unsupported-media-type", 415, "Unsupported media type", "Send application/json."
+        ),
+        ProblemType("not-authenticated", 401, "Not authenticated", "Log in or send a token."),
+        ProblemType("invalid-credentials", 401, "Invalid credentials", "Wrong login or password."),
+        ProblemType("csrf-failed", 403, "CSRF check failed", "Send the X-CSRF-Token header."),
+        ProblemType("forbidden", 403, "Forbidden", "Your role does not allow this."),
+        ProblemType("not-found", 404, "Not found", "No such resource."),
+        ProblemType("method-not-allowed", 405, "Method not allowed", "Use another method."),
+        ProblemType("conflict", 409, "Conflict", "The change conflicts with existing records."),
+        ProblemType("join-link-invalid", 401, "Invalid join link", "The link was altered."),
+        ProblemType("join-link-expired", 401, "Join link expired", "Ask for a new link."),
+        ProblemType("not-enrolled", 403, "Not enrolled", "You are not enrolled in this class."),
+        ProblemType("rate-limited", 429, "Too many requests", "Slow down; see Retry-After."),
+        ProblemType("unavailable", 503, "Temporarily unavailable", "A dependency is down."),
+        ProblemType("internal-error", 500, "Internal error", "A bug; quote the request id."),
+    )
+}
+
+
+class Problem(Exception):
+    """Raise anywhere below a route to answer with problem+json and change nothing."""
+
+    def __init__(self, slug: str, detail: str | None = None, **extra: Any) -> None:
+        self.type = PROBLEM_TYPES[slug]
+        self.detail = detail or self.type.meaning
+        self.extra = extra
+        self.headers: dict[str, str] = {}
+        super().__init__(f"{slug}: {self.detail}")
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "type": self.type.uri,
+            "title": self.type.title,
+            "status": self.type.status,
+            "detail": self.detail,
+        }
+        if instance:
+            doc["instance"] = instance
+        doc.update(self.extra)
+        return doc
+
+
+def problem_response(problem: Problem, *, instance: str | None = None) -> web.Response:
+    response = web.json_response(
+        problem.body(instance), status=problem.type.status, content_type=PROBLEM_JSON
+    )
+    response.headers.update(problem.headers)
+    return response
+
+
+_HTTP_SLUGS = {
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+}
+
+
+def problem_from_http(exc: web.HTTPException) -> Problem | None:
+    """Turn aiohttp's own 4xx (no route, wrong method, body too large) into problems."""
+    slug = _HTTP_SLUGS.get(exc.status)
+    return Problem(slug) if slug else None
+
+
+async def describe_problem(request: web.Request) -> web.Response:
+    """GET /problems/{slug}: what a problem type means, so the type URI resolves."""
+    ptype = PROBLEM_TYPES.get(request.match_info["slug"])
+    if ptype is None:
+        raise Problem("not-found", "No such problem type.")
+    return web.json_response(
+        {"type": ptype.uri, "title": ptype.title, "status": ptype.status, "meaning": ptype.meaning}
+    )

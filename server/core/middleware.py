@@ -1,0 +1,77 @@
+"""The one middleware every request passes: request id, problem+json, metrics, access log."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from aiohttp import web
+
+from server.core.errors import PROBLEM_JSON, Problem, problem_from_http, problem_response
+from server.core.keys import METRICS, REQUEST_ID
+
+REQUEST_ID_FORMAT = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+log = structlog.get_logger("baeum.http")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def request_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    sent = request.headers.get("X-Request-Id", "")
+    request_id = sent if REQUEST_ID_FORMAT.match(sent) else uuid.uuid4().hex
+    request[REQUEST_ID] = request_id
+    started = time.perf_counter()
+    with structlog.contextvars.bound_contextvars(request_id=request_id):
+        try:
+            response = await _answer(request, handler)
+        except web.HTTPException as exc:  # redirects and other non-error answers
+            exc.headers["X-Request-Id"] = request_id
+            _observe(request, exc.status, started)
+            raise
+        response.headers["X-Request-Id"] = request_id
+        _observe(request, response.status, started)
+    return response
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(problem, instance=request.path)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        problem = problem_from_http(exc)
+        if problem is not None:
+            return problem_response(problem, instance=request.path)
+        return web.json_response(
+            {"type": "about:blank", "title": exc.reason, "status": exc.status},
+            status=exc.status,
+            content_type=PROBLEM_JSON,
+        )
+    except Exception:
+        log.exception("unhandled error", path=request.path, method=request.method)
+        request.app[METRICS].errors.labels("http").inc()
+        return problem_response(
+            Problem("internal-error", request_id=request[REQUEST_ID]), instance=request.path
+        )
+
+
+def _observe(request: web.Request, status: int, started: float) -> None:
+    route = request.match_info.route.resource
+    template = route.canonical if route is not None else "unmatched"
+    elapsed = time.perf_counter() - started
+    metrics = request.app[METRICS]
+    metrics.http_requests.labels(request.method, template, str(status)).inc()
+    metrics.http_latency.labels(request.method, template).observe(elapsed)
+    log.info(
+        "request",
+        method=request.method,
+        path=request.path,
+        status=status,
+        ms=round(elapsed * 1000, 1),
+    )

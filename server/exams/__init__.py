@@ -1,0 +1,1 @@
+"""Recruitment exam rounds, units, panels, question errors, competency assessment (issue 10)."""

@@ -1,0 +1,1 @@
+"""Course records: catalog, plans, cohorts, class sessions, enrolment, instructors, reports."""

@@ -1,0 +1,139 @@
+"""The rules of course records: plain async functions over a session."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.core.clock import SEOUL
+from server.core.errors import Problem
+from server.lms.models import (
+    JOINABLE,
+    ClassSession,
+    CompetencyArea,
+    Course,
+    Enrolment,
+    SessionStaff,
+    StaffRole,
+    SubArea,
+)
+from server.lms.schemas import AreaOut, ClassSessionQuery, CourseQuery, SubAreaOut
+
+
+async def list_areas(session: AsyncSession) -> list[AreaOut]:
+    areas = (await session.scalars(select(CompetencyArea).order_by(CompetencyArea.sort))).all()
+    subs = (await session.scalars(select(SubArea).order_by(SubArea.sort))).all()
+    return [
+        AreaOut(
+            id=a.id,
+            code=a.code,
+            name_ko=a.name_ko,
+            name_en=a.name_en,
+            sub_areas=[SubAreaOut.model_validate(s) for s in subs if s.area_id == a.id],
+        )
+        for a in areas
+    ]
+
+
+async def list_courses(session: AsyncSession, query: CourseQuery) -> list[Course]:
+    stmt = (
+        select(Course).where(Course.id > query.after_id).order_by(Course.id).limit(query.limit + 1)
+    )
+    if query.year is not None:
+        stmt = stmt.where(Course.year == query.year)
+    if query.track is not None:
+        stmt = stmt.where(Course.track == query.track.value)
+    if query.delivery_mode is not None:
+        stmt = stmt.where(Course.delivery_mode == query.delivery_mode.value)
+    if query.sub_area is not None:
+        stmt = stmt.join(SubArea, SubArea.id == Course.sub_area_id).where(
+            SubArea.code == query.sub_area
+        )
+    if query.q:
+        stmt = stmt.where(Course.title.ilike(f"%{query.q}%"))
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_course(session: AsyncSession, course_id: int) -> Course:
+    course = await session.get(Course, course_id)
+    if course is None:
+        raise Problem("not-found", f"No course {course_id}.")
+    return course
+
+
+async def get_class_session(session: AsyncSession, class_session_id: int) -> ClassSession:
+    found = await session.get(ClassSession, class_session_id)
+    if found is None:
+        raise Problem("not-found", f"No class session {class_session_id}.")
+    return found
+
+
+def seoul_day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=SEOUL)
+    return start, start + timedelta(days=1)
+
+
+async def list_class_sessions(
+    session: AsyncSession, query: ClassSessionQuery, *, visible_to: int | None
+) -> list[ClassSession]:
+    """Sessions by start; ``visible_to`` limits them to one person's (enrolled or teaching)."""
+    stmt = (
+        select(ClassSession)
+        .where(ClassSession.id > query.after_id)
+        .order_by(ClassSession.id)
+        .limit(query.limit + 1)
+    )
+    if query.on is not None:
+        start, end = seoul_day_bounds(query.on)
+        stmt = stmt.where(ClassSession.starts_at >= start, ClassSession.starts_at < end)
+    if visible_to is not None:
+        enrolled = select(Enrolment.cohort_id).where(
+            Enrolment.user_id == visible_to, Enrolment.status.in_([s.value for s in JOINABLE])
+        )
+        teaching = select(SessionStaff.class_session_id).where(SessionStaff.user_id == visible_to)
+        stmt = stmt.where(
+            ClassSession.cohort_id.in_(enrolled) | ClassSession.id.in_(teaching)
+        )
+    return list((await session.scalars(stmt)).all())
+
+
+async def can_join_as_trainee(session: AsyncSession, class_session_id: int, user_id: int) -> bool:
+    stmt = (
+        select(Enrolment.id)
+        .join(ClassSession, ClassSession.cohort_id == Enrolment.cohort_id)
+        .where(
+            ClassSession.id == class_session_id,
+            Enrolment.user_id == user_id,
+            Enrolment.status.in_([s.value for s in JOINABLE]),
+        )
+    )
+    return (await session.scalar(stmt)) is not None
+
+
+async def staff_roles(
+    session: AsyncSession, class_session_id: int, user_id: int
+) -> frozenset[StaffRole]:
+    stmt = select(SessionStaff.role).where(
+        SessionStaff.class_session_id == class_session_id, SessionStaff.user_id == user_id
+    )
+    return frozenset(StaffRole(r) for r in (await session.scalars(stmt)).all())
+
+
+async def joinable_trainees(session: AsyncSession, class_session_id: int) -> list[int]:
+    stmt = (
+        select(Enrolment.user_id)
+        .join(ClassSession, ClassSession.cohort_id == Enrolment.cohort_id)
+        .where(
+            ClassSession.id == class_session_id,
+            Enrolment.status.in_([s.value for s in JOINABLE]),
+        )
+        .order_by(Enrolment.user_id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def enrolments_of(session: AsyncSession, user_id: int) -> list[Enrolment]:
+    stmt = select(Enrolment).where(Enrolment.user_id == user_id).order_by(Enrolment.id)
+    return list((await session.scalars(stmt)).all())

@@ -1,0 +1,34 @@
+"""Every table, imported in one place so migrations and tests see the whole schema."""
+
+from server.core.audit import AuditEntry
+from server.core.auth.models import ApiToken, User, UserRole, WebSession
+from server.core.db import Base
+from server.lms.models import (
+    ClassSession,
+    Cohort,
+    CompetencyArea,
+    Course,
+    CoursePlan,
+    Enrolment,
+    Instructor,
+    SessionStaff,
+    SubArea,
+)
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "ClassSession",
+    "Cohort",
+    "CompetencyArea",
+    "Course",
+    "CoursePlan",
+    "Enrolment",
+    "Instructor",
+    "SessionStaff",
+    "SubArea",
+    "User",
+    "UserRole",
+    "WebSession",
+]

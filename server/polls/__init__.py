@@ -1,0 +1,1 @@
+"""Anonymous live Q&A and polls (issue 7)."""

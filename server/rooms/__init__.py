@@ -1,0 +1,1 @@
+"""Live classes: joining (join links, class tokens), presence, attendance, media."""

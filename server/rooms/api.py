@@ -1,0 +1,153 @@
+"""HTTP routes for joining a class: join links, class tokens, and the join-link page."""
+
+from __future__ import annotations
+
+import html
+
+from aiohttp import web
+
+from server.core.auth import service as auth
+from server.core.auth.api import set_session_cookie
+from server.core.clock import SEOUL
+from server.core.auth.roles import STAFF, Role
+from server.core.errors import Problem
+from server.core.http import Allow, ApiRouter, Ctx
+from server.core.keys import CLOCK, DATABASE, SECRET_KEY, SETTINGS
+from server.lms import service as lms
+from server.lms.schemas import ClassSessionOut, ClassSessionPath
+from server.rooms import service
+from server.rooms.schemas import ClassTokenOut, JoinLinkOut, JoinLinksIn, JoinOut, RedeemIn
+
+router = ApiRouter("rooms")
+pages = web.RouteTableDef()
+
+
+@router.post(
+    "/class-sessions/{class_session_id}/join-links",
+    path_model=ClassSessionPath,
+    body=JoinLinksIn,
+    response=list[JoinLinkOut],
+    allow=Allow.only(*STAFF, Role.INSTRUCTOR, Role.ASSISTANT),
+)
+async def issue_join_links(
+    ctx: Ctx, path: ClassSessionPath, body: JoinLinksIn
+) -> list[JoinLinkOut]:
+    """One-tap join links for enrolled trainees (to send by text message or e-mail)."""
+    await service.check_may_issue_links(ctx.session, ctx.user, path.class_session_id)
+    class_session = await lms.get_class_session(ctx.session, path.class_session_id)
+    enrolled = await lms.joinable_trainees(ctx.session, class_session.id)
+    wanted = enrolled if body.user_ids is None else sorted(set(body.user_ids))
+    missing = set(wanted) - set(enrolled)
+    if missing:
+        raise Problem("not-enrolled", f"Not enrolled in this class: {sorted(missing)}.")
+    names = await auth.names_of(ctx.session, wanted)
+    links = []
+    for user_id in wanted:
+        token, expires = service.sign_invitation(
+            ctx.app[SECRET_KEY], ctx.settings, class_session, user_id
+        )
+        url = service.join_link_url(ctx.settings, token)
+        links.append(JoinLinkOut(user_id=user_id, name=names[user_id], url=url, expires_at=expires))
+    return links
+
+
+@router.post("/join", body=RedeemIn, response=JoinOut, allow=Allow.anyone())
+async def redeem(ctx: Ctx, body: RedeemIn) -> web.Response:
+    """Open a join link: logs in on this device and returns a class token."""
+    done = await service.redeem_join_link(
+        ctx.session,
+        ctx.app[SECRET_KEY],
+        ctx.settings,
+        body.token,
+        now=ctx.clock.now(),
+        user_agent=ctx.request.headers.get("User-Agent"),
+    )
+    user = await auth.get_user(ctx.session, done.principal.user_id)
+    answer = JoinOut(
+        user=auth.user_out(user),
+        csrf_token=done.principal.csrf_token or "",
+        class_session=ClassSessionOut.model_validate(done.class_session),
+        class_token=done.class_token,
+    )
+    response = web.Response(text=answer.model_dump_json(), content_type="application/json")
+    set_session_cookie(response, done.session_cookie, ctx.settings)
+    return response
+
+
+@router.post(
+    "/class-sessions/{class_session_id}/class-token",
+    path_model=ClassSessionPath,
+    response=ClassTokenOut,
+    allow=Allow.signed_in(),
+)
+async def class_token(ctx: Ctx, path: ClassSessionPath) -> ClassTokenOut:
+    """A short-lived token for the live class socket, with this person's grants."""
+    return await service.mint_class_token(
+        ctx.session,
+        ctx.app[SECRET_KEY],
+        ctx.settings,
+        ctx.user,
+        path.class_session_id,
+        ctx.clock.now(),
+    )
+
+
+@pages.get("/join/{token}")
+async def join_page(request: web.Request) -> web.StreamResponse:
+    """The link a trainee taps on a phone: logs in and goes straight to the class."""
+    app = request.app
+    try:
+        async with app[DATABASE].unit_of_work() as session:
+            done = await service.redeem_join_link(
+                session,
+                app[SECRET_KEY],
+                app[SETTINGS],
+                request.match_info["token"],
+                now=app[CLOCK].now(),
+                user_agent=request.headers.get("User-Agent"),
+            )
+    except Problem as problem:
+        return _message_page(problem.type.title, problem.detail, problem.type.status)
+    response = web.HTTPSeeOther(f"/class/{done.class_session.id}")
+    set_session_cookie(response, done.session_cookie, app[SETTINGS])
+    return response
+
+
+@pages.get("/class/{class_session_id:\\d+}")
+async def class_lobby(request: web.Request) -> web.Response:
+    """Where a join link lands: the class's lobby (the live web client mounts here)."""
+    app = request.app
+    async with app[DATABASE].unit_of_work() as session:
+        principal = await auth.identify(session, request)
+        if principal is None:
+            return _message_page("로그인이 필요합니다", "Sign in or open your join link.", 401)
+        try:
+            class_session = await lms.get_class_session(
+                session, int(request.match_info["class_session_id"])
+            )
+        except Problem as problem:
+            return _message_page("수업을 찾을 수 없습니다", problem.detail, 404)
+        starts = class_session.starts_at.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
+    return _message_page(
+        class_session.title,
+        f"{principal.name}님, {starts} (KST) 수업에 입장했습니다. Signed in as {principal.name}.",
+        200,
+        hint="",
+    )
+
+
+def _message_page(
+    title: str,
+    detail: str,
+    status: int,
+    hint: str = "담당자에게 새 링크를 요청하세요. Ask the course operator for a new link.",
+) -> web.Response:
+    body = (
+        "<!doctype html><html lang='ko'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)} · 배움</title></head><body><main>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p>"
+        f"<p>{html.escape(hint)}</p>"
+        "</main></body></html>"
+    )
+    return web.Response(text=body, status=status, content_type="text/html")

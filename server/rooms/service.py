@@ -1,0 +1,173 @@
+"""Joining a class: join links for phones, and the class-scoped tokens the live socket takes.
+
+A join link carries a signed invitation (who, which class session, until when). Opening it
+checks the enrolment again (it may have been cancelled since), logs the trainee in on that
+device and mints a short-lived class token. Tokens are never stored: their signature is the
+proof, and the enrolment check at redeem time is the revocation.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.config import IceServer, Settings
+from server.core.auth import service as auth
+from server.core.auth import tokens
+from server.core.auth.roles import STAFF, Role
+from server.core.auth.service import Principal
+from server.core.errors import Problem
+from server.lms import service as lms
+from server.lms.models import ClassSession, StaffRole
+from server.rooms.schemas import ClassTokenOut, Grant
+
+TURN_CREDENTIAL_TTL = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user_id: int
+    class_session_id: int
+
+
+def join_link_expiry(settings: Settings, class_session: ClassSession) -> datetime:
+    return class_session.ends_at + timedelta(hours=settings.join_link_ttl_after_end_h)
+
+
+def join_link_url(settings: Settings, token: str) -> str:
+    return f"{settings.effective_public_url}/join/{token}"
+
+
+async def check_may_issue_links(
+    session: AsyncSession, principal: Principal, class_session_id: int
+) -> None:
+    if principal.has(*STAFF):
+        return
+    roles = await lms.staff_roles(session, class_session_id, principal.user_id)
+    if not roles & {StaffRole.INSTRUCTOR, StaffRole.ASSISTANT}:
+        raise Problem("forbidden", "Only the class's instructors or staff issue join links.")
+
+
+def sign_invitation(
+    secret: bytes, settings: Settings, class_session: ClassSession, user_id: int
+) -> tuple[str, datetime]:
+    expires = join_link_expiry(settings, class_session)
+    claims = {"sub": str(user_id), "cs": class_session.id}
+    return tokens.sign(secret, tokens.Purpose.JOIN, claims, expires), expires
+
+
+def read_invitation(secret: bytes, token: str, now: datetime) -> Invitation:
+    try:
+        claims = tokens.verify(secret, tokens.Purpose.JOIN, token, now)
+        return Invitation(user_id=int(claims["sub"]), class_session_id=int(claims["cs"]))
+    except tokens.TokenExpired:
+        raise Problem("join-link-expired") from None
+    except (tokens.TokenInvalid, KeyError, TypeError, ValueError):
+        raise Problem("join-link-invalid") from None
+
+
+async def grants_for(
+    session: AsyncSession, principal: Principal, class_session_id: int
+) -> list[Grant]:
+    """What this person may do in this class; refuses anyone with no place in it."""
+    roles = await lms.staff_roles(session, class_session_id, principal.user_id)
+    grants: set[Grant] = set()
+    if roles & {StaffRole.INSTRUCTOR, StaffRole.ASSISTANT}:
+        grants |= {Grant.PUBLISH, Grant.SUBSCRIBE, Grant.MODERATE}
+    if StaffRole.CAPTIONER in roles:
+        grants |= {Grant.SUBSCRIBE, Grant.CAPTION}
+    if principal.has(*STAFF):
+        grants |= {Grant.SUBSCRIBE, Grant.MODERATE}
+    if not grants and await lms.can_join_as_trainee(session, class_session_id, principal.user_id):
+        grants |= {Grant.PUBLISH, Grant.SUBSCRIBE}
+    if not grants:
+        raise Problem("not-enrolled")
+    return sorted(grants)
+
+
+def ice_servers_for(settings: Settings, user_id: int, now: datetime) -> list[IceServer]:
+    """The configured ICE servers; TURN ones get time-limited credentials (coturn REST API)."""
+    if settings.turn_secret is None:
+        return list(settings.ice_servers)
+    username = f"{int((now + TURN_CREDENTIAL_TTL).timestamp())}:{user_id}"
+    digest = hmac.new(
+        settings.turn_secret.get_secret_value().encode(), username.encode(), hashlib.sha1
+    ).digest()
+    credential = base64.b64encode(digest).decode()
+    return [
+        server.model_copy(update={"username": username, "credential": credential})
+        if any(u.startswith(("turn:", "turns:")) for u in server.urls)
+        else server
+        for server in settings.ice_servers
+    ]
+
+
+async def mint_class_token(
+    session: AsyncSession,
+    secret: bytes,
+    settings: Settings,
+    principal: Principal,
+    class_session_id: int,
+    now: datetime,
+) -> ClassTokenOut:
+    class_session = await lms.get_class_session(session, class_session_id)
+    grants = await grants_for(session, principal, class_session.id)
+    expires = now + timedelta(seconds=settings.class_token_ttl_s)
+    claims = {"sub": str(principal.user_id), "cs": class_session.id, "grants": list(grants)}
+    return ClassTokenOut(
+        token=tokens.sign(secret, tokens.Purpose.CLASS, claims, expires),
+        class_session_id=class_session.id,
+        grants=grants,
+        expires_at=expires,
+        ice_servers=ice_servers_for(settings, principal.user_id, now),
+    )
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    principal: Principal
+    session_cookie: str
+    class_session: ClassSession
+    class_token: ClassTokenOut
+
+
+async def redeem_join_link(
+    session: AsyncSession,
+    secret: bytes,
+    settings: Settings,
+    token: str,
+    *,
+    now: datetime,
+    user_agent: str | None,
+) -> Redeemed:
+    """Open a join link: check it and the enrolment, log in on this device, mint a class token."""
+    invitation = read_invitation(secret, token, now)
+    user = await auth.get_user(session, invitation.user_id)
+    if not user.is_active:
+        raise Problem("join-link-invalid", "This person's account is deactivated.")
+    cookie = await auth.start_web_session(
+        session,
+        user.id,
+        "join-link",
+        now=now,
+        ttl=timedelta(hours=settings.session_ttl_hours),
+        ua=user_agent,
+        details={"class_session_id": invitation.class_session_id},
+    )
+    principal = Principal(
+        user.id,
+        user.name,
+        frozenset(Role(r) for r in user.role_names()),
+        "cookie",
+        auth.csrf_token_for(secret, cookie),
+    )
+    class_token = await mint_class_token(
+        session, secret, settings, principal, invitation.class_session_id, now
+    )
+    class_session = await lms.get_class_session(session, invitation.class_session_id)
+    return Redeemed(principal, cookie, class_session, class_token)
