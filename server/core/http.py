@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.auth.roles import Role
@@ -112,7 +112,11 @@ class Endpoint:
     status: int = 200
     summary: str = ""
     tags: list[str] = field(default_factory=list)
-    raw: bool = False
+    adapter: TypeAdapter[Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.response is not None:
+            self.adapter = TypeAdapter(self.response)
 
     @property
     def full_path(self) -> str:
@@ -137,7 +141,6 @@ class ApiRouter:
         path_model: type[BaseModel] | None = None,
         response: Any = None,
         status: int = 200,
-        raw: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             doc = (handler.__doc__ or "").strip()
@@ -145,7 +148,6 @@ class ApiRouter:
                 Endpoint(
                     method, path, handler, allow, body, query, path_model, response, status,
                     summary=doc.splitlines()[0] if doc else handler.__name__, tags=[self.tag],
-                    raw=raw,
                 )
             )  # fmt: skip
             return handler
@@ -181,22 +183,18 @@ def _wrap(ep: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]
     async def handle(request: web.Request) -> web.StreamResponse:
         from server.core.auth.service import identify  # the auth package uses this module
 
-        kwargs: dict[str, Any] = {}
-        path_values: dict[str, Any] = dict(request.match_info)
-        if ep.path_model is not None:
-            parsed_path = _validate(ep.path_model, path_values, "path")
-            kwargs["path"] = parsed_path
-            path_values = parsed_path.model_dump()
-        if ep.query is not None:
-            kwargs["query"] = _validate(ep.query, _query_dict(request), "query")
-        if ep.body is not None:
-            kwargs["body"] = _validate(ep.body, await _read_json(request), "body")
-        db = request.app[DATABASE]
-        async with db.unit_of_work(request_id=request.get(REQUEST_ID)) as session:
+        raw_body = await _read_body(request) if ep.body is not None else b""
+        async with request.app[DATABASE].unit_of_work(
+            request_id=request.get(REQUEST_ID)
+        ) as session:
             principal = await identify(session, request)
-            ep.allow.check(principal, path_values)
+            if principal is None and not ep.allow.public:
+                raise Problem("not-authenticated")
+            kwargs = _parse_path(ep, request)
+            ep.allow.check(principal, kwargs["path"].model_dump() if kwargs else {})
             if principal and principal.via == "cookie" and request.method in UNSAFE_METHODS:
                 principal.check_csrf(request.headers.get("X-CSRF-Token"))
+            kwargs.update(_parse_input(ep, request, raw_body))
             session.info["actor_id"] = principal.user_id if principal else None
             result = await ep.handler(Ctx(request, session, principal), **kwargs)
         return _respond(ep, result)
@@ -209,11 +207,29 @@ def _respond(ep: Endpoint, result: Any) -> web.StreamResponse:
         return result
     if result is None:
         return web.Response(status=204)
-    if isinstance(result, BaseModel):
-        text = result.model_dump_json()
+    if ep.adapter is not None:
+        body = ep.adapter.dump_json(result)
+    elif isinstance(result, BaseModel):
+        body = result.model_dump_json().encode()
     else:
-        text = json.dumps(result, ensure_ascii=False, default=str)
-    return web.Response(text=text, status=ep.status, content_type="application/json")
+        body = json.dumps(result, ensure_ascii=False).encode()
+    return web.Response(body=body, status=ep.status, content_type="application/json")
+
+
+def _parse_path(ep: Endpoint, request: web.Request) -> dict[str, Any]:
+    """The path first: the access rule may name a path value (``or_self``)."""
+    if ep.path_model is None:
+        return {}
+    return {"path": _validate(ep.path_model, dict(request.match_info), "path")}
+
+
+def _parse_input(ep: Endpoint, request: web.Request, raw_body: bytes) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if ep.query is not None:
+        kwargs["query"] = _validate(ep.query, _query_dict(request), "query")
+    if ep.body is not None:
+        kwargs["body"] = _validate(ep.body, _decode_json(raw_body), "body")
+    return kwargs
 
 
 def _validate(model: type[BaseModel], data: Any, where: str) -> BaseModel:
@@ -238,10 +254,14 @@ def _query_dict(request: web.Request) -> dict[str, Any]:
     return out
 
 
-async def _read_json(request: web.Request) -> Any:
+async def _read_body(request: web.Request) -> bytes:
+    """Read before the transaction opens, so a slow sender never holds a database connection."""
     if request.content_type != "application/json":
         raise Problem("unsupported-media-type", "Send the body as application/json.")
-    raw = await request.read()  # aiohttp enforces client_max_size here (413)
+    return await request.read()  # aiohttp enforces client_max_size here (413)
+
+
+def _decode_json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

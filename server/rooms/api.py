@@ -33,8 +33,8 @@ async def issue_join_links(
     ctx: Ctx, path: ClassSessionPath, body: JoinLinksIn
 ) -> list[JoinLinkOut]:
     """One-tap join links for enrolled trainees (to send by text message or e-mail)."""
-    await service.check_may_issue_links(ctx.session, ctx.user, path.class_session_id)
     class_session = await lms.get_class_session(ctx.session, path.class_session_id)
+    await service.check_may_issue_links(ctx.session, ctx.user, class_session.id)
     enrolled = await lms.joinable_trainees(ctx.session, class_session.id)
     wanted = enrolled if body.user_ids is None else sorted(set(body.user_ids))
     missing = set(wanted) - set(enrolled)
