@@ -70,8 +70,9 @@ async def authenticate_socket(
 
 
 def refuse(problem: Problem) -> socketio.exceptions.ConnectionRefusedError:
+    """The client's ``connect_error`` gets ``{"message": slug, "data": {"type", "detail"}}``."""
     return socketio.exceptions.ConnectionRefusedError(
-        {"type": problem.type.slug, "detail": problem.detail}
+        problem.type.slug, {"type": problem.type.slug, "detail": problem.detail}
     )
 
 
