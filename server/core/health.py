@@ -51,9 +51,14 @@ async def api_docs(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "api" / "docs.html")
 
 
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC_DIR / "index.html")
+
+
 def add_routes(app: web.Application) -> None:
     """Call after the API routers are mounted: the document is built once, here."""
     app[OPENAPI] = build_openapi(app[ENDPOINTS], version=app_version())
+    app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

@@ -192,7 +192,7 @@ def _wrap(ep: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]
                 raise Problem("not-authenticated")
             kwargs = _parse_path(ep, request)
             ep.allow.check(principal, kwargs["path"].model_dump() if kwargs else {})
-            if principal and principal.via == "cookie" and request.method in UNSAFE_METHODS:
+            if _needs_csrf(ep, principal, request.method):
                 principal.check_csrf(request.headers.get("X-CSRF-Token"))
             kwargs.update(_parse_input(ep, request, raw_body))
             session.info["actor_id"] = principal.user_id if principal else None
@@ -200,6 +200,16 @@ def _wrap(ep: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]
         return _respond(ep, result)
 
     return handle
+
+
+def _needs_csrf(ep: Endpoint, principal: Principal | None, method: str) -> bool:
+    """Cookie-authenticated writes; public routes (log-in, join) act on no one's behalf."""
+    return (
+        principal is not None
+        and principal.via == "cookie"
+        and method in UNSAFE_METHODS
+        and not ep.allow.public
+    )
 
 
 def _respond(ep: Endpoint, result: Any) -> web.StreamResponse:

@@ -71,7 +71,14 @@ def _observe(request: web.Request, status: int, started: float) -> None:
     log.info(
         "request",
         method=request.method,
-        path=request.path,
+        path=_loggable_path(request),
+        route=template,
         status=status,
         ms=round(elapsed * 1000, 1),
     )
+
+
+def _loggable_path(request: web.Request) -> str:
+    """The path with secrets in it (join-link tokens) replaced, so logs hold no credentials."""
+    token = request.match_info.get("token")
+    return request.path.replace(token, "…") if token else request.path

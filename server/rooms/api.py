@@ -108,9 +108,9 @@ async def join_page(request: web.Request) -> web.StreamResponse:
             )
     except Problem as problem:
         return _message_page(problem.type.title, problem.detail, problem.type.status)
-    response = web.HTTPSeeOther(f"/class/{done.class_session.id}")
-    set_session_cookie(response, done.session_cookie, app[SETTINGS])
-    return response
+    redirect = web.HTTPSeeOther(f"/class/{done.class_session.id}")
+    set_session_cookie(redirect, done.session_cookie, app[SETTINGS])
+    raise redirect
 
 
 @pages.get("/class/{class_session_id:\\d+}")
@@ -145,6 +145,7 @@ def _message_page(
     body = (
         "<!doctype html><html lang='ko'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<link rel='stylesheet' href='/static/base.css'>"
         f"<title>{html.escape(title)} · 배움</title></head><body><main>"
         f"<h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p>"
         f"<p>{html.escape(hint)}</p>"

@@ -158,7 +158,7 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 
 async def names_of(session: AsyncSession, user_ids: list[int]) -> dict[int, str]:
     rows = await session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
-    return {user_id: name for user_id, name in rows.tuples()}
+    return {user_id: name for user_id, name in rows}
 
 
 async def list_users(session: AsyncSession, query: UserQuery) -> list[User]:
