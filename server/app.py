@@ -34,7 +34,12 @@ from server.core.keys import (
 from server.core.live import open_live_state
 from server.core.metrics import Metrics
 from server.core.middleware import request_middleware
-from server.core.sio import create_socket_server, register_personal_channel, start_manager, stop_manager
+from server.core.sio import (
+    create_socket_server,
+    register_personal_channel,
+    start_manager,
+    stop_manager,
+)
 from server.lms.api import router as lms_router
 from server.rooms.api import pages as room_pages
 from server.rooms.api import router as rooms_router
@@ -43,9 +48,7 @@ ROUTERS: tuple[ApiRouter, ...] = (auth_router, lms_router, rooms_router)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
-    app = web.Application(
-        middlewares=[request_middleware], client_max_size=settings.max_body_bytes
-    )
+    app = web.Application(middlewares=[request_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app[SECRET_KEY] = resolve_secret_key(settings)
@@ -69,9 +72,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    app[DATABASE] = Database(
-        app[SETTINGS].effective_database_url, session_class=AuditedSession
-    )
+    app[DATABASE] = Database(app[SETTINGS].effective_database_url, session_class=AuditedSession)
     yield
     await app[DATABASE].close()
 

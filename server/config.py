@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     class_token_ttl_s: int = Field(default=600, ge=30, le=86_400)
     join_link_ttl_after_end_h: int = Field(default=6, ge=0, le=24 * 14)
     cookie_secure: bool | None = None
-    password_hash_profile: Literal["rfc9106-low-memory", "cheapest"] = "rfc9106-low-memory"
+    password_hash_profile: Literal["rfc9106-low-memory", "cheapest"] = "rfc9106-low-memory"  # noqa: S105
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"

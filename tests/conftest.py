@@ -16,8 +16,8 @@ import asyncio
 import os
 import secrets
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,9 +202,7 @@ class NodeFactory:
 
 
 @pytest.fixture
-async def nodes(
-    stack: Stack, request: pytest.FixtureRequest, tmp_path: Path
-) -> NodeFactory:
+async def nodes(stack: Stack, request: pytest.FixtureRequest, tmp_path: Path) -> NodeFactory:
     database_url = await new_database(stack.database, request, tmp_path)
     prefix = redis_prefix(request) if stack.live == "redis" else "baeum"
     return NodeFactory(stack, request, tmp_path, database_url, prefix, secrets.token_urlsafe(40))
@@ -252,9 +250,7 @@ async def add_person(
 @pytest.fixture
 async def people(client: AppClient, clock: ManualClock) -> dict[Role, Person]:
     """One person per role (the client fixture has started the app and its database)."""
-    return {
-        role: await add_person(client.app, f"{role.value}1", [role], clock) for role in Role
-    }
+    return {role: await add_person(client.app, f"{role.value}1", [role], clock) for role in Role}
 
 
 async def log_in(client: AppClient, login: str, password: str = PASSWORD) -> str:
@@ -283,4 +279,3 @@ def bearer(token: str) -> dict[str, str]:
 
 def pytest_report_header() -> list[str]:
     return [f"baeum stacks: {', '.join(f'{s}={stack_for(s)}' for s in STACKS)}"]
-

@@ -78,7 +78,5 @@ async def make_class(
                 Enrolment(cohort_id=cohort.id, user_id=user_id, status=status, created_at=now)
             )
         for role, user_id in (staff or {}).items():
-            session.add(
-                SessionStaff(class_session_id=class_session.id, user_id=user_id, role=role)
-            )
+            session.add(SessionStaff(class_session_id=class_session.id, user_id=user_id, role=role))
     return ClassFixture(course.id, cohort.id, class_session.id)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, event, inspect
+from sqlalchemy import JSON, ForeignKey, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from server.core.db import Base, IdType, UTCDateTime
@@ -112,4 +112,4 @@ def _after_flush(session: Session, _ctx: Any) -> None:
         obj = row.pop("obj")
         row["entity"] = obj.__tablename__
         row["entity_id"] = _entity_id(obj)
-    session.connection().execute(AuditEntry.__table__.insert(), rows)
+    session.connection().execute(insert(AuditEntry), rows)

@@ -28,9 +28,9 @@ from server.core.errors import Problem
 from server.core.keys import CLOCK, DATABASE, REQUEST_ID, SETTINGS
 
 if TYPE_CHECKING:
+    from server.config import Settings
     from server.core.auth.service import Principal
     from server.core.clock import Clock
-    from server.config import Settings
 
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -174,7 +174,9 @@ def mount(app: web.Application, routers: Iterable[ApiRouter]) -> list[Endpoint]:
     endpoints: list[Endpoint] = []
     for router in routers:
         for ep in router.endpoints:
-            app.router.add_route(ep.method, ep.full_path, _wrap(ep), name=f"{ep.tags[0]}.{ep.handler.__name__}")
+            app.router.add_route(
+                ep.method, ep.full_path, _wrap(ep), name=f"{ep.tags[0]}.{ep.handler.__name__}"
+            )
             endpoints.append(ep)
     return endpoints
 
@@ -192,7 +194,7 @@ def _wrap(ep: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]
                 raise Problem("not-authenticated")
             kwargs = _parse_path(ep, request)
             ep.allow.check(principal, kwargs["path"].model_dump() if kwargs else {})
-            if _needs_csrf(ep, principal, request.method):
+            if principal is not None and _needs_csrf(ep, principal, request.method):
                 principal.check_csrf(request.headers.get("X-CSRF-Token"))
             kwargs.update(_parse_input(ep, request, raw_body))
             session.info["actor_id"] = principal.user_id if principal else None
@@ -202,11 +204,10 @@ def _wrap(ep: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]
     return handle
 
 
-def _needs_csrf(ep: Endpoint, principal: Principal | None, method: str) -> bool:
+def _needs_csrf(ep: Endpoint, principal: Principal, method: str) -> bool:
     """Cookie-authenticated writes; public routes (log-in, join) act on no one's behalf."""
     return (
-        principal is not None
-        and principal.via == "cookie"
+        principal.via == "cookie"
         and method in UNSAFE_METHODS
         and not ep.allow.public
     )

@@ -45,9 +45,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        problem = problem_from_http(exc)
-        if problem is not None:
-            return problem_response(problem, instance=request.path)
+        known = problem_from_http(exc)
+        if known is not None:
+            return problem_response(known, instance=request.path)
         return web.json_response(
             {"type": "about:blank", "title": exc.reason, "status": exc.status},
             status=exc.status,

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
 from server.core.errors import PROBLEM_JSON, PROBLEM_TYPES
 from server.core.http import Endpoint
@@ -25,9 +25,9 @@ class _Collector:
     def __init__(self) -> None:
         self.components: dict[str, Any] = {"Problem": _problem_schema()}
 
-    def schema(self, annotation: Any, mode: str) -> dict[str, Any]:
+    def schema(self, annotation: Any, mode: JsonSchemaMode) -> dict[str, Any]:
         generated = TypeAdapter(annotation).json_schema(
-            ref_template=REF, mode=mode, schema_generator=GenerateJsonSchema  # type: ignore[arg-type]
+            ref_template=REF, mode=mode, schema_generator=GenerateJsonSchema
         )
         self.components.update(generated.pop("$defs", {}))
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):

@@ -43,7 +43,9 @@ class PageQuery(In):
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null at the end")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null at the end"
+    )
 
 
 def encode_cursor(last_id: int) -> str:

@@ -31,9 +31,7 @@ async def list_areas(ctx: Ctx) -> list[AreaOut]:
 async def list_courses(ctx: Ctx, query: CourseQuery) -> Page[CourseOut]:
     """The course catalog with each course's original and revised plan."""
     courses, cursor = page_of(await service.list_courses(ctx.session, query), query.limit)
-    return Page[CourseOut](
-        items=[CourseOut.model_validate(c) for c in courses], next_cursor=cursor
-    )
+    return Page[CourseOut](items=[CourseOut.model_validate(c) for c in courses], next_cursor=cursor)
 
 
 @router.get(
@@ -67,7 +65,7 @@ async def list_class_sessions(ctx: Ctx, query: ClassSessionQuery) -> Page[ClassS
     allow=Allow.signed_in(),
 )
 async def get_class_session(ctx: Ctx, path: ClassSessionPath) -> ClassSessionOut:
-    """One class session (its time and state are not confidential to signed-in staff or trainees)."""
+    """One class session: its title, time and state."""
     return ClassSessionOut.model_validate(
         await service.get_class_session(ctx.session, path.class_session_id)
     )

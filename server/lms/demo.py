@@ -178,7 +178,8 @@ async def _cohort_covering(
         select(Cohort).where(Cohort.course_id == course.id, Cohort.number == spec.number)
     )
     if cohort is None:
-        cohort = Cohort(course_id=course.id, number=spec.number, name=f"{course.title} {spec.number}기",
+        name = f"{course.title} {spec.number}기"
+        cohort = Cohort(course_id=course.id, number=spec.number, name=name,
                         capacity=spec.capacity, starts_on=today, ends_on=today)  # fmt: skip
         session.add(cohort)
     if not cohort.starts_on <= today <= cohort.ends_on:
@@ -191,7 +192,7 @@ async def _cohort_covering(
 
 async def _enrol(session: AsyncSession, cohort_id: int, user_ids: list[int], now: datetime) -> None:
     enrolled = set(
-        (await session.scalars(select(Enrolment.user_id).where(Enrolment.cohort_id == cohort_id)))
+        await session.scalars(select(Enrolment.user_id).where(Enrolment.cohort_id == cohort_id))
     )
     for user_id in user_ids:
         if user_id not in enrolled:

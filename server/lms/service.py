@@ -93,9 +93,7 @@ async def list_class_sessions(
             Enrolment.user_id == visible_to, Enrolment.status.in_([s.value for s in JOINABLE])
         )
         teaching = select(SessionStaff.class_session_id).where(SessionStaff.user_id == visible_to)
-        stmt = stmt.where(
-            ClassSession.cohort_id.in_(enrolled) | ClassSession.id.in_(teaching)
-        )
+        stmt = stmt.where(ClassSession.cohort_id.in_(enrolled) | ClassSession.id.in_(teaching))
     return list((await session.scalars(stmt)).all())
 
 

@@ -8,8 +8,8 @@ from aiohttp import web
 
 from server.core.auth import service as auth
 from server.core.auth.api import set_session_cookie
-from server.core.clock import SEOUL
 from server.core.auth.roles import STAFF, Role
+from server.core.clock import SEOUL
 from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx
 from server.core.keys import CLOCK, DATABASE, SECRET_KEY, SETTINGS

@@ -22,7 +22,8 @@ async def test_log_in_sets_a_session_cookie_and_returns_the_csrf_token(
     assert body["user"]["login"] == "trainee1"
     assert body["user"]["roles"] == ["trainee"]
     cookie = response.cookies["baeum_session"]
-    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
     session = await client.get("/api/v1/auth/session")
     assert (await session.json())["csrf_token"] == body["csrf_token"]
 
@@ -217,7 +218,8 @@ async def test_every_change_to_a_user_is_in_the_audit_log_without_secrets(
         ).all()
     assert [r.action for r in rows] == ["create", "update"]
     assert all(r.actor_id == admin.id for r in rows)
-    assert rows[0].after is not None and rows[0].after["password_hash"] == REDACTED
+    assert rows[0].after is not None
+    assert rows[0].after["password_hash"] == REDACTED
     assert rows[1].before == {"org_unit": None}
     assert rows[1].after == {"org_unit": "인재개발원"}
     assert rows[1].request_id

@@ -25,7 +25,9 @@ async def test_metrics_count_requests_by_route_template(client: AppClient) -> No
     assert response.status == 200
     assert response.content_type == "text/plain"
     text = await response.text()
-    line = 'baeum_http_requests_total{method="GET",route="/api/v1/courses/{course_id}",status="401"}'
+    line = (
+        'baeum_http_requests_total{method="GET",route="/api/v1/courses/{course_id}",status="401"}'
+    )
     assert f"{line} 1.0" in text
     assert "baeum_socket_connections" in text
     assert "baeum_live_classes" in text

@@ -15,9 +15,7 @@ MakeNode = Callable[[], LiveState]
 
 
 @pytest.fixture(params=LIVE_KINDS)
-async def make_node(
-    request: pytest.FixtureRequest, clock: ManualClock
-) -> AsyncIterator[MakeNode]:
+async def make_node(request: pytest.FixtureRequest, clock: ManualClock) -> AsyncIterator[MakeNode]:
     """Makes the live state of one more server node; nodes share state as their backend does."""
     opened: list[LiveState] = []
     shared_memory = MemoryLiveState(clock)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -14,23 +16,24 @@ from tests.conftest import DB_KINDS, PG_URL, _pg_admin_dsn, _pg_url_for
 
 
 @pytest.fixture(params=DB_KINDS)
-async def empty_db(request: pytest.FixtureRequest, tmp_path: object) -> Database:
+async def empty_db(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[Database]:
     """A database with no tables at all."""
     import secrets
 
     import asyncpg
 
-    from tests.conftest import _drop_pg, run_blocking
+    from tests.conftest import _drop_pg
 
     if request.param == "sqlite":
-        return Database(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
+        yield Database(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
+        return
     assert PG_URL is not None
     name = f"baeum_m_{secrets.token_hex(6)}"
     conn = await asyncpg.connect(_pg_admin_dsn(PG_URL))
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    request.addfinalizer(lambda: run_blocking(lambda: _drop_pg(name)))
-    return Database(_pg_url_for(PG_URL, name))
+    yield Database(_pg_url_for(PG_URL, name))
+    await _drop_pg(name)
 
 
 def schema_diff(sync_conn: object) -> list[object]:

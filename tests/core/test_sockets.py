@@ -69,7 +69,8 @@ async def test_connections_without_valid_credentials_are_refused(
         await sio.connect(str(client.make_url("/")), auth=auth, transports=["websocket"])
     reason = await asyncio.wait_for(reasons.get(), 5)
     assert reason["message"] == "not-authenticated"
-    assert reason["data"]["type"] == "not-authenticated" and reason["data"]["detail"]
+    assert reason["data"]["type"] == "not-authenticated"
+    assert reason["data"]["detail"]
 
 
 async def test_unknown_events_get_an_error_ack_and_the_socket_stays(

@@ -126,7 +126,11 @@ def tamper(token: str) -> list[str]:
     claims["cs"] += 1
     forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
     flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
-    return [f"{head}.{forged_payload}.{signature}", f"{head}.{payload}.{flipped}", "not.a.real-jwt.at-all"]
+    return [
+        f"{head}.{forged_payload}.{signature}",
+        f"{head}.{payload}.{flipped}",
+        "not.a.real-jwt.at-all",
+    ]
 
 
 async def test_tampered_links_are_refused(

@@ -34,7 +34,9 @@ router = ApiRouter("auth")
 
 def session_response(ctx: Ctx, user_out: UserOut, raw_cookie: str) -> web.Response:
     """The log-in answer: the user, the CSRF token, and the session cookie."""
-    body = SessionOut(user=user_out, csrf_token=service.csrf_token_for(ctx.app[SECRET_KEY], raw_cookie))
+    body = SessionOut(
+        user=user_out, csrf_token=service.csrf_token_for(ctx.app[SECRET_KEY], raw_cookie)
+    )
     response = web.Response(text=body.model_dump_json(), content_type="application/json")
     set_session_cookie(response, raw_cookie, ctx.settings)
     return response
@@ -102,7 +104,9 @@ async def create_token(ctx: Ctx, body: TokenCreate) -> TokenCreated:
     token, raw = await service.create_api_token(
         ctx.session, ctx.user.user_id, body, ctx.clock.now()
     )
-    return TokenCreated.model_validate({**TokenOut.model_validate(token).model_dump(), "token": raw})
+    return TokenCreated.model_validate(
+        {**TokenOut.model_validate(token).model_dump(), "token": raw}
+    )
 
 
 @router.delete("/auth/tokens/{token_id}", path_model=TokenPath, allow=Allow.signed_in())
@@ -118,9 +122,7 @@ async def list_users(ctx: Ctx, query: UserQuery) -> Page[UserOut]:
     return Page[UserOut](items=[service.user_out(u) for u in users], next_cursor=cursor)
 
 
-@router.post(
-    "/users", body=UserCreate, response=UserOut, status=201, allow=Allow.only(Role.ADMIN)
-)
+@router.post("/users", body=UserCreate, response=UserOut, status=201, allow=Allow.only(Role.ADMIN))
 async def create_user(ctx: Ctx, body: UserCreate) -> UserOut:
     """Register a person with their roles."""
     user = await service.create_user(ctx.session, body, ctx.app[PASSWORDS], ctx.clock.now())

@@ -33,7 +33,7 @@ from server.core.errors import Problem
 from server.core.keys import CLOCK, SECRET_KEY
 
 SESSION_COOKIE = "baeum_session"
-API_TOKEN_PREFIX = "bm_"
+API_TOKEN_PREFIX = "bm_"  # noqa: S105 - a visible prefix, so leaked tokens are recognisable
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=10)
 
 

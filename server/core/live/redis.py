@@ -68,6 +68,10 @@ return {1, '0', math.floor((period - (new_tat - now)) / interval + 1e-9)}
 LEASE_KEY_MARGIN_MS = 5_000
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class _PubSubSubscription:
     def __init__(self, pubsub: PubSub) -> None:
         self._pubsub = pubsub
@@ -113,8 +117,8 @@ class RedisLiveState:
         return bool(await self._redis.hdel(self._key("presence", space), member))
 
     async def presence_members(self, space: str) -> dict[str, dict[str, str]]:
-        raw: dict[bytes, bytes] = await self._redis.hgetall(self._key("presence", space))
-        return {m.decode(): json.loads(v) for m, v in raw.items()}
+        raw = await self._redis.hgetall(self._key("presence", space))
+        return {_text(m): json.loads(v) for m, v in raw.items()}
 
     async def incr(self, key: str, amount: int = 1) -> int:
         return int(await self._redis.incrby(self._key("counter", key), amount))
@@ -137,7 +141,7 @@ class RedisLiveState:
         raw = await self._redis.get(self._key("lease", name))
         if raw is None:
             return None
-        owner, _, expires = raw.decode().rpartition("|")
+        owner, _, expires = _text(raw).rpartition("|")
         return owner if float(expires) > self._now() else None
 
     async def publish(self, channel: str, message: bytes) -> int:
@@ -154,7 +158,7 @@ class RedisLiveState:
                     break
             yield _PubSubSubscription(pubsub)
         finally:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def rate_limit(self, key: str, limit: int, period_s: float) -> RateDecision:
         args: list[Any] = [repr(self._now()), limit, repr(period_s)]
