@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     SecretStr,
     UrlConstraints,
     ValidationError,
@@ -63,11 +64,13 @@ class Settings(BaseSettings):
     turn_secret: SecretStr | None = None
     reconnect_grace_s: int = Field(default=120, ge=0, le=3600)
 
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     class_token_ttl_s: int = Field(default=600, ge=30, le=86_400)
     join_link_ttl_after_end_h: int = Field(default=6, ge=0, le=24 * 14)
     cookie_secure: bool | None = None
+    login_attempts_per_address_per_min: int = Field(default=600, ge=1, le=1_000_000)
     password_hash_profile: Literal["rfc9106-low-memory", "cheapest"] = "rfc9106-low-memory"  # noqa: S105
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

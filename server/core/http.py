@@ -14,6 +14,7 @@ answer serialised. The OpenAPI document is generated from the same declarations.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -204,13 +205,25 @@ def _wrap(ep: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]
     return handle
 
 
+def client_address(request: web.Request) -> str:
+    """The caller's address; behind a trusted proxy, the last hop it saw (X-Forwarded-For)."""
+    remote = request.remote or "unknown"
+    trusted = request.app[SETTINGS].trusted_proxies
+    if not trusted:
+        return remote
+    try:
+        peer = ipaddress.ip_address(remote)
+    except ValueError:
+        return remote
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and any(peer in net for net in trusted):
+        return forwarded.split(",")[-1].strip() or remote
+    return remote
+
+
 def _needs_csrf(ep: Endpoint, principal: Principal, method: str) -> bool:
     """Cookie-authenticated writes; public routes (log-in, join) act on no one's behalf."""
-    return (
-        principal.via == "cookie"
-        and method in UNSAFE_METHODS
-        and not ep.allow.public
-    )
+    return principal.via == "cookie" and method in UNSAFE_METHODS and not ep.allow.public
 
 
 def _respond(ep: Endpoint, result: Any) -> web.StreamResponse:

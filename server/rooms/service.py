@@ -101,7 +101,7 @@ def ice_servers_for(settings: Settings, user_id: int, now: datetime) -> list[Ice
     credential = base64.b64encode(digest).decode()
     return [
         server.model_copy(update={"username": username, "credential": credential})
-        if any(u.startswith(("turn:", "turns:")) for u in server.urls)
+        if server.username is None and any(u.startswith(("turn:", "turns:")) for u in server.urls)
         else server
         for server in settings.ice_servers
     ]

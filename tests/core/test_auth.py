@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from server.core.audit import REDACTED, AuditEntry
@@ -223,3 +225,48 @@ async def test_every_change_to_a_user_is_in_the_audit_log_without_secrets(
     assert rows[1].before == {"org_unit": None}
     assert rows[1].after == {"org_unit": "인재개발원"}
     assert rows[1].request_id
+
+
+async def test_guessing_passwords_is_slowed_down_per_login(
+    client: AppClient, people: dict[Role, Person], clock: ManualClock
+) -> None:
+    for _ in range(10):
+        response = await client.post(
+            "/api/v1/auth/login", json={"login": "trainee1", "password": "guess"}
+        )
+        assert response.status == 401
+    blocked = await client.post(
+        "/api/v1/auth/login", json={"login": "trainee1", "password": PASSWORD}
+    )
+    assert blocked.status == 429
+    assert (await blocked.json())["type"] == "/problems/rate-limited"
+    assert int(blocked.headers["Retry-After"]) == 90  # 15 min / 10 attempts
+    other = await client.post("/api/v1/auth/login", json={"login": "admin1", "password": PASSWORD})
+    assert other.status == 200  # another person is not locked out
+    clock.advance(90)
+    again = await client.post(
+        "/api/v1/auth/login", json={"login": "trainee1", "password": PASSWORD}
+    )
+    assert again.status == 200
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_limited(
+    nodes: Any, clock: ManualClock, aiohttp_client: Any
+) -> None:
+    """Each office behind nginx gets its own address budget; the proxy's own address does not."""
+    from server.app import create_app
+
+    settings = nodes.settings(trusted_proxies=["127.0.0.0/8"], login_attempts_per_address_per_min=2)
+    app_client = await aiohttp_client(create_app(settings, clock=clock))
+    await add_person(app_client.app, "trainee7", [Role.TRAINEE], clock)
+
+    async def attempt(address: str) -> int:
+        response = await app_client.post(
+            "/api/v1/auth/login",
+            json={"login": "trainee7", "password": "wrong"},
+            headers={"X-Forwarded-For": f"203.0.113.9, {address}"},
+        )
+        return int(response.status)
+
+    assert [await attempt("198.51.100.1") for _ in range(3)] == [401, 401, 429]
+    assert await attempt("198.51.100.2") == 401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from aiohttp import web
@@ -25,8 +26,8 @@ from server.core.auth.schemas import (
     UserUpdate,
 )
 from server.core.errors import Problem
-from server.core.http import Allow, ApiRouter, Ctx
-from server.core.keys import PASSWORDS, SECRET_KEY
+from server.core.http import Allow, ApiRouter, Ctx, client_address
+from server.core.keys import LIVE, PASSWORDS, SECRET_KEY
 from server.core.schemas import Page, page_of
 
 router = ApiRouter("auth")
@@ -56,9 +57,30 @@ def set_session_cookie(response: web.StreamResponse, raw_cookie: str, settings: 
     )
 
 
+#: attempts per person in a window: enough for typos, not for guessing
+LOGIN_ATTEMPTS_PER_LOGIN = (10, 15 * 60.0)
+
+
+async def _limit_log_in_attempts(ctx: Ctx, login: str) -> None:
+    """Per login (stops guessing one person's password) and per address (stops spraying many
+    logins). The address limit is generous: a whole city office shares one egress address."""
+    live = ctx.app[LIVE]
+    address = client_address(ctx.request)
+    for key, (limit, period) in (
+        (f"login:{login.strip().lower()}", LOGIN_ATTEMPTS_PER_LOGIN),
+        (f"login-address:{address}", (ctx.settings.login_attempts_per_address_per_min, 60.0)),
+    ):
+        decision = await live.rate_limit(key, limit, period)
+        if not decision.allowed:
+            problem = Problem("rate-limited", "Too many log-in attempts; wait and try again.")
+            problem.headers["Retry-After"] = str(math.ceil(decision.retry_after_s))
+            raise problem
+
+
 @router.post("/auth/login", body=LoginIn, response=SessionOut, allow=Allow.anyone())
 async def log_in(ctx: Ctx, body: LoginIn) -> web.Response:
     """Log in with a password; sets the session cookie and returns the CSRF token."""
+    await _limit_log_in_attempts(ctx, body.login)
     user, raw = await service.log_in(
         ctx.session,
         body.login,
