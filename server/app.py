@@ -19,6 +19,7 @@ from server.core.auth.passwords import Passwords
 from server.core.clock import Clock, SystemClock
 from server.core.db import Database
 from server.core.errors import describe_problem
+from server.core.events import SocketRouter
 from server.core.http import ApiRouter, mount
 from server.core.keys import (
     CLOCK,
@@ -36,7 +37,7 @@ from server.core.metrics import Metrics
 from server.core.middleware import request_middleware
 from server.core.sio import (
     create_socket_server,
-    register_personal_channel,
+    personal,
     start_manager,
     stop_manager,
 )
@@ -45,6 +46,7 @@ from server.rooms.api import pages as room_pages
 from server.rooms.api import router as rooms_router
 
 ROUTERS: tuple[ApiRouter, ...] = (auth_router, lms_router, rooms_router)
+SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
@@ -58,7 +60,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     sio = create_socket_server(settings)
     sio.attach(app)
     app[SIO] = sio
-    register_personal_channel(app, sio)
+    for socket_router in SOCKET_ROUTERS:
+        socket_router.mount(app, sio)
 
     app[ENDPOINTS] = mount(app, ROUTERS)
     health.add_routes(app)

@@ -5,8 +5,8 @@ it, the default in-process manager serves one node. Feature packages add namespa
 class is ``/class``); the root namespace here is each signed-in user's personal channel
 (room ``user:{id}``), used for notices that follow a person across tabs and devices.
 
-Bad input on a socket never drops the connection: every event answers an acknowledgement,
-``{"ok": true, ...}`` or ``{"ok": false, "error": {"type", "detail"}}``.
+Events are declared with ``core.events.SocketRouter``: every event answers an acknowledgement,
+and bad input never drops the connection.
 """
 
 from __future__ import annotations
@@ -22,13 +22,10 @@ from aiohttp import web
 from server.config import Settings
 from server.core.auth import service as auth
 from server.core.errors import Problem
-from server.core.keys import CLOCK, DATABASE, METRICS, SECRET_KEY
+from server.core.events import EventCtx, SocketRouter
+from server.core.keys import CLOCK, DATABASE, SECRET_KEY
 
 log = structlog.get_logger("baeum.sio")
-
-
-def error_ack(slug: str, detail: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"type": slug, "detail": detail}}
 
 
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:
@@ -41,7 +38,7 @@ def create_socket_server(settings: Settings) -> socketio.AsyncServer:
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=[settings.effective_public_url],
-        max_http_buffer_size=64 * 1024,
+        max_http_buffer_size=settings.max_body_bytes,  # larger frames end the connection
         ping_interval=10,
         ping_timeout=10,
         logger=False,
@@ -69,40 +66,26 @@ async def authenticate_socket(
     raise Problem("not-authenticated")
 
 
-def refuse(problem: Problem) -> socketio.exceptions.ConnectionRefusedError:
-    """The client's ``connect_error`` gets ``{"message": slug, "data": {"type", "detail"}}``."""
-    return socketio.exceptions.ConnectionRefusedError(
-        problem.type.slug, {"type": problem.type.slug, "detail": problem.detail}
-    )
+async def admit_signed_in(
+    app: web.Application, environ: dict[str, Any], auth_data: Any
+) -> dict[str, Any]:
+    """The personal channel: anyone signed in, in their own room ``user:{id}``."""
+    principal = await authenticate_socket(app, environ, auth_data)
+    return {
+        "user_id": principal.user_id,
+        "name": principal.name,
+        "rooms": [f"user:{principal.user_id}"],
+    }
 
 
-def register_personal_channel(app: web.Application, sio: socketio.AsyncServer) -> None:
-    """The root namespace: a signed-in user's own channel."""
-    metrics = app[METRICS]
-    gauge = metrics.socket_connections.labels("/")
+personal = SocketRouter("/", admit_signed_in)
 
-    @sio.event  # type: ignore[untyped-decorator]
-    async def connect(sid: str, environ: dict[str, Any], auth_data: Any = None) -> None:
-        try:
-            principal = await authenticate_socket(app, environ, auth_data)
-        except Problem as problem:
-            raise refuse(problem) from None
-        await sio.save_session(sid, {"user_id": principal.user_id, "name": principal.name})
-        await sio.enter_room(sid, f"user:{principal.user_id}")
-        gauge.inc()
 
-    @sio.event  # type: ignore[untyped-decorator]
-    async def disconnect(sid: str, reason: Any = None) -> None:
-        gauge.dec()
-
-    @sio.event  # type: ignore[untyped-decorator]
-    async def whoami(sid: str, data: Any = None) -> dict[str, Any]:
-        session = await sio.get_session(sid)
-        return {"ok": True, "user_id": session["user_id"], "name": session["name"]}
-
-    @sio.on("*")  # type: ignore[untyped-decorator]
-    async def unknown(event: str, sid: str, data: Any = None) -> dict[str, Any]:
-        return error_ack("unknown-event", f"No event {event!r} in this namespace.")
+@personal.event("whoami")
+async def whoami(ctx: EventCtx) -> dict[str, Any]:
+    """Who this socket belongs to (a cheap round trip for connection tests)."""
+    session = await ctx.sio.get_session(ctx.sid, namespace=ctx.namespace)
+    return {"user_id": session["user_id"], "name": session["name"]}
 
 
 async def start_manager(sio: socketio.AsyncServer) -> None:

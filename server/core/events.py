@@ -1,0 +1,147 @@
+"""socket.io events declared once, the way ``core/http.py`` declares routes.
+
+A feature's ``events.py`` makes a ``SocketRouter`` for its namespace and decorates plain async
+handlers; the wrapper built here is the single place where, for every event, the payload is
+parsed by pydantic, one database transaction is opened and committed, and the answer becomes
+an acknowledgement: ``{"ok": true, ...}`` or ``{"ok": false, "error": {"type", "detail"}}``.
+Bad input never drops the connection and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+import structlog
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.core.errors import Problem
+from server.core.keys import DATABASE, METRICS
+
+log = structlog.get_logger("baeum.events")
+
+Ack = dict[str, Any]
+EventHandler = Callable[..., Awaitable[BaseModel | dict[str, Any] | None]]
+
+
+def ok(result: BaseModel | dict[str, Any] | None = None) -> Ack:
+    if result is None:
+        return {"ok": True}
+    body = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+    return {"ok": True, **body}
+
+
+def error_ack(slug: str, detail: str, **extra: Any) -> Ack:
+    return {"ok": False, "error": {"type": slug, "detail": detail, **extra}}
+
+
+@dataclass
+class EventCtx:
+    """What an event handler gets: the socket, who it is, the open transaction."""
+
+    app: web.Application
+    sio: socketio.AsyncServer
+    sid: str
+    namespace: str
+    user_id: int
+    session: AsyncSession
+
+
+Admit = Callable[[web.Application, dict[str, Any], Any], Awaitable[dict[str, Any]]]
+"""Decides who may connect to a namespace: returns the socket's session (``user_id`` and
+``rooms`` to enter) or raises ``Problem``; the client's ``connect_error`` then gets
+``{"message": slug, "data": {"type", "detail"}}``."""
+
+
+@dataclass(frozen=True)
+class SocketEvent:
+    name: str
+    handler: EventHandler
+    payload: type[BaseModel] | None
+
+
+class SocketRouter:
+    """The events of one namespace, and who may connect to it."""
+
+    def __init__(self, namespace: str, admit: Admit) -> None:
+        self.namespace = namespace
+        self.admit = admit
+        self.events: list[SocketEvent] = []
+
+    def event(
+        self, name: str, *, payload: type[BaseModel] | None = None
+    ) -> Callable[[EventHandler], EventHandler]:
+        def register(handler: EventHandler) -> EventHandler:
+            self.events.append(SocketEvent(name, handler, payload))
+            return handler
+
+        return register
+
+    def mount(self, app: web.Application, sio: socketio.AsyncServer) -> None:
+        gauge = app[METRICS].socket_connections.labels(self.namespace)
+
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+            try:
+                session = await self.admit(app, environ, auth)
+            except Problem as problem:
+                raise socketio.exceptions.ConnectionRefusedError(
+                    problem.type.slug, {"type": problem.type.slug, "detail": problem.detail}
+                ) from None
+            await sio.save_session(sid, session, namespace=self.namespace)
+            for room in session.get("rooms", ()):
+                await sio.enter_room(sid, room, namespace=self.namespace)
+            gauge.inc()
+
+        async def disconnect(sid: str, reason: Any = None) -> None:
+            gauge.dec()
+
+        sio.on("connect", namespace=self.namespace)(connect)
+        sio.on("disconnect", namespace=self.namespace)(disconnect)
+        for ev in self.events:
+            sio.on(ev.name, namespace=self.namespace)(_wrap(app, sio, self.namespace, ev))
+
+        async def unknown(event: str, sid: str, data: Any = None) -> Ack:
+            return error_ack("unknown-event", f"No event {event!r} in {self.namespace}.")
+
+        sio.on("*", namespace=self.namespace)(unknown)
+
+
+def _wrap(
+    app: web.Application, sio: socketio.AsyncServer, namespace: str, ev: SocketEvent
+) -> Callable[..., Awaitable[Ack]]:
+    async def handle(sid: str, data: Any = None) -> Ack:
+        try:
+            kwargs = _parse(ev, data)
+            socket_session = await sio.get_session(sid, namespace=namespace)
+            async with app[DATABASE].unit_of_work(request_id=f"sio:{ev.name}") as db:
+                db.info["actor_id"] = socket_session["user_id"]
+                ctx = EventCtx(app, sio, sid, namespace, socket_session["user_id"], db)
+                return ok(await ev.handler(ctx, **kwargs))
+        except Problem as problem:
+            return error_ack(problem.type.slug, problem.detail, **problem.extra)
+        except Exception:
+            log.exception("socket event failed", socket_event=ev.name, namespace=namespace)
+            app[METRICS].errors.labels("socket").inc()
+            return error_ack("internal-error", "A bug; the event was not applied.")
+
+    return handle
+
+
+def _parse(ev: SocketEvent, data: Any) -> dict[str, Any]:
+    if ev.payload is None:
+        return {}
+    try:
+        return {"payload": ev.payload.model_validate(data if data is not None else {})}
+    except ValidationError as exc:
+        raise Problem(
+            "validation-error",
+            f"The payload of {ev.name!r} does not match the schema.",
+            errors=[
+                {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors(include_url=False, include_input=False)
+            ],
+        ) from None

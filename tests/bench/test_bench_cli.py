@@ -1,0 +1,71 @@
+"""The benchmark command line works end to end: it lists, runs, and ends with one JSON line.
+
+These run ``python -m bench`` as a user would, in a subprocess, against a real server it starts
+itself. They check the shape and sanity of the figures, never how fast anything was: timings
+depend on the machine and its load, and a test that fails on a slow CI runner tests nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).parents[2]
+TIMEOUT_S = 120
+
+
+def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 (a fixed command: this interpreter, -m bench)
+        [sys.executable, "-m", "bench", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+
+
+def last_json_line(stdout: str) -> dict[str, Any]:
+    """The contract of every benchmark: its last line is one JSON object."""
+    lines = stdout.strip().splitlines()
+    assert lines, "no output"
+    figures = json.loads(lines[-1])
+    assert isinstance(figures, dict)
+    return figures
+
+
+def test_lists_benchmarks() -> None:
+    proc = run_bench()
+    assert proc.returncode == 0, proc.stderr
+    assert any(line.split()[:1] == ["http"] for line in proc.stdout.splitlines())
+
+
+def test_unknown_benchmark_is_refused() -> None:
+    proc = run_bench("no-such-bench")
+    assert proc.returncode == 2
+    assert "http" in proc.stderr
+
+
+def test_http_benchmark_runs_and_reports_figures() -> None:
+    proc = run_bench("http", "--duration", "2", "--concurrency", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = last_json_line(proc.stdout)
+    assert figures["bench"] == "http"
+    assert figures["errors"] == 0
+    assert figures["database"] == "sqlite"
+    assert figures["concurrency"] == 2
+    for name in (
+        "login_rps",
+        "login_p99_ms",
+        "read_rps",
+        "read_p50_ms",
+        "read_p99_ms",
+        "server_cpu_s",
+    ):
+        assert isinstance(figures[name], int | float), name
+        assert figures[name] > 0, name
+    assert figures["read_p50_ms"] <= figures["read_p99_ms"]
+    assert set(figures["goal"]) == {"read_p99_ms", "errors"}
