@@ -31,7 +31,7 @@ async def list_areas(ctx: Ctx) -> list[AreaOut]:
 async def list_courses(ctx: Ctx, query: CourseQuery) -> Page[CourseOut]:
     """The course catalog with each course's original and revised plan."""
     courses, cursor = page_of(await service.list_courses(ctx.session, query), query.limit)
-    return Page[CourseOut](items=[CourseOut.model_validate(c) for c in courses], next_cursor=cursor)
+    return Page[CourseOut](items=courses, next_cursor=cursor)
 
 
 @router.get(

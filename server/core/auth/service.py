@@ -108,19 +108,29 @@ async def principal_for_api_token(session: AsyncSession, raw: str, now: datetime
 async def principal_for_cookie(
     session: AsyncSession, raw: str, now: datetime, secret: bytes
 ) -> Principal | None:
-    """A stale or revoked cookie means "not logged in", not an error: the browser may keep it."""
-    row = await session.execute(
-        select(WebSession, User)
-        .join(User, User.id == WebSession.user_id)
-        .where(WebSession.token_hash == hash_token(raw))
-    )
-    found = row.first()
-    if found is None:
+    """A stale or revoked cookie means "not logged in", not an error: the browser may keep it.
+
+    Every request asks this, so it is one plain query (no ORM objects): the session's user
+    with one row per role, and only if the session and the user are live.
+    """
+    rows = (
+        await session.execute(
+            select(User.id, User.name, UserRole.role)
+            .select_from(WebSession)
+            .join(User, User.id == WebSession.user_id)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .where(
+                WebSession.token_hash == hash_token(raw),
+                WebSession.revoked_at.is_(None),
+                WebSession.expires_at > now,
+                User.is_active.is_(True),
+            )
+        )
+    ).all()
+    if not rows:
         return None
-    web_session, user = found
-    if web_session.revoked_at is not None or web_session.expires_at <= now or not user.is_active:
-        return None
-    return Principal(user.id, user.name, _roles(user), "cookie", csrf_token_for(secret, raw))
+    roles = frozenset(Role(r.role) for r in rows if r.role is not None)
+    return Principal(rows[0].id, rows[0].name, roles, "cookie", csrf_token_for(secret, raw))
 
 
 def _roles(user: User) -> frozenset[Role]:
