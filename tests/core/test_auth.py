@@ -270,3 +270,25 @@ async def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_limited(
 
     assert [await attempt("198.51.100.1") for _ in range(3)] == [401, 401, 429]
     assert await attempt("198.51.100.2") == 401
+
+
+async def test_a_hash_made_under_another_profile_is_upgraded_at_log_in(
+    client: AppClient, clock: ManualClock
+) -> None:
+    from server.core.auth.passwords import Passwords
+    from server.core.auth.schemas import UserCreate
+    from server.core.auth.service import create_user, get_user
+
+    data = UserCreate(login="old.hash", name="옛 해시", password=PASSWORD)
+    async with client.app[DATABASE].unit_of_work() as session:
+        user = await create_user(session, data, Passwords("owasp"), clock.now())
+    assert user.password_hash is not None
+    assert "m=19456" in user.password_hash
+    response = await client.post(
+        "/api/v1/auth/login", json={"login": "old.hash", "password": PASSWORD}
+    )
+    assert response.status == 200
+    async with client.app[DATABASE].unit_of_work() as session:
+        stored = (await get_user(session, user.id)).password_hash
+    assert stored is not None
+    assert "m=19456" not in stored

@@ -10,16 +10,31 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from argon2 import PasswordHasher, profiles
+from argon2 import Parameters, PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-Profile = Literal["rfc9106-low-memory", "cheapest"]
+Profile = Literal["owasp", "rfc9106-low-memory", "cheapest"]
+
+#: OWASP's Argon2id baseline (19 MiB, 2 passes, 1 lane): about 20 ms of one core per hash here,
+#: where RFC 9106's low-memory profile (64 MiB, 3 passes, 4 lanes) took about 160 ms of CPU and
+#: capped a 2-core node at about 12 log-ins a second (bench/RESULTS.md).
+OWASP = Parameters(
+    type=Type.ID, version=19, salt_len=16, hash_len=32, time_cost=2, memory_cost=19456,
+    parallelism=1,
+)  # fmt: skip
+PROFILES = {
+    "owasp": OWASP,
+    "rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,
+    "cheapest": profiles.CHEAPEST,  # tests only
+}
 
 
 class Passwords:
-    def __init__(self, profile: Profile = "rfc9106-low-memory") -> None:
-        params = profiles.RFC_9106_LOW_MEMORY if profile != "cheapest" else profiles.CHEAPEST
-        self._hasher = PasswordHasher.from_parameters(params)
+    """Hashes with the configured profile; hashes made under another profile still verify
+    and are re-hashed at the next log-in (``needs_rehash``)."""
+
+    def __init__(self, profile: Profile = "owasp") -> None:
+        self._hasher = PasswordHasher.from_parameters(PROFILES[profile])
         self._dummy = self._hasher.hash("not a real password")
 
     async def hash(self, password: str) -> str:
