@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     join_link_ttl_after_end_h: int = Field(default=6, ge=0, le=24 * 14)
     cookie_secure: bool | None = None
     login_attempts_per_address_per_min: int = Field(default=600, ge=1, le=1_000_000)
-    password_hash_profile: Literal["owasp", "rfc9106-low-memory", "cheapest"] = "owasp"
+    password_hash_profile: Literal["owasp", "rfc9106-low-memory", "cheapest"] = "owasp"  # noqa: S105
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
