@@ -115,3 +115,16 @@ async def test_rate_limit_allows_a_burst_then_says_when_to_retry(
     clock.advance(0.2)
     assert (await a.rate_limit("chat:u1", 5, 10.0)).allowed
     assert (await a.rate_limit("chat:u2", 5, 10.0)).remaining == 4  # keys are independent
+
+
+async def test_a_rate_limit_can_be_asked_without_counting(
+    make_node: MakeNode, clock: ManualClock
+) -> None:
+    a = make_node()
+    for _ in range(3):
+        assert (await a.rate_limit("fails:kim", 2, 60.0, consume=False)).allowed
+    await a.rate_limit("fails:kim", 2, 60.0)
+    await a.rate_limit("fails:kim", 2, 60.0)
+    peek = await a.rate_limit("fails:kim", 2, 60.0, consume=False)
+    assert not peek.allowed
+    assert peek.retry_after_s == pytest.approx(30.0)

@@ -28,6 +28,7 @@ from server.core.auth.schemas import (
 from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx, client_address
 from server.core.keys import LIVE, PASSWORDS, SECRET_KEY
+from server.core.live import RateDecision
 from server.core.schemas import Page, page_of
 
 router = ApiRouter("auth")
@@ -57,39 +58,50 @@ def set_session_cookie(response: web.StreamResponse, raw_cookie: str, settings: 
     )
 
 
-#: attempts per person in a window: enough for typos, not for guessing
-LOGIN_ATTEMPTS_PER_LOGIN = (10, 15 * 60.0)
+#: failed attempts per login in a window: enough for typos, not for guessing
+FAILED_LOG_INS_PER_LOGIN = (10, 15 * 60.0)
 
 
-async def _limit_log_in_attempts(ctx: Ctx, login: str) -> None:
-    """Per login (stops guessing one person's password) and per address (stops spraying many
-    logins). The address limit is generous: a whole city office shares one egress address."""
+def _too_many(decision: RateDecision, detail: str) -> Problem:
+    problem = Problem("rate-limited", detail)
+    problem.headers["Retry-After"] = str(math.ceil(decision.retry_after_s))
+    return problem
+
+
+async def _check_log_in_allowed(ctx: Ctx, login_key: str) -> None:
+    """Per login, failed attempts (stops guessing one person's password); per address, all
+    attempts (stops spraying many logins). The address limit is generous: a whole city
+    office shares one egress address."""
     live = ctx.app[LIVE]
+    limit, period = FAILED_LOG_INS_PER_LOGIN
+    decision = await live.rate_limit(login_key, limit, period, consume=False)
+    if not decision.allowed:
+        raise _too_many(decision, "Too many failed log-ins for this person; wait and try again.")
+    per_min = ctx.settings.login_attempts_per_address_per_min
     address = client_address(ctx.request)
-    for key, (limit, period) in (
-        (f"login:{login.strip().lower()}", LOGIN_ATTEMPTS_PER_LOGIN),
-        (f"login-address:{address}", (ctx.settings.login_attempts_per_address_per_min, 60.0)),
-    ):
-        decision = await live.rate_limit(key, limit, period)
-        if not decision.allowed:
-            problem = Problem("rate-limited", "Too many log-in attempts; wait and try again.")
-            problem.headers["Retry-After"] = str(math.ceil(decision.retry_after_s))
-            raise problem
+    decision = await live.rate_limit(f"login-address:{address}", per_min, 60.0)
+    if not decision.allowed:
+        raise _too_many(decision, "Too many log-ins from this address; wait and try again.")
 
 
 @router.post("/auth/login", body=LoginIn, response=SessionOut, allow=Allow.anyone())
 async def log_in(ctx: Ctx, body: LoginIn) -> web.Response:
     """Log in with a password; sets the session cookie and returns the CSRF token."""
-    await _limit_log_in_attempts(ctx, body.login)
-    user, raw = await service.log_in(
-        ctx.session,
-        body.login,
-        body.password.get_secret_value(),
-        ctx.app[PASSWORDS],
-        now=ctx.clock.now(),
-        ttl=timedelta(hours=ctx.settings.session_ttl_hours),
-        user_agent=ctx.request.headers.get("User-Agent"),
-    )
+    login_key = f"login-failures:{body.login.strip().lower()}"
+    await _check_log_in_allowed(ctx, login_key)
+    try:
+        user, raw = await service.log_in(
+            ctx.session,
+            body.login,
+            body.password.get_secret_value(),
+            ctx.app[PASSWORDS],
+            now=ctx.clock.now(),
+            ttl=timedelta(hours=ctx.settings.session_ttl_hours),
+            user_agent=ctx.request.headers.get("User-Agent"),
+        )
+    except Problem:
+        await ctx.app[LIVE].rate_limit(login_key, *FAILED_LOG_INS_PER_LOGIN)
+        raise
     return session_response(ctx, service.user_out(user), raw)
 
 

@@ -72,4 +72,8 @@ class LiveState(Protocol):
         ...
 
     # rate limits (GCRA: ``limit`` events per ``period_s``, bursts up to ``limit``)
-    async def rate_limit(self, key: str, limit: int, period_s: float) -> RateDecision: ...
+    async def rate_limit(
+        self, key: str, limit: int, period_s: float, *, consume: bool = True
+    ) -> RateDecision:
+        """Count one event, or with ``consume=False`` only say whether one would be allowed."""
+        ...

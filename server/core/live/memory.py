@@ -98,10 +98,13 @@ class MemoryLiveState:
         finally:
             self._subscribers[channel].discard(queue)
 
-    async def rate_limit(self, key: str, limit: int, period_s: float) -> RateDecision:
+    async def rate_limit(
+        self, key: str, limit: int, period_s: float, *, consume: bool = True
+    ) -> RateDecision:
         now = self._now()
         tat, decision = gcra(self._rates.get(key), now, limit, period_s)
-        self._rates[key] = tat
+        if consume:
+            self._rates[key] = tat
         if len(self._rates) > 50_000:  # forget keys whose every event has drained
             self._rates = {k: t for k, t in self._rates.items() if t > now}
         return decision

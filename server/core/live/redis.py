@@ -60,7 +60,9 @@ local allow_at = new_tat - period
 if now < allow_at then
   return {0, tostring(allow_at - now), 0}
 end
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
+if ARGV[4] == '1' then
+  redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
+end
 return {1, '0', math.floor((period - (new_tat - now)) / interval + 1e-9)}
 """
 
@@ -160,7 +162,9 @@ class RedisLiveState:
         finally:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
 
-    async def rate_limit(self, key: str, limit: int, period_s: float) -> RateDecision:
-        args: list[Any] = [repr(self._now()), limit, repr(period_s)]
+    async def rate_limit(
+        self, key: str, limit: int, period_s: float, *, consume: bool = True
+    ) -> RateDecision:
+        args: list[Any] = [repr(self._now()), limit, repr(period_s), int(consume)]
         allowed, retry, remaining = await self._gcra(keys=[self._key("rate", key)], args=args)
         return RateDecision(bool(allowed), float(retry), int(remaining))
