@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from server.core.schemas import In, Out, PageQuery
+from server.core.schemas import In, Out, PageQuery, RecordId
 from server.lms.models import (
     CohortStatus,
     DeliveryMode,
@@ -61,7 +61,7 @@ class CourseQuery(PageQuery):
 
 
 class CoursePath(In):
-    course_id: int = Field(ge=1)
+    course_id: RecordId
 
 
 class CohortOut(Out):
@@ -86,7 +86,7 @@ class ClassSessionOut(Out):
 
 
 class ClassSessionPath(In):
-    class_session_id: int = Field(ge=1)
+    class_session_id: RecordId
 
 
 class ClassSessionQuery(PageQuery):

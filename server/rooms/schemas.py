@@ -9,7 +9,7 @@ from pydantic import Field
 
 from server.config import IceServer
 from server.core.auth.schemas import UserOut
-from server.core.schemas import In, Out
+from server.core.schemas import In, Out, RecordId
 from server.lms.schemas import ClassSessionOut
 
 
@@ -21,7 +21,7 @@ class Grant(StrEnum):
 
 
 class JoinLinksIn(In):
-    user_ids: list[int] | None = Field(
+    user_ids: list[RecordId] | None = Field(
         default=None, max_length=2000, description="default: every enrolled trainee"
     )
 

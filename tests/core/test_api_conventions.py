@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
@@ -96,6 +97,26 @@ async def test_bad_query_and_path_values(client: AppClient, admin_token: str) ->
         await client.get("/api/v1/users/abc", headers=bearer(admin_token)), 422, "validation-error"
     )
     assert body["errors"][0]["in"] == "path"
+
+
+async def test_out_of_range_ids_are_refused_not_crashed_on(
+    client: AppClient, admin_token: str
+) -> None:
+    """Ids past 64 bits would overflow the database driver: they must be a 422, not a 500."""
+    huge = 2**64
+    for path in (f"/api/v1/users/{huge}", f"/api/v1/courses/{huge}", "/api/v1/users/0"):
+        body = await expect_problem(
+            await client.get(path, headers=bearer(admin_token)), 422, "validation-error"
+        )
+        assert body["errors"][0]["in"] == "path"
+    cursor = base64.urlsafe_b64encode(f"id:{huge}".encode()).decode()
+    await expect_problem(
+        await client.get(f"/api/v1/users?cursor={cursor}", headers=bearer(admin_token)),
+        422,
+        "validation-error",
+    )
+    largest = await client.get(f"/api/v1/users/{2**63 - 1}", headers=bearer(admin_token))
+    await expect_problem(largest, 404, "not-found")
 
 
 async def test_unknown_routes_and_methods(client: AppClient) -> None:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import Field, SecretStr
 
 from server.core.auth.roles import Role
-from server.core.schemas import In, Out, PageQuery
+from server.core.schemas import In, Out, PageQuery, RecordId
 
 LOGIN_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
@@ -64,7 +64,7 @@ class RolesIn(In):
 
 
 class UserPath(In):
-    user_id: int = Field(ge=1)
+    user_id: RecordId
 
 
 class UserQuery(PageQuery):
@@ -117,4 +117,4 @@ class TokenCreated(TokenOut):
 
 
 class TokenPath(In):
-    token_id: int = Field(ge=1)
+    token_id: RecordId
