@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
 from sqlalchemy.engine import Dialect
@@ -21,6 +21,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
+
+from server.core.errors import Problem
+
+M = TypeVar("M", bound="Base")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -56,6 +60,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def get_or_404(session: AsyncSession, model: type[M], ident: int, label: str) -> M:
+    """The row with this primary key, or a ``not-found`` problem naming it."""
+    found = await session.get(model, ident)
+    if found is None:
+        raise Problem("not-found", f"No {label} {ident}.")
+    return found
 
 
 class Database:

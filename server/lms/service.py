@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.clock import SEOUL
-from server.core.errors import Problem
+from server.core.db import get_or_404
 from server.lms.models import (
     JOINABLE,
     ClassSession,
@@ -77,17 +77,11 @@ async def list_courses(session: AsyncSession, query: CourseQuery) -> list[Course
 
 
 async def get_course(session: AsyncSession, course_id: int) -> Course:
-    course = await session.get(Course, course_id)
-    if course is None:
-        raise Problem("not-found", f"No course {course_id}.")
-    return course
+    return await get_or_404(session, Course, course_id, "course")
 
 
 async def get_class_session(session: AsyncSession, class_session_id: int) -> ClassSession:
-    found = await session.get(ClassSession, class_session_id)
-    if found is None:
-        raise Problem("not-found", f"No class session {class_session_id}.")
-    return found
+    return await get_or_404(session, ClassSession, class_session_id, "class session")
 
 
 def seoul_day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -29,6 +29,7 @@ from server.core.auth.schemas import (
     UserQuery,
     UserUpdate,
 )
+from server.core.db import get_or_404
 from server.core.errors import Problem
 from server.core.keys import CLOCK, SECRET_KEY
 
@@ -160,10 +161,7 @@ async def create_user(
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise Problem("not-found", f"No user {user_id}.")
-    return user
+    return await get_or_404(session, User, user_id, "user")
 
 
 async def names_of(session: AsyncSession, user_ids: list[int]) -> dict[int, str]:
