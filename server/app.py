@@ -14,6 +14,7 @@ from aiohttp import web
 from server.config import Settings, resolve_secret_key
 from server.core import health
 from server.core.audit import AuditedSession
+from server.core.audit.api import router as audit_router
 from server.core.auth.api import router as auth_router
 from server.core.auth.passwords import Passwords
 from server.core.clock import Clock, SystemClock
@@ -45,7 +46,7 @@ from server.lms.api import router as lms_router
 from server.rooms.api import pages as room_pages
 from server.rooms.api import router as rooms_router
 
-ROUTERS: tuple[ApiRouter, ...] = (auth_router, lms_router, rooms_router)
+ROUTERS: tuple[ApiRouter, ...] = (auth_router, audit_router, lms_router, rooms_router)
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
 

@@ -225,6 +225,12 @@ async def test_every_change_to_a_user_is_in_the_audit_log_without_secrets(
     assert rows[1].before == {"org_unit": None}
     assert rows[1].after == {"org_unit": "인재개발원"}
     assert rows[1].request_id
+    listed = await client.get(
+        f"/api/v1/audit?entity=users&entity_id={user_id}", headers=bearer(token)
+    )
+    assert [e["action"] for e in (await listed.json())["items"]] == ["create", "update"]
+    operator = await api_token(client, "operator1")
+    assert (await client.get("/api/v1/audit", headers=bearer(operator))).status == 403
 
 
 async def test_guessing_passwords_is_slowed_down_per_login(
