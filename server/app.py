@@ -43,6 +43,7 @@ from server.core.sio import (
     stop_manager,
 )
 from server.lms.api import router as lms_router
+from server.rooms import wiring as rooms
 from server.rooms.api import pages as room_pages
 from server.rooms.api import router as rooms_router
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_live_state)
     app.cleanup_ctx.append(_socket_server)
+    rooms.setup(app)
     return app
 
 

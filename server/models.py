@@ -14,14 +14,19 @@ from server.lms.models import (
     SessionStaff,
     SubArea,
 )
+from server.rooms.models import AttendanceEvent, ClassEvent, ConnectionReport, ConnectionTest
 
 __all__ = [
     "ApiToken",
+    "AttendanceEvent",
     "AuditEntry",
     "Base",
+    "ClassEvent",
     "ClassSession",
     "Cohort",
     "CompetencyArea",
+    "ConnectionReport",
+    "ConnectionTest",
     "Course",
     "CoursePlan",
     "Enrolment",

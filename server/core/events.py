@@ -10,7 +10,7 @@ Bad input never drops the connection and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import socketio
@@ -19,8 +19,9 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.clock import Clock
 from server.core.errors import Problem
-from server.core.keys import DATABASE, METRICS
+from server.core.keys import CLOCK, DATABASE, LIVE, METRICS
 
 log = structlog.get_logger("baeum.events")
 
@@ -41,14 +42,40 @@ def error_ack(slug: str, detail: str, **extra: Any) -> Ack:
 
 @dataclass
 class EventCtx:
-    """What an event handler gets: the socket, who it is, the open transaction."""
+    """What an event handler gets: the socket, who it is, the open transaction.
+
+    ``socket`` is what ``admit`` returned for this connection (``user_id`` and whatever the
+    namespace keeps: class, grants, device).
+    """
 
     app: web.Application
     sio: socketio.AsyncServer
     sid: str
     namespace: str
-    user_id: int
+    socket: dict[str, Any]
     session: AsyncSession
+    pending: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @property
+    def user_id(self) -> int:
+        return int(self.socket["user_id"])
+
+    @property
+    def clock(self) -> Clock:
+        return self.app[CLOCK]
+
+    def emit(self, event: str, data: Any, *, to: str, skip_self: bool = False) -> None:
+        """Send to a room (or one sid) of this namespace, on every node, once the event's
+        transaction has committed: nobody is told of what was not kept."""
+        skip = self.sid if skip_self else None
+
+        async def send() -> None:
+            await self.sio.emit(event, data, to=to, namespace=self.namespace, skip_sid=skip)
+
+        self.pending.append(send)
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        self.pending.append(action)
 
 
 Admit = Callable[[web.Application, dict[str, Any], Any], Awaitable[dict[str, Any]]]
@@ -57,26 +84,42 @@ Admit = Callable[[web.Application, dict[str, Any], Any], Awaitable[dict[str, Any
 ``{"message": slug, "data": {"type", "detail"}}``."""
 
 
+#: (events, seconds): how often one person may send an event, e.g. (10, 10.0)
+Rate = tuple[int, float]
+
+Disconnected = Callable[
+    [web.Application, socketio.AsyncServer, str, dict[str, Any], str], Awaitable[None]
+]
+"""Called once when a socket goes, with its session and the reason (``client disconnect``,
+``server disconnect``, ``ping timeout``, ``transport close``, ``transport error``)."""
+
+
 @dataclass(frozen=True)
 class SocketEvent:
     name: str
     handler: EventHandler
     payload: type[BaseModel] | None
+    rate: Rate | None
 
 
 class SocketRouter:
     """The events of one namespace, and who may connect to it."""
 
-    def __init__(self, namespace: str, admit: Admit) -> None:
+    def __init__(
+        self, namespace: str, admit: Admit, *, disconnected: Disconnected | None = None
+    ) -> None:
         self.namespace = namespace
         self.admit = admit
+        self.disconnected = disconnected
         self.events: list[SocketEvent] = []
 
     def event(
-        self, name: str, *, payload: type[BaseModel] | None = None
+        self, name: str, *, payload: type[BaseModel] | None = None, rate: Rate | None = None
     ) -> Callable[[EventHandler], EventHandler]:
+        """Declare an event; ``rate`` limits how often one person may send it."""
+
         def register(handler: EventHandler) -> EventHandler:
-            self.events.append(SocketEvent(name, handler, payload))
+            self.events.append(SocketEvent(name, handler, payload, rate))
             return handler
 
         return register
@@ -98,6 +141,14 @@ class SocketRouter:
 
         async def disconnect(sid: str, reason: Any = None) -> None:
             gauge.dec()
+            if self.disconnected is None:
+                return
+            session = await sio.get_session(sid, namespace=self.namespace)
+            try:
+                await self.disconnected(app, sio, sid, session, str(reason or "unknown"))
+            except Exception:
+                log.exception("socket disconnect handler failed", namespace=self.namespace)
+                app[METRICS].errors.labels("socket").inc()
 
         sio.on("connect", namespace=self.namespace)(connect)
         sio.on("disconnect", namespace=self.namespace)(disconnect)
@@ -117,10 +168,15 @@ def _wrap(
         try:
             kwargs = _parse(ev, data)
             socket_session = await sio.get_session(sid, namespace=namespace)
+            if ev.rate is not None:
+                await _check_rate(app, namespace, ev, socket_session["user_id"])
             async with app[DATABASE].unit_of_work(request_id=f"sio:{ev.name}") as db:
                 db.info["actor_id"] = socket_session["user_id"]
-                ctx = EventCtx(app, sio, sid, namespace, socket_session["user_id"], db)
-                return ok(await ev.handler(ctx, **kwargs))
+                ctx = EventCtx(app, sio, sid, namespace, socket_session, db)
+                answer = ok(await ev.handler(ctx, **kwargs))
+            for action in ctx.pending:
+                await action()
+            return answer
         except Problem as problem:
             return error_ack(problem.type.slug, problem.detail, **problem.extra)
         except Exception:
@@ -129,6 +185,20 @@ def _wrap(
             return error_ack("internal-error", "A bug; the event was not applied.")
 
     return handle
+
+
+async def _check_rate(app: web.Application, namespace: str, ev: SocketEvent, user_id: int) -> None:
+    """Per person and event: a flooder is refused (told when to retry); others go on."""
+    assert ev.rate is not None
+    limit, period = ev.rate
+    decision = await app[LIVE].rate_limit(f"sio:{namespace}:{ev.name}:{user_id}", limit, period)
+    if not decision.allowed:
+        app[METRICS].rate_limited.labels(ev.name).inc()
+        raise Problem(
+            "rate-limited",
+            f"Too many {ev.name!r}; wait and try again.",
+            retry_after_s=round(decision.retry_after_s, 2),
+        )
 
 
 def _parse(ev: SocketEvent, data: Any) -> dict[str, Any]:

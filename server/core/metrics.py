@@ -37,6 +37,12 @@ class Metrics:
             ["where"],
             registry=self.registry,
         )
+        self.rate_limited = Counter(
+            "baeum_socket_rate_limited_total",
+            "Socket events refused because one person sent too many, by event",
+            ["event"],
+            registry=self.registry,
+        )
         self.socket_connections = Gauge(
             "baeum_socket_connections",
             "socket.io connections open on this node, by namespace",

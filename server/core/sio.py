@@ -18,6 +18,7 @@ from typing import Any
 import socketio
 import structlog
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
 from server.core.auth import service as auth
@@ -51,18 +52,24 @@ async def authenticate_socket(
 ) -> auth.Principal:
     """A socket's caller: an API token in the ``auth`` payload, else the session cookie."""
     token = auth_data.get("token") if isinstance(auth_data, dict) else None
-    clock = app[CLOCK]
     async with app[DATABASE].unit_of_work() as session:
-        if isinstance(token, str) and token:
-            return await auth.principal_for_api_token(session, token, clock.now())
-        cookies = SimpleCookie(environ.get("HTTP_COOKIE", ""))
-        morsel = cookies.get(auth.SESSION_COOKIE)
-        if morsel is not None:
-            principal = await auth.principal_for_cookie(
-                session, morsel.value, clock.now(), app[SECRET_KEY]
-            )
-            if principal is not None:
-                return principal
+        return await socket_principal(
+            session, app, environ, token if isinstance(token, str) else None
+        )
+
+
+async def socket_principal(
+    session: AsyncSession, app: web.Application, environ: dict[str, Any], api_token: str | None
+) -> auth.Principal:
+    """The caller by API token if one is given, else by the session cookie."""
+    now = app[CLOCK].now()
+    if api_token:
+        return await auth.principal_for_api_token(session, api_token, now)
+    morsel = SimpleCookie(environ.get("HTTP_COOKIE", "")).get(auth.SESSION_COOKIE)
+    if morsel is not None:
+        principal = await auth.principal_for_cookie(session, morsel.value, now, app[SECRET_KEY])
+        if principal is not None:
+            return principal
     raise Problem("not-authenticated")
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.clock import SEOUL
 from server.core.db import get_or_404
+from server.core.errors import Problem
 from server.lms.models import (
     JOINABLE,
     ClassSession,
@@ -17,6 +18,7 @@ from server.lms.models import (
     CoursePlan,
     Enrolment,
     SessionStaff,
+    SessionState,
     StaffRole,
     SubArea,
 )
@@ -149,3 +151,15 @@ async def joinable_trainees(session: AsyncSession, class_session_id: int) -> lis
 async def enrolments_of(session: AsyncSession, user_id: int) -> list[Enrolment]:
     stmt = select(Enrolment).where(Enrolment.user_id == user_id).order_by(Enrolment.id)
     return list((await session.scalars(stmt)).all())
+
+
+async def set_session_state(
+    session: AsyncSession, class_session_id: int, state: SessionState
+) -> ClassSession:
+    """Open, start or end a class session; an ended class stays ended."""
+    class_session = await get_class_session(session, class_session_id)
+    if class_session.state == SessionState.ENDED and state != SessionState.ENDED:
+        raise Problem("class-ended", "This class has ended.")
+    class_session.state = state
+    await session.flush()
+    return class_session

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from server.config import IceServer
 from server.core.auth.schemas import UserOut
@@ -50,3 +51,132 @@ class JoinOut(Out):
     csrf_token: str
     class_session: ClassSessionOut
     class_token: ClassTokenOut
+
+
+# ---- the live class (socket namespace /class) ------------------------------------------------
+
+REACTIONS = ("👍", "👏", "😂", "😮", "❤️", "🙋", "🙏", "✅")
+
+
+class ClientIn(In):
+    """The ``auth`` payload of a connection to /class: one credential, and who this client is."""
+
+    token: str | None = Field(default=None, max_length=4000, description="class token")
+    join_link: str | None = Field(default=None, max_length=4000, description="join-link token")
+    api_token: str | None = Field(default=None, max_length=200)
+    class_session_id: RecordId | None = Field(default=None, description="with cookie or api_token")
+    client_id: str = Field(
+        min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        description="stable per browser tab or app install; a reconnect sends the same one",
+    )  # fmt: skip
+    network_type: str | None = Field(default=None, max_length=16)
+
+
+class JoinIn(In):
+    last_event_id: int | None = Field(default=None, ge=0, le=2**63 - 1)
+
+
+class ChatIn(In):
+    text: str = Field(min_length=1, max_length=1000)
+    to: Literal["all", "staff"] = "all"
+
+
+class CaptionIn(In):
+    text: str = Field(min_length=1, max_length=500)
+    final: bool = True
+
+
+class ReactionIn(In):
+    emoji: str = Field(description=f"one of {' '.join(REACTIONS)}")
+
+    @field_validator("emoji")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in REACTIONS:
+            raise ValueError(f"not one of {' '.join(REACTIONS)}")
+        return value
+
+
+class MediaStateIn(In):
+    mic: bool | None = None
+    cam: bool | None = None
+
+
+class TargetIn(In):
+    user_id: RecordId
+
+
+class RemoveIn(In):
+    user_id: RecordId
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class LockIn(In):
+    locked: bool
+
+
+class SpotlightIn(In):
+    user_id: RecordId | None
+
+
+class ReplayIn(In):
+    since: int = Field(ge=0, le=2**63 - 1)
+
+
+class ConnectionReportIn(In):
+    """What the browser saw go wrong, or a quality sample."""
+
+    kind: Literal[
+        "getusermedia_denied", "getusermedia_failed", "ice_failed", "dtls_failed",
+        "socket_disconnect", "socket_connect_failed", "quality", "other",
+    ]  # fmt: skip
+    detail: str | None = Field(default=None, max_length=300)
+    class_session_id: RecordId | None = None
+    network_type: Literal["wifi", "cellular", "ethernet", "none", "other", "unknown"] | None = None
+    bitrate_kbps: float | None = Field(default=None, ge=0, le=1_000_000)
+    packet_loss_pct: float | None = Field(default=None, ge=0, le=100)
+    rtt_ms: float | None = Field(default=None, ge=0, le=600_000)
+    battery_pct: int | None = Field(default=None, ge=0, le=100)
+
+
+class ParticipantOut(Out):
+    user_id: int
+    name: str
+    role: str
+    device_class: str
+    status: Literal["present", "reconnecting"]
+    since: datetime
+    hand_raised_at: datetime | None
+    mic: bool
+    cam: bool
+
+
+class ClassEventOut(Out):
+    id: int
+    kind: str
+    at: datetime
+    audience: str
+    actor_id: int | None
+    payload: dict[str, Any]
+
+
+class ClassStateOut(Out):
+    """Everything a client needs on joining, in one message."""
+
+    class_session: ClassSessionOut
+    me: ParticipantOut
+    grants: list[Grant]
+    participants: list[ParticipantOut]
+    hand_queue: list[int]
+    locked: bool
+    spotlight: int | None
+    chat: list[ClassEventOut]
+    captions: list[ClassEventOut]
+    missed: list[ClassEventOut] = Field(description="events after last_event_id, if it was sent")
+    last_event_id: int
+    breakouts: None = Field(default=None, description="breakout layout (issue 6)")
+    polls: list[Any] = Field(default_factory=list, description="open polls (issue 7)")
+    boards: list[Any] = Field(default_factory=list, description="boards (issue 8)")
+    media_node: None = Field(default=None, description="where to send WebRTC signalling (issue 4)")
+    ice_servers: list[IceServer]
+    reconnect_grace_s: int

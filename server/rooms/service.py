@@ -13,7 +13,9 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import IceServer, Settings
@@ -24,9 +26,13 @@ from server.core.auth.service import Principal
 from server.core.errors import Problem
 from server.lms import service as lms
 from server.lms.models import ClassSession, StaffRole
+from server.rooms.attendance import Mark
+from server.rooms.models import AttendanceEvent, AttendanceKind, ClassEvent, ConnectionReport
 from server.rooms.schemas import ClassTokenOut, Grant
 
 TURN_CREDENTIAL_TTL = timedelta(hours=12)
+#: events replayed to a reconnecting client at most; older gaps come from the class state
+REPLAY_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -171,3 +177,106 @@ async def redeem_join_link(
     )
     class_session = await lms.get_class_session(session, invitation.class_session_id)
     return Redeemed(principal, cookie, class_session, class_token)
+
+
+# ---- the live class's records -------------------------------------------------------------
+
+
+async def place_in_class(
+    session: AsyncSession, principal: Principal, class_session_id: int
+) -> tuple[str, list[Grant]]:
+    """The person's role label in this class and their grants (refuses outsiders)."""
+    grants = await grants_for(session, principal, class_session_id)
+    roles = await lms.staff_roles(session, class_session_id, principal.user_id)
+    for role in (StaffRole.INSTRUCTOR, StaffRole.ASSISTANT, StaffRole.CAPTIONER):
+        if role in roles:
+            return role.value, grants
+    return ("staff" if principal.has(*STAFF) else "trainee"), grants
+
+
+async def record_attendance(
+    session: AsyncSession,
+    class_session_id: int,
+    kind: AttendanceKind,
+    at: datetime,
+    *,
+    user_id: int | None = None,
+    client_id: str | None = None,
+    device_class: str | None = None,
+    reason: str | None = None,
+    author_id: int | None = None,
+    node_id: str | None = None,
+) -> AttendanceEvent:
+    event = AttendanceEvent(
+        class_session_id=class_session_id, user_id=user_id, kind=kind, at=at,
+        client_id=client_id, device_class=device_class, reason=reason, author_id=author_id,
+        node_id=node_id,
+    )  # fmt: skip
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def attendance_marks(session: AsyncSession, class_session_id: int) -> list[Mark]:
+    rows = await session.execute(
+        select(
+            AttendanceEvent.user_id,
+            AttendanceEvent.kind,
+            AttendanceEvent.at,
+            AttendanceEvent.client_id,
+        )
+        .where(AttendanceEvent.class_session_id == class_session_id)
+        .order_by(AttendanceEvent.at, AttendanceEvent.id)
+    )
+    return [Mark(u, AttendanceKind(k), at, c) for u, k, at, c in rows]
+
+
+async def append_class_event(
+    session: AsyncSession,
+    class_session_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    at: datetime,
+    *,
+    actor_id: int | None,
+    audience: str = "all",
+) -> ClassEvent:
+    event = ClassEvent(
+        class_session_id=class_session_id, kind=kind, audience=audience, actor_id=actor_id,
+        payload=payload, at=at,
+    )  # fmt: skip
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def class_events(
+    session: AsyncSession,
+    class_session_id: int,
+    *,
+    staff: bool,
+    user_id: int,
+    after_id: int = 0,
+    kinds: tuple[str, ...] | None = None,
+    newest: int | None = None,
+) -> list[ClassEvent]:
+    """Events this person may see, oldest first: after an id (replay) or the newest few."""
+    stmt = select(ClassEvent).where(
+        ClassEvent.class_session_id == class_session_id, ClassEvent.id > after_id
+    )
+    if not staff:
+        stmt = stmt.where((ClassEvent.audience == "all") | (ClassEvent.actor_id == user_id))
+    if kinds is not None:
+        stmt = stmt.where(ClassEvent.kind.in_(kinds))
+    if newest is not None:
+        rows = (await session.scalars(stmt.order_by(ClassEvent.id.desc()).limit(newest))).all()
+        return list(reversed(rows))
+    return list((await session.scalars(stmt.order_by(ClassEvent.id).limit(REPLAY_LIMIT))).all())
+
+
+async def store_connection_report(
+    session: AsyncSession, report: ConnectionReport
+) -> ConnectionReport:
+    session.add(report)
+    await session.flush()
+    return report

@@ -134,6 +134,14 @@ async def principal_for_cookie(
     return Principal(rows[0].id, rows[0].name, roles, "cookie", csrf_token_for(secret, raw))
 
 
+async def principal_for_user(session: AsyncSession, user_id: int) -> Principal:
+    """The person a signed token (join link, class token) names, if still active."""
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Problem("not-authenticated", "This person's account is not active.")
+    return Principal(user.id, user.name, _roles(user), "token")
+
+
 def _roles(user: User) -> frozenset[Role]:
     return frozenset(Role(r) for r in user.role_names())
 

@@ -1,0 +1,526 @@
+"""The live class: socket.io namespace ``/class``.
+
+Client events are imperative (``join``, ``raise_hand``, ``send_chat``); broadcasts are past
+tense (``participant_joined``, ``hand_raised``, ``chat_message``). Rooms: ``class:{id}`` for
+everyone, ``class:{id}:staff`` for instructors, assistants, captioners and operators, and
+``class:{id}:user:{uid}`` for one person's sockets. Every event answers an ack (core/events.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import socketio
+from aiohttp import web
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.core.auth import service as auth
+from server.core.auth import tokens
+from server.core.auth.service import Principal
+from server.core.errors import Problem
+from server.core.events import EventCtx, SocketRouter
+from server.core.keys import CLOCK, DATABASE, LIVE, SECRET_KEY, SETTINGS
+from server.core.sio import socket_principal
+from server.lms import service as lms
+from server.lms.models import SessionState
+from server.lms.schemas import ClassSessionOut
+from server.rooms import presence, service
+from server.rooms.devices import device_from_user_agent
+from server.rooms.models import AttendanceKind, ClassEvent, ConnectionReport
+from server.rooms.node import ROOMS
+from server.rooms.schemas import (
+    CaptionIn,
+    ChatIn,
+    ClassEventOut,
+    ClassStateOut,
+    ClientIn,
+    ConnectionReportIn,
+    Grant,
+    JoinIn,
+    LockIn,
+    MediaStateIn,
+    ParticipantOut,
+    ReactionIn,
+    RemoveIn,
+    ReplayIn,
+    SpotlightIn,
+    TargetIn,
+)
+
+NAMESPACE = "/class"
+CHAT_TAIL = 50
+CAPTION_TAIL = 50
+
+
+def room(class_session_id: int) -> str:
+    return f"class:{class_session_id}"
+
+
+def staff_room(class_session_id: int) -> str:
+    return f"class:{class_session_id}:staff"
+
+
+def person_room(class_session_id: int, user_id: int) -> str:
+    return f"class:{class_session_id}:user:{user_id}"
+
+
+# ---- admission ---------------------------------------------------------------------------
+
+
+async def admit_participant(
+    app: web.Application, environ: dict[str, Any], auth_data: Any
+) -> dict[str, Any]:
+    """Who may connect to a class: a class token, a join link, or an API token / the session
+    cookie with the class named; and not if the class has ended, locked them out or removed
+    them."""
+    try:
+        client = ClientIn.model_validate(auth_data if isinstance(auth_data, dict) else {})
+    except ValidationError as exc:
+        detail = f"Bad connection payload: {exc.errors()[0]['msg']}."
+        raise Problem("validation-error", detail) from None
+    async with app[DATABASE].unit_of_work() as session:
+        principal, class_session_id = await _credential(session, app, environ, client)
+        role, grants = await service.place_in_class(session, principal, class_session_id)
+        class_session = await lms.get_class_session(session, class_session_id)
+    if class_session.state == SessionState.ENDED:
+        raise Problem("class-ended")
+    live = app[LIVE]
+    if await presence.removal_reason(live, class_session_id, principal.user_id) is not None:
+        raise Problem("removed-from-class")
+    flags = await presence.flags(live, class_session_id)
+    if flags.get("locked") == "1" and Grant.MODERATE not in grants:
+        raise Problem("class-locked")
+    device = device_from_user_agent(environ.get("HTTP_USER_AGENT"))
+    rooms = [room(class_session_id), person_room(class_session_id, principal.user_id)]
+    if Grant.MODERATE in grants or Grant.CAPTION in grants:
+        rooms.append(staff_room(class_session_id))
+    return {
+        "user_id": principal.user_id, "name": principal.name, "role": role,
+        "grants": [g.value for g in grants], "class_session_id": class_session_id,
+        "client_id": client.client_id, "device_class": device.device_class.value,
+        "browser": device.browser, "os": device.os, "network_type": client.network_type,
+        "rooms": rooms, "joined": False,
+    }  # fmt: skip
+
+
+async def _credential(
+    session: AsyncSession, app: web.Application, environ: dict[str, Any], client: ClientIn
+) -> tuple[Principal, int]:
+    now = app[CLOCK].now()
+    secret = app[SECRET_KEY]
+    if client.token:
+        try:
+            claims = tokens.verify(secret, tokens.Purpose.CLASS, client.token, now)
+            user_id, class_session_id = int(claims["sub"]), int(claims["cs"])
+        except tokens.TokenExpired:
+            raise Problem("not-authenticated", "The class token has expired.") from None
+        except (tokens.TokenInvalid, KeyError, TypeError, ValueError):
+            raise Problem("not-authenticated", "The class token is not valid.") from None
+        return await auth.principal_for_user(session, user_id), class_session_id
+    if client.join_link:
+        invitation = service.read_invitation(secret, client.join_link, now)
+        principal = await auth.principal_for_user(session, invitation.user_id)
+        return principal, invitation.class_session_id
+    if client.class_session_id is None:
+        raise Problem("not-authenticated", "Send a class token, a join link, or class_session_id.")
+    principal = await socket_principal(session, app, environ, client.api_token)
+    return principal, client.class_session_id
+
+
+# ---- what goes in and out -------------------------------------------------------------------
+
+
+def participant_out(entry: presence.Entry) -> ParticipantOut:
+    return ParticipantOut(
+        user_id=entry.user_id, name=entry.name, role=entry.role, device_class=entry.device_class,
+        status="reconnecting" if entry.status == presence.RECONNECTING else "present",
+        since=entry.since, hand_raised_at=entry.hand_raised_at, mic=entry.mic, cam=entry.cam,
+    )  # fmt: skip
+
+
+def event_out(event: Any) -> dict[str, Any]:
+    return ClassEventOut.model_validate(event).model_dump(mode="json")
+
+
+def _class_id(ctx: EventCtx) -> int:
+    return int(ctx.socket["class_session_id"])
+
+
+def _grants(ctx: EventCtx) -> set[str]:
+    return set(ctx.socket["grants"])
+
+
+def _is_staff(ctx: EventCtx) -> bool:
+    return bool(_grants(ctx) & {Grant.MODERATE, Grant.CAPTION})
+
+
+def _require(ctx: EventCtx, grant: Grant) -> None:
+    if grant not in _grants(ctx):
+        raise Problem("forbidden", f"This needs the {grant.value!r} grant.")
+    if not ctx.socket.get("joined"):
+        raise Problem("not-in-class")
+
+
+def _require_joined(ctx: EventCtx) -> None:
+    if not ctx.socket.get("joined"):
+        raise Problem("not-in-class")
+
+
+async def _save_socket(ctx: EventCtx) -> None:
+    await ctx.sio.save_session(ctx.sid, ctx.socket, namespace=NAMESPACE)
+
+
+def _grace(app: web.Application) -> timedelta:
+    return timedelta(seconds=app[SETTINGS].reconnect_grace_s)
+
+
+# ---- the namespace --------------------------------------------------------------------------
+
+
+async def on_disconnect(
+    app: web.Application, sio: socketio.AsyncServer, sid: str, socket: dict[str, Any], reason: str
+) -> None:
+    """A socket went: a leave if the client said so, else a drop that may yet be resumed."""
+    if not socket.get("joined") or socket.get("left"):
+        return
+    class_session_id, user_id = int(socket["class_session_id"]), int(socket["user_id"])
+    app[ROOMS].left(class_session_id)
+    live, now = app[LIVE], app[CLOCK].now()
+    if await presence.removal_reason(live, class_session_id, user_id) is not None:
+        return  # the removal was recorded when the instructor removed them
+    leaving = reason == socketio.AsyncServer.reason.CLIENT_DISCONNECT
+    async with app[DATABASE].unit_of_work(request_id="sio:disconnect") as session:
+        await service.record_attendance(
+            session, class_session_id,
+            AttendanceKind.LEAVE if leaving else AttendanceKind.DROP, now,
+            user_id=user_id, client_id=socket["client_id"], device_class=socket["device_class"],
+            reason=reason, node_id=app[SETTINGS].node_id,
+        )  # fmt: skip
+        if not leaving:
+            await service.store_connection_report(session, _server_report(socket, reason, now))
+    if leaving:
+        if await presence.leave(live, class_session_id, user_id, sid):
+            await sio.emit("participant_left", {"user_id": user_id}, to=room(class_session_id),
+                           namespace=NAMESPACE)  # fmt: skip
+    elif await presence.mark_dropped(live, class_session_id, user_id, sid, now):
+        await sio.emit("participant_dropped", {"user_id": user_id, "reason": reason},
+                       to=room(class_session_id), namespace=NAMESPACE)  # fmt: skip
+
+
+def _server_report(socket: dict[str, Any], reason: str, now: datetime) -> ConnectionReport:
+    return ConnectionReport(
+        at=now, source="server", kind="socket_disconnect", detail=reason,
+        user_id=socket["user_id"], class_session_id=socket["class_session_id"],
+        device_class=socket["device_class"], browser=socket["browser"], os=socket["os"],
+        network_type=socket["network_type"],
+    )  # fmt: skip
+
+
+classroom = SocketRouter(NAMESPACE, admit_participant, disconnected=on_disconnect)
+
+
+@classroom.event("join", payload=JoinIn, rate=(20, 60.0))
+async def join(ctx: EventCtx, payload: JoinIn) -> ClassStateOut:
+    """Enter the class (or come back to it): the whole class state in the answer."""
+    cs_id, now, live = _class_id(ctx), ctx.clock.now(), ctx.app[LIVE]
+    await expire_and_announce(ctx.app, ctx.sio, cs_id)
+    previous = await presence.enter(
+        live, cs_id, ctx.user_id, name=ctx.socket["name"], role=ctx.socket["role"],
+        device_class=ctx.socket["device_class"], client_id=ctx.socket["client_id"], sid=ctx.sid,
+        node=ctx.app[SETTINGS].node_id, now=now,
+    )  # fmt: skip
+    resumed = previous is not None and previous.status == presence.RECONNECTING
+    await service.record_attendance(
+        ctx.session, cs_id, AttendanceKind.RESUME if resumed else AttendanceKind.JOIN, now,
+        user_id=ctx.user_id, client_id=ctx.socket["client_id"],
+        device_class=ctx.socket["device_class"], node_id=ctx.app[SETTINGS].node_id,
+    )  # fmt: skip
+    if not ctx.socket.get("joined"):
+        ctx.socket["joined"] = True
+        await _save_socket(ctx)
+        ctx.app[ROOMS].joined(cs_id)
+    me = await presence.get(live, cs_id, ctx.user_id)
+    assert me is not None
+    announce = "participant_resumed" if previous is not None else "participant_joined"
+    ctx.emit(announce, participant_out(me).model_dump(mode="json"), to=room(cs_id),
+                   skip_self=True)  # fmt: skip
+    return await class_state(ctx, payload.last_event_id)
+
+
+async def class_state(ctx: EventCtx, last_event_id: int | None) -> ClassStateOut:
+    cs_id, live = _class_id(ctx), ctx.app[LIVE]
+    entries = await presence.everyone(live, cs_id)
+    flags = await presence.flags(live, cs_id)
+    chat = await _visible(ctx, kinds=("chat",), newest=CHAT_TAIL)
+    captions = await _visible(ctx, kinds=("caption",), newest=CAPTION_TAIL)
+    missed = await _visible(ctx, after_id=last_event_id) if last_event_id is not None else []
+    newest = await _visible(ctx, newest=1)
+    me = next(e for e in entries if e.user_id == ctx.user_id)
+    class_session = await lms.get_class_session(ctx.session, cs_id)
+    return ClassStateOut(
+        class_session=ClassSessionOut.model_validate(class_session),
+        me=participant_out(me),
+        grants=sorted(Grant(g) for g in _grants(ctx)),
+        participants=[participant_out(e) for e in entries],
+        hand_queue=presence.hand_queue(entries),
+        locked=flags.get("locked") == "1",
+        spotlight=int(flags["spotlight"]) if flags.get("spotlight") else None,
+        chat=[ClassEventOut.model_validate(e) for e in chat],
+        captions=[ClassEventOut.model_validate(e) for e in captions],
+        missed=[ClassEventOut.model_validate(e) for e in missed],
+        last_event_id=newest[-1].id if newest else 0,
+        ice_servers=service.ice_servers_for(ctx.app[SETTINGS], ctx.user_id, ctx.clock.now()),
+        reconnect_grace_s=ctx.app[SETTINGS].reconnect_grace_s,
+    )
+
+
+async def _visible(
+    ctx: EventCtx,
+    *,
+    after_id: int = 0,
+    kinds: tuple[str, ...] | None = None,
+    newest: int | None = None,
+) -> list[ClassEvent]:
+    """The class's events this socket's person may see."""
+    return await service.class_events(
+        ctx.session, _class_id(ctx), staff=_is_staff(ctx), user_id=ctx.user_id,
+        after_id=after_id, kinds=kinds, newest=newest,
+    )  # fmt: skip
+
+
+async def expire_and_announce(app: web.Application, sio: socketio.AsyncServer, cs_id: int) -> None:
+    """Drop from the class anyone whose reconnect grace ran out, and say so."""
+    expired = await presence.expire_dropped(app[LIVE], cs_id, app[CLOCK].now(), _grace(app))
+    for entry in expired:
+        await sio.emit("participant_left", {"user_id": entry.user_id, "reason": "not back in time"},
+                       to=room(cs_id), namespace=NAMESPACE)  # fmt: skip
+
+
+@classroom.event("leave")
+async def leave(ctx: EventCtx) -> None:
+    """Leave the class on purpose (not a dropout)."""
+    _require_joined(ctx)
+    cs_id = _class_id(ctx)
+    await service.record_attendance(
+        ctx.session, cs_id, AttendanceKind.LEAVE, ctx.clock.now(), user_id=ctx.user_id,
+        client_id=ctx.socket["client_id"], device_class=ctx.socket["device_class"],
+        reason="left", node_id=ctx.app[SETTINGS].node_id,
+    )  # fmt: skip
+    ctx.socket["left"] = True
+    await _save_socket(ctx)
+    ctx.app[ROOMS].left(cs_id)
+    if await presence.leave(ctx.app[LIVE], cs_id, ctx.user_id, ctx.sid):
+        ctx.emit("participant_left", {"user_id": ctx.user_id}, to=room(cs_id))
+
+
+@classroom.event("replay", payload=ReplayIn, rate=(20, 60.0))
+async def replay(ctx: EventCtx, payload: ReplayIn) -> dict[str, Any]:
+    """Events after ``since`` that this person may see (for a client that missed some)."""
+    _require_joined(ctx)
+    events = await service.class_events(
+        ctx.session, _class_id(ctx), after_id=payload.since, staff=_is_staff(ctx),
+        user_id=ctx.user_id,
+    )  # fmt: skip
+    return {"events": [event_out(e) for e in events]}
+
+
+# ---- hands, media state, reactions ----------------------------------------------------------
+
+
+async def _announce_hands(ctx: EventCtx, event: str, user_id: int) -> dict[str, Any]:
+    queue = presence.hand_queue(await presence.everyone(ctx.app[LIVE], _class_id(ctx)))
+    body = {"user_id": user_id, "queue": queue}
+    ctx.emit(event, body, to=room(_class_id(ctx)))
+    return body
+
+
+@classroom.event("raise_hand", rate=(10, 10.0))
+async def raise_hand(ctx: EventCtx) -> dict[str, Any]:
+    """Raise my hand; keeps my place if it is already up."""
+    _require_joined(ctx)
+    me = await presence.get(ctx.app[LIVE], _class_id(ctx), ctx.user_id)
+    if me is not None and me.hand_raised_at is None:
+        await presence.update(ctx.app[LIVE], _class_id(ctx), ctx.user_id,
+                              {"hand": ctx.clock.now().isoformat()})  # fmt: skip
+    return await _announce_hands(ctx, "hand_raised", ctx.user_id)
+
+
+@classroom.event("lower_hand", rate=(10, 10.0))
+async def lower_hand(ctx: EventCtx) -> dict[str, Any]:
+    _require_joined(ctx)
+    await presence.update(ctx.app[LIVE], _class_id(ctx), ctx.user_id, {"hand": ""})
+    return await _announce_hands(ctx, "hand_lowered", ctx.user_id)
+
+
+@classroom.event("set_media_state", payload=MediaStateIn, rate=(30, 10.0))
+async def set_media_state(ctx: EventCtx, payload: MediaStateIn) -> dict[str, Any]:
+    """Tell the class my microphone and camera are on or off."""
+    _require_joined(ctx)
+    fields = {k: "1" if v else "0" for k, v in payload.model_dump(exclude_none=True).items()}
+    entry = await presence.update(ctx.app[LIVE], _class_id(ctx), ctx.user_id, fields)
+    assert entry is not None
+    body = participant_out(entry).model_dump(mode="json")
+    ctx.emit("participant_updated", body, to=room(_class_id(ctx)))
+    return body
+
+
+@classroom.event("react", payload=ReactionIn, rate=(10, 10.0))
+async def react(ctx: EventCtx, payload: ReactionIn) -> None:
+    _require_joined(ctx)
+    ctx.emit("reaction", {"user_id": ctx.user_id, "emoji": payload.emoji},
+                   to=room(_class_id(ctx)))  # fmt: skip
+
+
+# ---- chat and captions ----------------------------------------------------------------------
+
+
+@classroom.event("send_chat", payload=ChatIn, rate=(10, 10.0))
+async def send_chat(ctx: EventCtx, payload: ChatIn) -> dict[str, Any]:
+    """A chat message to the class, or to the instructors only."""
+    _require_joined(ctx)
+    cs_id = _class_id(ctx)
+    body = {"from_id": ctx.user_id, "from_name": ctx.socket["name"],
+            "from_role": ctx.socket["role"], "text": payload.text, "to": payload.to}  # fmt: skip
+    audience = "all" if payload.to == "all" else "staff"
+    event = await service.append_class_event(
+        ctx.session, cs_id, "chat", body, ctx.clock.now(), actor_id=ctx.user_id, audience=audience
+    )
+    out = event_out(event)
+    if audience == "all":
+        ctx.emit("chat_message", out, to=room(cs_id))
+    else:
+        ctx.emit("chat_message", out, to=staff_room(cs_id))
+        if not _is_staff(ctx):
+            ctx.emit("chat_message", out, to=person_room(cs_id, ctx.user_id))
+    return {"id": event.id}
+
+
+@classroom.event("send_caption", payload=CaptionIn, rate=(60, 10.0))
+async def send_caption(ctx: EventCtx, payload: CaptionIn) -> dict[str, Any]:
+    """A live caption line from the captioner (속기사); final lines become the transcript."""
+    _require(ctx, Grant.CAPTION)
+    cs_id = _class_id(ctx)
+    if not payload.final:
+        ctx.emit("caption_draft", {"text": payload.text, "by": ctx.user_id}, to=room(cs_id))
+        return {}
+    event = await service.append_class_event(
+        ctx.session, cs_id, "caption", {"text": payload.text, "by": ctx.user_id},
+        ctx.clock.now(), actor_id=ctx.user_id,
+    )  # fmt: skip
+    ctx.emit("caption", event_out(event), to=room(cs_id))
+    return {"id": event.id}
+
+
+# ---- instructor controls --------------------------------------------------------------------
+
+
+@classroom.event("lower_hand_of", payload=TargetIn, rate=(60, 10.0))
+async def lower_hand_of(ctx: EventCtx, payload: TargetIn) -> dict[str, Any]:
+    _require(ctx, Grant.MODERATE)
+    await presence.update(ctx.app[LIVE], _class_id(ctx), payload.user_id, {"hand": ""})
+    return await _announce_hands(ctx, "hand_lowered", payload.user_id)
+
+
+@classroom.event("lower_all_hands", rate=(10, 10.0))
+async def lower_all_hands(ctx: EventCtx) -> dict[str, Any]:
+    _require(ctx, Grant.MODERATE)
+    cs_id = _class_id(ctx)
+    for entry in await presence.everyone(ctx.app[LIVE], cs_id):
+        if entry.hand_raised_at is not None:
+            await presence.update(ctx.app[LIVE], cs_id, entry.user_id, {"hand": ""})
+    ctx.emit("hands_cleared", {"queue": []}, to=room(cs_id))
+    return {"queue": []}
+
+
+@classroom.event("request_mute", payload=TargetIn, rate=(30, 10.0))
+async def request_mute(ctx: EventCtx, payload: TargetIn) -> None:
+    """Ask a participant to mute (their client mutes and says so with set_media_state)."""
+    _require(ctx, Grant.MODERATE)
+    ctx.emit("mute_requested", {"by": ctx.user_id},
+                   to=person_room(_class_id(ctx), payload.user_id))  # fmt: skip
+
+
+@classroom.event("remove_participant", payload=RemoveIn, rate=(30, 10.0))
+async def remove_participant(ctx: EventCtx, payload: RemoveIn) -> None:
+    """Remove someone from this class; they cannot come back into it."""
+    _require(ctx, Grant.MODERATE)
+    cs_id, live = _class_id(ctx), ctx.app[LIVE]
+    if payload.user_id == ctx.user_id:
+        raise Problem("conflict", "You cannot remove yourself; use leave.")
+    entry = await presence.get(live, cs_id, payload.user_id)
+    await presence.mark_removed(live, cs_id, payload.user_id, payload.reason)
+    await service.record_attendance(
+        ctx.session, cs_id, AttendanceKind.REMOVED, ctx.clock.now(), user_id=payload.user_id,
+        client_id=entry.client_id if entry else None, reason=payload.reason,
+        author_id=ctx.user_id, node_id=ctx.app[SETTINGS].node_id,
+    )  # fmt: skip
+    await presence.leave(live, cs_id, payload.user_id, None)
+    ctx.emit("removed", {"reason": payload.reason}, to=person_room(cs_id, payload.user_id))
+    ctx.emit("participant_left", {"user_id": payload.user_id, "reason": "removed"},
+                   to=room(cs_id))  # fmt: skip
+    if entry is not None:
+        sid = entry.sid
+        ctx.after_commit(lambda: ctx.sio.disconnect(sid, namespace=NAMESPACE))
+
+
+@classroom.event("lock_class", payload=LockIn, rate=(10, 10.0))
+async def lock_class(ctx: EventCtx, payload: LockIn) -> dict[str, Any]:
+    """A locked class admits no one new but staff; who is in stays in."""
+    _require(ctx, Grant.MODERATE)
+    await presence.set_flags(
+        ctx.app[LIVE], _class_id(ctx), {"locked": "1" if payload.locked else "0"}
+    )
+    ctx.emit("class_locked", {"locked": payload.locked}, to=room(_class_id(ctx)))
+    return {"locked": payload.locked}
+
+
+@classroom.event("spotlight", payload=SpotlightIn, rate=(20, 10.0))
+async def spotlight(ctx: EventCtx, payload: SpotlightIn) -> dict[str, Any]:
+    """Show one participant large to everyone (or nobody)."""
+    _require(ctx, Grant.MODERATE)
+    value = str(payload.user_id) if payload.user_id else ""
+    await presence.set_flags(ctx.app[LIVE], _class_id(ctx), {"spotlight": value})
+    ctx.emit("spotlight_changed", {"user_id": payload.user_id}, to=room(_class_id(ctx)))
+    return {"user_id": payload.user_id}
+
+
+async def _set_state(ctx: EventCtx, state: SessionState, kind: AttendanceKind) -> dict[str, Any]:
+    _require(ctx, Grant.MODERATE)
+    cs_id = _class_id(ctx)
+    class_session = await lms.set_session_state(ctx.session, cs_id, state)
+    await service.record_attendance(ctx.session, cs_id, kind, ctx.clock.now(),
+                                    author_id=ctx.user_id)  # fmt: skip
+    body = {"state": class_session.state}
+    ctx.emit("class_state_changed", body, to=room(cs_id))
+    return body
+
+
+@classroom.event("start_class", rate=(10, 60.0))
+async def start_class(ctx: EventCtx) -> dict[str, Any]:
+    """The class is live: attendance counts from here."""
+    return await _set_state(ctx, SessionState.LIVE, AttendanceKind.CLASS_OPEN)
+
+
+@classroom.event("end_class", rate=(10, 60.0))
+async def end_class(ctx: EventCtx) -> dict[str, Any]:
+    """The class is over: every interval ends now, and no one can join again."""
+    return await _set_state(ctx, SessionState.ENDED, AttendanceKind.CLASS_END)
+
+
+# ---- connection reports ---------------------------------------------------------------------
+
+
+@classroom.event("report_connection", payload=ConnectionReportIn, rate=(30, 60.0))
+async def report_connection(ctx: EventCtx, payload: ConnectionReportIn) -> dict[str, Any]:
+    """The browser's view: a failure (camera denied, ICE failed) or a quality sample."""
+    report = ConnectionReport(
+        at=ctx.clock.now(), source="client", user_id=ctx.user_id,
+        class_session_id=_class_id(ctx), device_class=ctx.socket["device_class"],
+        browser=ctx.socket["browser"], os=ctx.socket["os"],
+        **payload.model_dump(exclude={"class_session_id", "network_type"}),
+        network_type=payload.network_type or ctx.socket["network_type"],
+    )  # fmt: skip
+    await service.store_connection_report(ctx.session, report)
+    return {"id": report.id}

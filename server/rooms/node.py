@@ -1,0 +1,117 @@
+"""This node's part in the live classes: which classes it serves, and its housekeeping.
+
+Every few seconds the node renews its heartbeat lease (``node:{id}``) and sweeps the classes
+it serves: people whose reconnect grace ran out leave the class, and people whose node has
+stopped answering (its lease expired: killed, crashed, cut off) are marked as dropped, so the
+class never shows ghosts and their attendance shows the drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+
+import structlog
+from aiohttp import web
+
+from server.core.keys import CLOCK, DATABASE, LIVE, METRICS, SETTINGS
+from server.rooms import presence, service
+from server.rooms.models import AttendanceKind
+
+log = structlog.get_logger("baeum.rooms")
+
+#: a node that has not renewed its heartbeat for this long is taken for dead
+NODE_LEASE_S = 15.0
+
+
+Announce = Callable[[int, str, dict[str, object]], Awaitable[None]]
+
+
+class RoomsNode:
+    def __init__(self, announce: Announce) -> None:
+        self.local: Counter[int] = Counter()  # joined sockets on this node, per class
+        self.watched: set[int] = set()  # classes this node sweeps
+        self.announce = announce  # (class session id, event, data) to everyone in the class
+
+    def joined(self, class_session_id: int) -> None:
+        self.local[class_session_id] += 1
+        self.watched.add(class_session_id)
+
+    def left(self, class_session_id: int) -> None:
+        self.local[class_session_id] -= 1
+        if self.local[class_session_id] <= 0:
+            del self.local[class_session_id]
+
+    def live_classes(self) -> int:
+        return len(self.local)
+
+
+ROOMS: web.AppKey[RoomsNode] = web.AppKey("rooms", RoomsNode)
+
+
+def node_lease(node_id: str) -> str:
+    return f"node:{node_id}"
+
+
+async def sweep(app: web.Application) -> None:
+    """One round of housekeeping over the classes this node serves."""
+    node = app[ROOMS]
+    live, now = app[LIVE], app[CLOCK].now()
+    grace = timedelta(seconds=app[SETTINGS].reconnect_grace_s)
+    for class_session_id in list(node.watched):
+        await _drop_orphans(app, class_session_id)
+        for entry in await presence.expire_dropped(live, class_session_id, now, grace):
+            gone = {"user_id": entry.user_id, "reason": "not back in time"}
+            await node.announce(class_session_id, "participant_left", gone)
+        if not await presence.everyone(live, class_session_id) and not node.local[class_session_id]:
+            node.watched.discard(class_session_id)
+
+
+async def _drop_orphans(app: web.Application, class_session_id: int) -> None:
+    """People shown present through a node that no longer holds its heartbeat lease."""
+    live, now, node = app[LIVE], app[CLOCK].now(), app[ROOMS]
+    dead: dict[str, bool] = {}
+    for entry in await presence.everyone(live, class_session_id):
+        if entry.status != presence.PRESENT or entry.node == app[SETTINGS].node_id:
+            continue
+        if entry.node not in dead:
+            dead[entry.node] = await live.lease_owner(node_lease(entry.node)) is None
+        if not dead[entry.node]:
+            continue
+        if not await presence.mark_dropped(live, class_session_id, entry.user_id, entry.sid, now):
+            continue
+        async with app[DATABASE].unit_of_work(request_id="rooms:sweep") as session:
+            await service.record_attendance(
+                session, class_session_id, AttendanceKind.DROP, now, user_id=entry.user_id,
+                client_id=entry.client_id, device_class=entry.device_class,
+                reason=f"node {entry.node} lost", node_id=app[SETTINGS].node_id,
+            )  # fmt: skip
+        await node.announce(class_session_id, "participant_dropped",
+                            {"user_id": entry.user_id, "reason": "server lost"})  # fmt: skip
+
+
+async def _housekeeping(app: web.Application) -> None:
+    node_id = app[SETTINGS].node_id
+    while True:
+        try:
+            await app[LIVE].lease_acquire(node_lease(node_id), node_id, NODE_LEASE_S)
+            await sweep(app)
+        except Exception:
+            log.exception("rooms housekeeping failed")
+            app[METRICS].errors.labels("rooms-sweep").inc()
+        await asyncio.sleep(app[SETTINGS].rooms_housekeeping_s)
+
+
+async def housekeeping(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: the node's heartbeat and sweeper run while the app runs."""
+    node_id = app[SETTINGS].node_id
+    await app[LIVE].lease_acquire(node_lease(node_id), node_id, NODE_LEASE_S)
+    task = asyncio.create_task(_housekeeping(app))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await app[LIVE].lease_release(node_lease(node_id), node_id)

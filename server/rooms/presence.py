@@ -1,0 +1,179 @@
+"""Who is in a class right now, kept in live state so every node sees the same class.
+
+One entry per person (``class:{id}``, member = user id): a person who reconnects, or joins from
+a second device, updates their entry instead of appearing twice. A dropped person keeps their
+entry, marked ``reconnecting``, for the reconnect grace, so they come back to their place in
+the hand queue; ``expire_dropped`` removes those whose grace has run out.
+Class-wide switches (locked, spotlight) and the list of removed people live beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from server.core.live import LiveState
+
+PRESENT = "present"
+RECONNECTING = "reconnecting"
+
+
+def _space(class_session_id: int) -> str:
+    return f"class:{class_session_id}"
+
+
+def _flags(class_session_id: int) -> str:
+    return f"class-flags:{class_session_id}"
+
+
+def _removed(class_session_id: int) -> str:
+    return f"class-removed:{class_session_id}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    user_id: int
+    name: str
+    role: str
+    device_class: str
+    client_id: str
+    sid: str
+    node: str
+    status: str
+    since: datetime
+    dropped_at: datetime | None
+    hand_raised_at: datetime | None
+    mic: bool
+    cam: bool
+
+    @classmethod
+    def parse(cls, user_id: str, f: dict[str, str]) -> Entry:
+        return cls(
+            user_id=int(user_id),
+            name=f.get("name", ""),
+            role=f.get("role", "trainee"),
+            device_class=f.get("device_class", "unknown"),
+            client_id=f.get("client_id", ""),
+            sid=f.get("sid", ""),
+            node=f.get("node", ""),
+            status=f.get("status", PRESENT),
+            since=datetime.fromisoformat(f["since"]),
+            dropped_at=_time(f.get("dropped_at")),
+            hand_raised_at=_time(f.get("hand")),
+            mic=f.get("mic") == "1",
+            cam=f.get("cam") == "1",
+        )
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+async def enter(
+    live: LiveState,
+    class_session_id: int,
+    user_id: int,
+    *,
+    name: str,
+    role: str,
+    device_class: str,
+    client_id: str,
+    sid: str,
+    node: str,
+    now: datetime,
+) -> Entry | None:
+    """Put the person in (or back in) the class; returns their previous entry, if any."""
+    members = await live.presence_members(_space(class_session_id))
+    previous = Entry.parse(str(user_id), members[str(user_id)]) if str(user_id) in members else None
+    fields = {
+        "name": name, "role": role, "device_class": device_class, "client_id": client_id,
+        "sid": sid, "node": node, "status": PRESENT, "dropped_at": "",
+        "since": previous.since.isoformat() if previous else now.isoformat(),
+    }  # fmt: skip
+    if previous is None:
+        fields |= {"hand": "", "mic": "0", "cam": "0"}
+    await live.presence_set(_space(class_session_id), str(user_id), fields)
+    return previous
+
+
+async def get(live: LiveState, class_session_id: int, user_id: int) -> Entry | None:
+    members = await live.presence_members(_space(class_session_id))
+    fields = members.get(str(user_id))
+    return Entry.parse(str(user_id), fields) if fields else None
+
+
+async def mark_dropped(
+    live: LiveState, class_session_id: int, user_id: int, sid: str, now: datetime
+) -> bool:
+    """Only if this socket is still the person's current one (not an older device's)."""
+    entry = await get(live, class_session_id, user_id)
+    if entry is None or entry.sid != sid:
+        return False
+    await live.presence_set(
+        _space(class_session_id),
+        str(user_id),
+        {"status": RECONNECTING, "dropped_at": now.isoformat()},
+    )
+    return True
+
+
+async def leave(live: LiveState, class_session_id: int, user_id: int, sid: str | None) -> bool:
+    """Remove the person; with ``sid``, only if that socket is still their current one."""
+    if sid is not None:
+        entry = await get(live, class_session_id, user_id)
+        if entry is None or entry.sid != sid:
+            return False
+    return await live.presence_remove(_space(class_session_id), str(user_id))
+
+
+async def everyone(live: LiveState, class_session_id: int) -> list[Entry]:
+    members = await live.presence_members(_space(class_session_id))
+    entries = [Entry.parse(user_id, fields) for user_id, fields in members.items()]
+    return sorted(entries, key=lambda e: (e.since, e.user_id))
+
+
+async def expire_dropped(
+    live: LiveState, class_session_id: int, now: datetime, grace: timedelta
+) -> list[Entry]:
+    """Remove people whose reconnect grace has run out; returns them."""
+    expired = [
+        e
+        for e in await everyone(live, class_session_id)
+        if e.status == RECONNECTING and e.dropped_at is not None and now - e.dropped_at > grace
+    ]
+    for entry in expired:
+        await live.presence_remove(_space(class_session_id), str(entry.user_id))
+    return expired
+
+
+async def update(
+    live: LiveState, class_session_id: int, user_id: int, fields: dict[str, str]
+) -> Entry | None:
+    if await get(live, class_session_id, user_id) is None:
+        return None
+    await live.presence_set(_space(class_session_id), str(user_id), fields)
+    return await get(live, class_session_id, user_id)
+
+
+def hand_queue(entries: list[Entry]) -> list[int]:
+    """Raised hands in the order they were raised."""
+    raised = [e for e in entries if e.hand_raised_at is not None]
+    return [e.user_id for e in sorted(raised, key=lambda e: (e.hand_raised_at, e.user_id))]
+
+
+async def flags(live: LiveState, class_session_id: int) -> dict[str, str]:
+    return (await live.presence_members(_flags(class_session_id))).get("flags", {})
+
+
+async def set_flags(live: LiveState, class_session_id: int, values: dict[str, str]) -> None:
+    await live.presence_set(_flags(class_session_id), "flags", values)
+
+
+async def mark_removed(live: LiveState, class_session_id: int, user_id: int, reason: str) -> None:
+    await live.presence_set(_removed(class_session_id), str(user_id), {"reason": reason})
+
+
+async def removal_reason(live: LiveState, class_session_id: int, user_id: int) -> str | None:
+    removed = await live.presence_members(_removed(class_session_id))
+    entry = removed.get(str(user_id))
+    return entry.get("reason", "") if entry is not None else None
