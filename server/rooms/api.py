@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import os
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -16,7 +18,24 @@ from server.core.keys import CLOCK, DATABASE, SECRET_KEY, SETTINGS
 from server.lms import service as lms
 from server.lms.schemas import ClassSessionOut, ClassSessionPath
 from server.rooms import service
-from server.rooms.schemas import ClassTokenOut, JoinLinkOut, JoinLinksIn, JoinOut, RedeemIn
+from server.rooms.devices import device_from_user_agent
+from server.rooms.models import ConnectionReport, ConnectionTest
+from server.rooms.schemas import (
+    AttendanceOut,
+    ClassTokenOut,
+    ConnectionReportIn,
+    ConnectionReportOut,
+    ConnectionTestIn,
+    ConnectionTestOut,
+    JoinLinkOut,
+    JoinLinksIn,
+    JoinOut,
+    PayloadQuery,
+    ReadinessOut,
+    RedeemIn,
+    TranscriptQuery,
+)
+from server.rooms.transcript import Line, plain_text, webvtt
 
 router = ApiRouter("rooms")
 pages = web.RouteTableDef()
@@ -34,7 +53,7 @@ async def issue_join_links(
 ) -> list[JoinLinkOut]:
     """One-tap join links for enrolled trainees (to send by text message or e-mail)."""
     class_session = await lms.get_class_session(ctx.session, path.class_session_id)
-    await service.check_may_issue_links(ctx.session, ctx.user, class_session.id)
+    await service.check_runs_class(ctx.session, ctx.user, class_session.id)
     enrolled = await lms.joinable_trainees(ctx.session, class_session.id)
     wanted = enrolled if body.user_ids is None else sorted(set(body.user_ids))
     missing = set(wanted) - set(enrolled)
@@ -152,3 +171,110 @@ def _message_page(
         "</main></body></html>"
     )
     return web.Response(text=body, status=status, content_type="text/html")
+
+
+@router.get(
+    "/class-sessions/{class_session_id}/attendance",
+    path_model=ClassSessionPath,
+    response=list[AttendanceOut],
+    allow=Allow.only(*STAFF, Role.INSTRUCTOR, Role.ASSISTANT),
+)
+async def attendance(ctx: Ctx, path: ClassSessionPath) -> list[AttendanceOut]:
+    """Who was in the class when: intervals, time present, dropouts (derived from events)."""
+    class_session = await lms.get_class_session(ctx.session, path.class_session_id)
+    await service.check_runs_class(ctx.session, ctx.user, class_session.id)
+    grace = timedelta(seconds=ctx.settings.reconnect_grace_s)
+    return await service.attendance_summary(ctx.session, class_session.id, grace, ctx.clock.now())
+
+
+@router.get(
+    "/class-sessions/{class_session_id}/transcript",
+    path_model=ClassSessionPath,
+    query=TranscriptQuery,
+    allow=Allow.signed_in(),
+)
+async def transcript(ctx: Ctx, path: ClassSessionPath, query: TranscriptQuery) -> web.Response:
+    """The captions as a transcript: WebVTT or text (for everyone who had a place in class)."""
+    class_session = await lms.get_class_session(ctx.session, path.class_session_id)
+    await service.grants_for(ctx.session, ctx.user, class_session.id)
+    lines = [Line(e.at, str(e.payload.get("text", ""))) for e in
+             await service.captions(ctx.session, class_session.id)]  # fmt: skip
+    if query.format == "vtt":
+        body = webvtt(lines, class_session.starts_at, class_session.title)
+        content_type, ext = "text/vtt", "vtt"
+    else:
+        body, content_type, ext = plain_text(lines, class_session.title), "text/plain", "txt"
+    return web.Response(
+        text=body,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="class-{class_session.id}.{ext}"'},
+    )
+
+
+@router.post(
+    "/connection-reports",
+    body=ConnectionReportIn,
+    response=ConnectionReportOut,
+    status=201,
+    allow=Allow.signed_in(),
+)
+async def report_connection(ctx: Ctx, body: ConnectionReportIn) -> ConnectionReportOut:
+    """A failure the browser saw before or outside the live socket (e.g. camera refused)."""
+    device = device_from_user_agent(ctx.request.headers.get("User-Agent"))
+    report = ConnectionReport(
+        at=ctx.clock.now(), source="client", user_id=ctx.user.user_id,
+        device_class=device.device_class, browser=device.browser, os=device.os,
+        **body.model_dump(),
+    )  # fmt: skip
+    await service.store_connection_report(ctx.session, report)
+    return ConnectionReportOut(id=report.id)
+
+
+@router.post(
+    "/connection-tests",
+    body=ConnectionTestIn,
+    response=ConnectionTestOut,
+    status=201,
+    allow=Allow.signed_in(),
+)
+async def connection_test(ctx: Ctx, body: ConnectionTestIn) -> ConnectionTestOut:
+    """Store a pre-class connection test and say whether this device is ready."""
+    device = device_from_user_agent(ctx.request.headers.get("User-Agent"))
+    test = ConnectionTest(
+        at=ctx.clock.now(), user_id=ctx.user.user_id, device_class=device.device_class,
+        browser=device.browser, os=device.os, **body.model_dump(),
+    )  # fmt: skip
+    await service.store_connection_test(ctx.session, test)
+    verdict, reasons = service.judge(test)
+    return ConnectionTestOut(
+        id=test.id, at=test.at, user_id=test.user_id, class_session_id=test.class_session_id,
+        verdict=verdict, reasons=reasons, device_class=test.device_class, browser=test.browser,
+        os=test.os,
+    )  # fmt: skip
+
+
+@router.get(
+    "/connection-tests/payload",
+    query=PayloadQuery,
+    allow=Allow.signed_in(),
+)
+async def test_payload(ctx: Ctx, query: PayloadQuery) -> web.Response:
+    """Random bytes for the connection test to time a download (bandwidth)."""
+    return web.Response(
+        body=os.urandom(query.kb * 1024),
+        content_type="application/octet-stream",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/class-sessions/{class_session_id}/readiness",
+    path_model=ClassSessionPath,
+    response=list[ReadinessOut],
+    allow=Allow.only(*STAFF, Role.INSTRUCTOR, Role.ASSISTANT),
+)
+async def readiness(ctx: Ctx, path: ClassSessionPath) -> list[ReadinessOut]:
+    """Before class: each enrolled trainee's latest connection test, and who never tested."""
+    class_session = await lms.get_class_session(ctx.session, path.class_session_id)
+    await service.check_runs_class(ctx.session, ctx.user, class_session.id)
+    return await service.readiness(ctx.session, class_session.id)

@@ -180,3 +180,64 @@ class ClassStateOut(Out):
     media_node: None = Field(default=None, description="where to send WebRTC signalling (issue 4)")
     ice_servers: list[IceServer]
     reconnect_grace_s: int
+
+
+class IntervalOut(Out):
+    start: datetime
+    end: datetime
+    ended_by: str | None = Field(description="leave, drop, removed, class_end; null: still here")
+    bridged_drops: int
+
+
+class AttendanceOut(Out):
+    user_id: int
+    present_s: int = Field(description="seconds present within the scheduled class time")
+    dropouts: int = Field(description="drops not resumed within the reconnect grace")
+    intervals: list[IntervalOut]
+
+
+class ConnectionReportOut(Out):
+    id: int
+
+
+class ConnectionTestIn(In):
+    """What the browser measured in the pre-class connection test (사전 접속 테스트)."""
+
+    class_session_id: RecordId | None = None
+    socket_rtt_ms: float | None = Field(default=None, ge=0, le=600_000)
+    media_ok: bool | None = Field(default=None, description="WebRTC loopback through the server")
+    turn_ok: bool | None = Field(default=None, description="a relay candidate through TURN")
+    bitrate_kbps: float | None = Field(default=None, ge=0, le=10_000_000)
+    camera_ok: bool | None = None
+    microphone_ok: bool | None = None
+    network_type: Literal["wifi", "cellular", "ethernet", "none", "other", "unknown"] | None = None
+
+
+class ConnectionTestOut(Out):
+    id: int
+    at: datetime
+    user_id: int
+    class_session_id: int | None
+    verdict: Literal["ready", "at_risk", "failed"]
+    reasons: list[str]
+    device_class: str
+    browser: str | None
+    os: str | None
+
+
+class ReadinessOut(Out):
+    """One enrolled trainee's latest pre-class test; ``verdict`` null means never tested."""
+
+    user_id: int
+    name: str
+    verdict: Literal["ready", "at_risk", "failed"] | None
+    tested_at: datetime | None
+    device_class: str | None
+
+
+class TranscriptQuery(In):
+    format: Literal["vtt", "txt"] = "vtt"
+
+
+class PayloadQuery(In):
+    kb: int = Field(default=256, ge=1, le=4096, description="kilobytes of random data")

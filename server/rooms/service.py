@@ -26,9 +26,21 @@ from server.core.auth.service import Principal
 from server.core.errors import Problem
 from server.lms import service as lms
 from server.lms.models import ClassSession, StaffRole
-from server.rooms.attendance import Mark
-from server.rooms.models import AttendanceEvent, AttendanceKind, ClassEvent, ConnectionReport
-from server.rooms.schemas import ClassTokenOut, Grant
+from server.rooms.attendance import Mark, dropouts, intervals, present_seconds
+from server.rooms.models import (
+    AttendanceEvent,
+    AttendanceKind,
+    ClassEvent,
+    ConnectionReport,
+    ConnectionTest,
+)
+from server.rooms.schemas import (
+    AttendanceOut,
+    ClassTokenOut,
+    Grant,
+    IntervalOut,
+    ReadinessOut,
+)
 
 TURN_CREDENTIAL_TTL = timedelta(hours=12)
 #: events replayed to a reconnecting client at most; older gaps come from the class state
@@ -49,14 +61,15 @@ def join_link_url(settings: Settings, token: str) -> str:
     return f"{settings.effective_public_url}/join/{token}"
 
 
-async def check_may_issue_links(
+async def check_runs_class(
     session: AsyncSession, principal: Principal, class_session_id: int
 ) -> None:
+    """Operators and admins, or this class's instructors and assistants."""
     if principal.has(*STAFF):
         return
     roles = await lms.staff_roles(session, class_session_id, principal.user_id)
     if not roles & {StaffRole.INSTRUCTOR, StaffRole.ASSISTANT}:
-        raise Problem("forbidden", "Only the class's instructors or staff issue join links.")
+        raise Problem("forbidden", "Only this class's instructors or operators may do this.")
 
 
 def sign_invitation(
@@ -280,3 +293,88 @@ async def store_connection_report(
     session.add(report)
     await session.flush()
     return report
+
+
+async def attendance_summary(
+    session: AsyncSession, class_session_id: int, grace: timedelta, now: datetime
+) -> list[AttendanceOut]:
+    """Everyone who came: intervals, seconds present in the scheduled time, dropouts."""
+    class_session = await lms.get_class_session(session, class_session_id)
+    per_person = intervals(await attendance_marks(session, class_session_id), grace, now)
+    return [
+        AttendanceOut(
+            user_id=user_id,
+            present_s=present_seconds(parts, class_session.starts_at, class_session.ends_at),
+            dropouts=dropouts(parts),
+            intervals=[IntervalOut.model_validate(p, from_attributes=True) for p in parts],
+        )
+        for user_id, parts in sorted(per_person.items())
+    ]
+
+
+async def captions(session: AsyncSession, class_session_id: int) -> list[ClassEvent]:
+    stmt = (
+        select(ClassEvent)
+        .where(ClassEvent.class_session_id == class_session_id, ClassEvent.kind == "caption")
+        .order_by(ClassEvent.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+def judge(test: ConnectionTest) -> tuple[str, list[str]]:
+    """Ready, at risk or failed, and why: what operators see before the class starts."""
+    failed, risky = [], []
+    if test.camera_ok is False:
+        failed.append("camera unavailable or refused")
+    if test.microphone_ok is False:
+        failed.append("microphone unavailable or refused")
+    if test.media_ok is False and test.turn_ok is not True:
+        failed.append("no media path to the server (not even through TURN)")
+    if test.socket_rtt_ms is not None and test.socket_rtt_ms > 1000:
+        failed.append(f"very slow connection ({test.socket_rtt_ms:.0f} ms round trip)")
+    elif test.socket_rtt_ms is not None and test.socket_rtt_ms > 300:
+        risky.append(f"slow connection ({test.socket_rtt_ms:.0f} ms round trip)")
+    if test.bitrate_kbps is not None and test.bitrate_kbps < 500:
+        risky.append(f"low bandwidth ({test.bitrate_kbps:.0f} kbit/s)")
+    if test.media_ok is None:
+        risky.append("media path not tested")
+    if test.device_class == "phone" and test.network_type == "cellular":
+        risky.append("phone on a mobile network: a call or a weak signal may drop the class")
+    if failed:
+        return "failed", failed + risky
+    return ("at_risk" if risky else "ready"), risky
+
+
+async def store_connection_test(session: AsyncSession, test: ConnectionTest) -> ConnectionTest:
+    test.verdict = judge(test)[0]
+    session.add(test)
+    await session.flush()
+    return test
+
+
+async def readiness(session: AsyncSession, class_session_id: int) -> list[ReadinessOut]:
+    """Every enrolled trainee with their latest pre-class test (or none)."""
+    trainees = await lms.joinable_trainees(session, class_session_id)
+    names = await auth.names_of(session, trainees)
+    latest: dict[int, ConnectionTest] = {}
+    rows = await session.scalars(
+        select(ConnectionTest)
+        .where(ConnectionTest.user_id.in_(trainees))
+        .where(
+            (ConnectionTest.class_session_id == class_session_id)
+            | ConnectionTest.class_session_id.is_(None)
+        )
+        .order_by(ConnectionTest.at, ConnectionTest.id)
+    )
+    for test in rows:
+        latest[test.user_id] = test
+    return [
+        ReadinessOut(
+            user_id=user_id,
+            name=names.get(user_id, ""),
+            verdict=latest[user_id].verdict if user_id in latest else None,
+            tested_at=latest[user_id].at if user_id in latest else None,
+            device_class=latest[user_id].device_class if user_id in latest else None,
+        )
+        for user_id in trainees
+    ]

@@ -1,0 +1,83 @@
+"""Real socket.io clients in a live class, for the classroom tests."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import defaultdict
+from typing import Any
+
+import socketio
+
+from tests.conftest import AppClient
+
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 10; SM-G960N) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36"
+)
+PC_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+
+
+class Participant:
+    """One browser tab in the class: a socket.io client that remembers what it was sent."""
+
+    def __init__(self, client_id: str | None = None) -> None:
+        self.client_id = client_id or secrets.token_hex(8)
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.inbox: dict[str, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
+        self.refusal: asyncio.Queue[Any] = asyncio.Queue()
+
+        async def anything(event: str, data: Any = None) -> None:
+            self.inbox[event].put_nowait(data)
+
+        async def refused(data: Any = None) -> None:
+            self.refusal.put_nowait(data)
+
+        self.sio.on("*", anything, namespace="/class")
+        self.sio.on("connect_error", refused, namespace="/class")
+
+    async def connect(
+        self, client: AppClient, auth: dict[str, Any], *, user_agent: str = PC_UA,
+        headers: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        await self.sio.connect(
+            str(client.make_url("/")),
+            namespaces=["/class"],
+            auth={"client_id": self.client_id, **auth},
+            headers={"User-Agent": user_agent, **(headers or {})},
+            transports=["websocket"],
+        )
+
+    async def refused_with(
+        self, client: AppClient, auth: dict[str, Any], **kw: Any
+    ) -> dict[str, Any]:
+        """Connect expecting a refusal; returns the refusal's data (type, detail)."""
+        try:
+            await self.connect(client, auth, **kw)
+        except socketio.exceptions.ConnectionError:
+            reason = await asyncio.wait_for(self.refusal.get(), 5)
+            return dict(reason["data"])
+        raise AssertionError("the connection was accepted")
+
+    async def call(self, event: str, data: Any = None) -> Any:
+        return await self.sio.call(event, data, namespace="/class", timeout=5)
+
+    async def ok(self, event: str, data: Any = None) -> Any:
+        answer = await self.call(event, data)
+        assert answer["ok"] is True, answer
+        return answer
+
+    async def next(self, event: str) -> Any:
+        """The next ``event`` this client is sent (waits up to 5 s)."""
+        return await asyncio.wait_for(self.inbox[event].get(), 5)
+
+    def nothing_pending(self, event: str) -> bool:
+        return self.inbox[event].empty()
+
+    async def drop(self) -> None:
+        """Lose the connection the way a phone does: no goodbye, the transport just closes."""
+        await self.sio.eio.ws.close()
+        await self.sio.wait()
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()
