@@ -37,6 +37,7 @@ from server.core.live import open_live_state
 from server.core.metrics import Metrics
 from server.core.middleware import request_middleware
 from server.core.sio import (
+    close_sockets,
     create_socket_server,
     personal,
     start_manager,
@@ -70,11 +71,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_get("/problems/{slug}", describe_problem)
     app.router.add_routes(room_pages)
 
+    app.on_shutdown.append(_close_sockets)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_live_state)
     app.cleanup_ctx.append(_socket_server)
     rooms.setup(app)
     return app
+
+
+async def _close_sockets(app: web.Application) -> None:
+    await close_sockets(app[SIO])
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

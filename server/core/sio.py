@@ -109,6 +109,13 @@ async def start_manager(sio: socketio.AsyncServer) -> None:
     log.warning("socket.io redis manager not yet subscribed; continuing")
 
 
+async def close_sockets(sio: socketio.AsyncServer) -> None:
+    """On shutdown, close every client's connection at once (their clients reconnect to
+    another node) instead of letting the web server wait for ping time-outs."""
+    if sio.eio.sockets:
+        await sio.eio.disconnect()
+
+
 async def stop_manager(sio: socketio.AsyncServer) -> None:
     manager = sio.manager
     await sio.shutdown()
