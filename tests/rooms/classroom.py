@@ -25,6 +25,7 @@ class Participant:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.inbox: dict[str, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
         self.refusal: asyncio.Queue[Any] = asyncio.Queue()
+        self.state: dict[str, Any] = {}  # the class state its join returned
 
         async def anything(event: str, data: Any = None) -> None:
             self.inbox[event].put_nowait(data)

@@ -84,7 +84,7 @@ async def opened() -> AsyncIterator[Callable[..., Awaitable[Participant]]]:
         token = await klass.class_token(login)
         await p.connect(klass.client, {"token": token}, user_agent=user_agent or PC_UA)
         if join:
-            p.state = await p.ok("join", {"last_event_id": last_event_id})  # type: ignore[attr-defined]
+            p.state = await p.ok("join", {"last_event_id": last_event_id})
         return p
 
     yield open_

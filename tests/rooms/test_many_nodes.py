@@ -42,7 +42,7 @@ class TwoNodes:
         p = Participant(client_id)
         self.sockets.append(p)
         await p.connect(node, {"token": (await response.json())["token"]})
-        p.state = await p.ok("join")  # type: ignore[attr-defined]
+        p.state = await p.ok("join")
         return p
 
 
