@@ -19,6 +19,7 @@ from typing import Any, Protocol, cast
 
 REGISTRY: dict[str, str] = {
     "http": "bench.http",
+    "classroom": "bench.classroom",
 }
 
 

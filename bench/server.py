@@ -39,6 +39,8 @@ class RunningServer(NamedTuple):
     base_url: str
     pid: int
     password: str
+    var_dir: Path
+    database_url: str
 
 
 def free_port() -> int:
@@ -138,7 +140,9 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_server(database_url: str | None = None) -> AsyncIterator[RunningServer]:
+async def running_server(
+    database_url: str | None = None, extra_env: Mapping[str, str] | None = None
+) -> AsyncIterator[RunningServer]:
     """Migrate, load the demo, serve; yield the address, pid and demo password; stop and clean.
 
     ``database_url`` (BAEUM_DATABASE_URL) selects PostgreSQL; it should name a fresh, empty
@@ -159,6 +163,7 @@ async def running_server(database_url: str | None = None) -> AsyncIterator[Runni
         }
         if database_url:
             overrides["BAEUM_DATABASE_URL"] = database_url
+        overrides.update(extra_env or {})
         env = server_environment(overrides)
         await _run_command(["migrate"], env)
         await _run_command(["demo"], env)
@@ -178,7 +183,8 @@ async def running_server(database_url: str | None = None) -> AsyncIterator[Runni
             )
         base_url = f"http://127.0.0.1:{port}"
         await _wait_healthy(base_url, proc, log)
-        yield RunningServer(base_url, proc.pid, password)
+        db_url = database_url or f"sqlite+aiosqlite:///{var_dir / 'baeum.db'}"
+        yield RunningServer(base_url, proc.pid, password, var_dir, db_url)
     finally:
         if proc is not None:
             await _stop(proc)

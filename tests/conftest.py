@@ -199,6 +199,7 @@ class NodeFactory:
             "secret_key": self.secret,
             "public_url": "http://baeum.test",
             "password_hash_profile": "cheapest",
+            "presence_batch_s": 0.0,  # batches still form, within one loop turn
         }
         values.update(overrides)
         return Settings(**values)

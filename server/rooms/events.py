@@ -1,9 +1,11 @@
 """The live class: socket.io namespace ``/class``.
 
 Client events are imperative (``join``, ``raise_hand``, ``send_chat``); broadcasts are past
-tense (``participant_joined``, ``hand_raised``, ``chat_message``). Rooms: ``class:{id}`` for
-everyone, ``class:{id}:staff`` for instructors, assistants, captioners and operators, and
-``class:{id}:user:{uid}`` for one person's sockets. Every event answers an ack (core/events.py).
+tense (``participants_changed``, ``hand_raised``, ``chat_message``); presence changes are
+coalesced into one ``participants_changed`` per class per quarter second (``batching.py``).
+Rooms: ``class:{id}`` for everyone, ``class:{id}:staff`` for instructors, assistants,
+captioners and operators, and ``class:{id}:user:{uid}`` for one person's sockets. Every event
+answers an ack (core/events.py).
 """
 
 from __future__ import annotations
@@ -200,13 +202,12 @@ async def on_disconnect(
         )  # fmt: skip
         if not leaving:
             await service.store_connection_report(session, _server_report(socket, reason, now))
+    changes = app[ROOMS].presence_changes
     if leaving:
         if await presence.leave(live, class_session_id, user_id, sid):
-            await sio.emit("participant_left", {"user_id": user_id}, to=room(class_session_id),
-                           namespace=NAMESPACE)  # fmt: skip
+            changes.add(class_session_id, "left", {"user_id": user_id, "reason": "left"})
     elif await presence.mark_dropped(live, class_session_id, user_id, sid, now):
-        await sio.emit("participant_dropped", {"user_id": user_id, "reason": reason},
-                       to=room(class_session_id), namespace=NAMESPACE)  # fmt: skip
+        changes.add(class_session_id, "dropped", {"user_id": user_id, "reason": reason})
 
 
 def _server_report(socket: dict[str, Any], reason: str, now: datetime) -> ConnectionReport:
@@ -225,7 +226,7 @@ classroom = SocketRouter(NAMESPACE, admit_participant, disconnected=on_disconnec
 async def join(ctx: EventCtx, payload: JoinIn) -> ClassStateOut:
     """Enter the class (or come back to it): the whole class state in the answer."""
     cs_id, now, live = _class_id(ctx), ctx.clock.now(), ctx.app[LIVE]
-    await expire_and_announce(ctx.app, ctx.sio, cs_id)
+    await expire_and_announce(ctx.app, cs_id)
     previous = await presence.enter(
         live, cs_id, ctx.user_id, name=ctx.socket["name"], role=ctx.socket["role"],
         device_class=ctx.socket["device_class"], client_id=ctx.socket["client_id"], sid=ctx.sid,
@@ -243,9 +244,8 @@ async def join(ctx: EventCtx, payload: JoinIn) -> ClassStateOut:
         ctx.app[ROOMS].joined(cs_id)
     me = await presence.get(live, cs_id, ctx.user_id)
     assert me is not None
-    announce = "participant_resumed" if previous is not None else "participant_joined"
-    ctx.emit(announce, participant_out(me).model_dump(mode="json"), to=room(cs_id),
-                   skip_self=True)  # fmt: skip
+    kind = "resumed" if previous is not None else "joined"
+    _announce(ctx, kind, participant_out(me).model_dump(mode="json"))
     return await class_state(ctx, payload.last_event_id)
 
 
@@ -290,12 +290,22 @@ async def _visible(
     )  # fmt: skip
 
 
-async def expire_and_announce(app: web.Application, sio: socketio.AsyncServer, cs_id: int) -> None:
+async def expire_and_announce(app: web.Application, cs_id: int) -> None:
     """Drop from the class anyone whose reconnect grace ran out, and say so."""
     expired = await presence.expire_dropped(app[LIVE], cs_id, app[CLOCK].now(), _grace(app))
     for entry in expired:
-        await sio.emit("participant_left", {"user_id": entry.user_id, "reason": "not back in time"},
-                       to=room(cs_id), namespace=NAMESPACE)  # fmt: skip
+        gone = {"user_id": entry.user_id, "reason": "not back in time"}
+        app[ROOMS].presence_changes.add(cs_id, "left", gone)
+
+
+def _announce(ctx: EventCtx, kind: str, change: dict[str, Any]) -> None:
+    """A presence change for everyone in the class, batched, once the event has committed."""
+    changes, cs_id = ctx.app[ROOMS].presence_changes, _class_id(ctx)
+
+    async def queue() -> None:
+        changes.add(cs_id, kind, change)
+
+    ctx.after_commit(queue)
 
 
 @classroom.event("leave")
@@ -312,7 +322,7 @@ async def leave(ctx: EventCtx) -> None:
     await _save_socket(ctx)
     ctx.app[ROOMS].left(cs_id)
     if await presence.leave(ctx.app[LIVE], cs_id, ctx.user_id, ctx.sid):
-        ctx.emit("participant_left", {"user_id": ctx.user_id}, to=room(cs_id))
+        _announce(ctx, "left", {"user_id": ctx.user_id, "reason": "left"})
 
 
 @classroom.event("replay", payload=ReplayIn, rate=(20, 60.0))
@@ -362,7 +372,7 @@ async def set_media_state(ctx: EventCtx, payload: MediaStateIn) -> dict[str, Any
     entry = await presence.update(ctx.app[LIVE], _class_id(ctx), ctx.user_id, fields)
     assert entry is not None
     body = participant_out(entry).model_dump(mode="json")
-    ctx.emit("participant_updated", body, to=room(_class_id(ctx)))
+    _announce(ctx, "updated", body)
     return body
 
 
@@ -458,8 +468,7 @@ async def remove_participant(ctx: EventCtx, payload: RemoveIn) -> None:
     )  # fmt: skip
     await presence.leave(live, cs_id, payload.user_id, None)
     ctx.emit("removed", {"reason": payload.reason}, to=person_room(cs_id, payload.user_id))
-    ctx.emit("participant_left", {"user_id": payload.user_id, "reason": "removed"},
-                   to=room(cs_id))  # fmt: skip
+    _announce(ctx, "left", {"user_id": payload.user_id, "reason": "removed"})
     if entry is not None:
         sid = entry.sid
         ctx.after_commit(lambda: ctx.sio.disconnect(sid, namespace=NAMESPACE))

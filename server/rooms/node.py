@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import structlog
@@ -19,6 +19,7 @@ from aiohttp import web
 
 from server.core.keys import CLOCK, DATABASE, LIVE, METRICS, SETTINGS
 from server.rooms import presence, service
+from server.rooms.batching import PresenceBatcher
 from server.rooms.models import AttendanceKind
 
 log = structlog.get_logger("baeum.rooms")
@@ -27,14 +28,11 @@ log = structlog.get_logger("baeum.rooms")
 NODE_LEASE_S = 15.0
 
 
-Announce = Callable[[int, str, dict[str, object]], Awaitable[None]]
-
-
 class RoomsNode:
-    def __init__(self, announce: Announce) -> None:
+    def __init__(self, presence_changes: PresenceBatcher) -> None:
         self.local: Counter[int] = Counter()  # joined sockets on this node, per class
         self.watched: set[int] = set()  # classes this node sweeps
-        self.announce = announce  # (class session id, event, data) to everyone in the class
+        self.presence_changes = presence_changes  # coalesced announcements to each class
 
     def joined(self, class_session_id: int) -> None:
         self.local[class_session_id] += 1
@@ -65,7 +63,7 @@ async def sweep(app: web.Application) -> None:
         await _drop_orphans(app, class_session_id)
         for entry in await presence.expire_dropped(live, class_session_id, now, grace):
             gone = {"user_id": entry.user_id, "reason": "not back in time"}
-            await node.announce(class_session_id, "participant_left", gone)
+            node.presence_changes.add(class_session_id, "left", gone)
         if not await presence.everyone(live, class_session_id) and not node.local[class_session_id]:
             node.watched.discard(class_session_id)
 
@@ -89,8 +87,8 @@ async def _drop_orphans(app: web.Application, class_session_id: int) -> None:
                 client_id=entry.client_id, device_class=entry.device_class,
                 reason=f"node {entry.node} lost", node_id=app[SETTINGS].node_id,
             )  # fmt: skip
-        await node.announce(class_session_id, "participant_dropped",
-                            {"user_id": entry.user_id, "reason": "server lost"})  # fmt: skip
+        lost = {"user_id": entry.user_id, "reason": "server lost"}
+        node.presence_changes.add(class_session_id, "dropped", lost)
 
 
 async def _housekeeping(app: web.Application) -> None:
@@ -115,3 +113,4 @@ async def housekeeping(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await app[LIVE].lease_release(node_lease(node_id), node_id)
+    await app[ROOMS].presence_changes.close()

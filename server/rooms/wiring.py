@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.core.keys import METRICS, SIO
+from server.core.keys import METRICS, SETTINGS, SIO
+from server.rooms.batching import PresenceBatcher
 from server.rooms.events import NAMESPACE, classroom, room
 from server.rooms.node import ROOMS, RoomsNode, housekeeping
 
@@ -12,10 +13,10 @@ from server.rooms.node import ROOMS, RoomsNode, housekeeping
 def setup(app: web.Application) -> None:
     sio = app[SIO]
 
-    async def announce(class_session_id: int, event: str, data: dict[str, object]) -> None:
-        await sio.emit(event, data, to=room(class_session_id), namespace=NAMESPACE)
+    async def announce(class_session_id: int, data: dict[str, object]) -> None:
+        await sio.emit("participants_changed", data, to=room(class_session_id), namespace=NAMESPACE)
 
-    node = RoomsNode(announce)
+    node = RoomsNode(PresenceBatcher(announce, app[SETTINGS].presence_batch_s))
     app[ROOMS] = node
     app[METRICS].track_live_classes(node.live_classes)
     classroom.mount(app, sio)

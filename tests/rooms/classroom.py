@@ -26,6 +26,7 @@ class Participant:
         self.inbox: dict[str, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
         self.refusal: asyncio.Queue[Any] = asyncio.Queue()
         self.state: dict[str, Any] = {}  # the class state its join returned
+        self.changes: list[dict[str, Any]] = []  # presence changes received, not yet asked for
 
         async def anything(event: str, data: Any = None) -> None:
             self.inbox[event].put_nowait(data)
@@ -70,6 +71,16 @@ class Participant:
     async def next(self, event: str) -> Any:
         """The next ``event`` this client is sent (waits up to 5 s)."""
         return await asyncio.wait_for(self.inbox[event].get(), 5)
+
+    async def change(self, kind: str, user_id: int | None = None) -> dict[str, Any]:
+        """The next presence change of this kind (joined, resumed, updated, dropped, left),
+        about ``user_id`` if given, from the coalesced ``participants_changed`` messages;
+        other changes are kept for later."""
+        while True:
+            for n, change in enumerate(self.changes):
+                if change["kind"] == kind and user_id in (None, change["user_id"]):
+                    return self.changes.pop(n)
+            self.changes.extend((await self.next("participants_changed"))["changes"])
 
     def nothing_pending(self, event: str) -> bool:
         return self.inbox[event].empty()

@@ -119,7 +119,7 @@ async def test_join_with_a_class_token_returns_the_whole_class_state(
     assert {p["name"] for p in state["participants"]} == {"박강사", "김민지"}
     assert state["hand_queue"] == []
     assert state["reconnect_grace_s"] == 120
-    joined = await park.next("participant_joined")
+    joined = await park.change("joined", klass.people["kim"].id)
     assert joined["user_id"] == klass.people["kim"].id
     assert joined["role"] == "trainee"
 
@@ -290,8 +290,8 @@ async def test_a_removed_participant_is_out_and_cannot_come_back(klass: Class, o
     await park.ok("remove_participant", {"user_id": klass.people["kim"].id, "reason": "방해"})
     assert (await kim.next("removed")) == {"reason": "방해"}
     await kim.sio.wait()  # the server closed the socket
-    left = await park.next("participant_left")
-    assert left == {"user_id": klass.people["kim"].id, "reason": "removed"}
+    left = await park.change("left", klass.people["kim"].id)
+    assert left == {"kind": "left", "user_id": klass.people["kim"].id, "reason": "removed"}
     again = Participant()
     reason = await again.refused_with(klass.client, {"token": await klass.class_token("kim")})
     assert reason["type"] == "removed-from-class"
@@ -337,7 +337,7 @@ async def test_a_drop_resumed_within_the_grace_is_one_interval_and_replays_what_
     last_seen = kim.state["last_event_id"]
     clock.advance(600)
     await kim.drop()  # a phone call comes in
-    dropped = await park.next("participant_dropped")
+    dropped = await park.change("dropped")
     assert dropped["user_id"] == klass.people["kim"].id
     assert dropped["reason"] == "transport close"
     sent = await park.ok("send_chat", {"text": "잠시 후 실습합니다"})
@@ -347,7 +347,7 @@ async def test_a_drop_resumed_within_the_grace_is_one_interval_and_replays_what_
     assert [e["id"] for e in back.state["missed"]] == [sent["id"]]
     assert back.state["hand_queue"] == [klass.people["kim"].id]  # kept their place
     assert [p["user_id"] for p in back.state["participants"]].count(klass.people["kim"].id) == 1
-    assert (await park.next("participant_resumed"))["status"] == "present"
+    assert (await park.change("resumed"))["status"] == "present"
     clock.advance(300)
     kinds = [e.kind for e in await attendance(klass) if e.user_id == klass.people["kim"].id]
     assert kinds == [AttendanceKind.JOIN, AttendanceKind.DROP, AttendanceKind.RESUME]
@@ -370,14 +370,14 @@ async def test_a_drop_beyond_the_grace_is_a_dropout(
     kim = await opened(klass, "kim")
     clock.advance(300)
     await kim.drop()
-    await park.next("participant_dropped")
+    await park.change("dropped")
     clock.advance(121)
     await sweep(klass.client.app)
-    assert (await park.next("participant_left")) == {
-        "user_id": klass.people["kim"].id, "reason": "not back in time",
+    assert (await park.change("left")) == {
+        "kind": "left", "user_id": klass.people["kim"].id, "reason": "not back in time",
     }  # fmt: skip
     back = await opened(klass, "kim", client_id=kim.client_id)
-    assert (await park.next("participant_joined"))["user_id"] == klass.people["kim"].id
+    assert (await park.change("joined", klass.people["kim"].id))["status"] == "present"
     assert back.state["me"]["status"] == "present"
     summary = await (
         await klass.client.get(
@@ -393,7 +393,7 @@ async def test_leaving_on_purpose_is_not_a_drop(klass: Class, opened: Any) -> No
     park = await opened(klass, "park")
     kim = await opened(klass, "kim")
     await kim.ok("leave")
-    assert (await park.next("participant_left"))["user_id"] == klass.people["kim"].id
+    assert (await park.change("left"))["user_id"] == klass.people["kim"].id
     await kim.close()
     kinds = [e.kind for e in await attendance(klass) if e.user_id == klass.people["kim"].id]
     assert kinds == [AttendanceKind.JOIN, AttendanceKind.LEAVE]

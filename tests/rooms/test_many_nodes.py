@@ -74,8 +74,8 @@ async def test_people_on_two_nodes_are_in_one_class(two: TwoNodes) -> None:
     kim = await two.join(two.a, "kim")
     lee = await two.join(two.b, "lee")
     assert {p["name"] for p in lee.state["participants"]} == {"Park", "Kim", "Lee"}
-    assert (await park.next("participant_joined"))["user_id"] == two.ids["kim"]
-    assert (await park.next("participant_joined"))["user_id"] == two.ids["lee"]
+    assert (await park.change("joined", two.ids["kim"]))["name"] == "Kim"
+    assert (await park.change("joined", two.ids["lee"]))["name"] == "Lee"
     await lee.ok("raise_hand")
     assert (await park.next("hand_raised"))["queue"] == [two.ids["lee"]]
     sent = await lee.ok("send_chat", {"text": "B 노드에서 보냅니다"})
@@ -89,13 +89,13 @@ async def test_a_crashed_node_loses_no_attendance(two: TwoNodes, clock: ManualCl
     """kim's node stops answering (its heartbeat lapses); kim comes back through the other."""
     park = await two.join(two.a, "park")
     kim = await two.join(two.b, "kim")
-    await park.next("participant_joined")
+    await park.change("joined", two.ids["kim"])
     clock.advance(600)
     # node B stops renewing its heartbeat (as if killed): after the lease, A takes over
     clock.advance(NODE_LEASE_S + 1)
     await sweep(two.a.app)
-    dropped = await park.next("participant_dropped")
-    assert dropped == {"user_id": two.ids["kim"], "reason": "server lost"}
+    dropped = await park.change("dropped")
+    assert dropped == {"kind": "dropped", "user_id": two.ids["kim"], "reason": "server lost"}
     clock.advance(30)
     back = await two.join(two.a, "kim", client_id=kim.client_id)
     assert back.state["me"]["status"] == "present"
@@ -113,11 +113,11 @@ async def test_a_node_restart_moves_its_people_without_a_gap(
 ) -> None:
     park = await two.join(two.a, "park")
     kim = await two.join(two.b, "kim")
-    await park.next("participant_joined")
+    await park.change("joined", two.ids["kim"])
     clock.advance(60)
     await two.b.close()  # node B shuts down; its sockets close
     await kim.sio.wait()
-    assert (await park.next("participant_dropped"))["user_id"] == two.ids["kim"]
+    assert (await park.change("dropped"))["user_id"] == two.ids["kim"]
     clock.advance(5)
     back = await two.join(two.a, "kim", client_id=kim.client_id)
     assert [p["user_id"] for p in back.state["participants"]].count(two.ids["kim"]) == 1
