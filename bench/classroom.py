@@ -217,8 +217,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 print("  server log (last lines):\n" + "\n".join(log.splitlines()[-30:]))
                 raise
             cpu1 = process_cpu_seconds(server.pid)
-            print(f"  joined {len(joins)} in p50 {percentile(joins, .5)*1000:.0f} ms, "
-                  f"p99 {percentile(joins, .99)*1000:.0f} ms; server CPU {cpu1-cpu0:.1f} s")  # fmt: skip
+            p50, p99 = percentile(joins, 0.5) * 1000, percentile(joins, 0.99) * 1000
+            print(f"  joined {len(joins)}: p50 {p50:.0f} ms, p99 {p99:.0f} ms; "
+                  f"server CPU {cpu1 - cpu0:.1f} s")  # fmt: skip
             sent_at, refused = await chat(people, args.messages, args.rate)
             cpu2 = process_cpu_seconds(server.pid)
             for person in people:
