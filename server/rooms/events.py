@@ -226,7 +226,6 @@ classroom = SocketRouter(NAMESPACE, admit_participant, disconnected=on_disconnec
 async def join(ctx: EventCtx, payload: JoinIn) -> ClassStateOut:
     """Enter the class (or come back to it): the whole class state in the answer."""
     cs_id, now, live = _class_id(ctx), ctx.clock.now(), ctx.app[LIVE]
-    await expire_and_announce(ctx.app, cs_id)
     previous = await presence.enter(
         live, cs_id, ctx.user_id, name=ctx.socket["name"], role=ctx.socket["role"],
         device_class=ctx.socket["device_class"], client_id=ctx.socket["client_id"], sid=ctx.sid,
@@ -288,14 +287,6 @@ async def _visible(
         ctx.session, _class_id(ctx), staff=_is_staff(ctx), user_id=ctx.user_id,
         after_id=after_id, kinds=kinds, newest=newest,
     )  # fmt: skip
-
-
-async def expire_and_announce(app: web.Application, cs_id: int) -> None:
-    """Drop from the class anyone whose reconnect grace ran out, and say so."""
-    expired = await presence.expire_dropped(app[LIVE], cs_id, app[CLOCK].now(), _grace(app))
-    for entry in expired:
-        gone = {"user_id": entry.user_id, "reason": "not back in time"}
-        app[ROOMS].presence_changes.add(cs_id, "left", gone)
 
 
 def _announce(ctx: EventCtx, kind: str, change: dict[str, Any]) -> None:

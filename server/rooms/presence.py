@@ -83,8 +83,7 @@ async def enter(
     now: datetime,
 ) -> Entry | None:
     """Put the person in (or back in) the class; returns their previous entry, if any."""
-    members = await live.presence_members(_space(class_session_id))
-    previous = Entry.parse(str(user_id), members[str(user_id)]) if str(user_id) in members else None
+    previous = await get(live, class_session_id, user_id)
     fields = {
         "name": name, "role": role, "device_class": device_class, "client_id": client_id,
         "sid": sid, "node": node, "status": PRESENT, "dropped_at": "",
@@ -97,8 +96,7 @@ async def enter(
 
 
 async def get(live: LiveState, class_session_id: int, user_id: int) -> Entry | None:
-    members = await live.presence_members(_space(class_session_id))
-    fields = members.get(str(user_id))
+    fields = await live.presence_get(_space(class_session_id), str(user_id))
     return Entry.parse(str(user_id), fields) if fields else None
 
 

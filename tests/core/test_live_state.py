@@ -52,6 +52,8 @@ async def test_presence_members_join_update_and_leave(live: LiveState) -> None:
         "u2": {"device": "pc"},
     }
     assert await live.presence_members("session:2") == {}
+    assert await live.presence_get("session:1", "u2") == {"device": "pc"}
+    assert await live.presence_get("session:1", "nobody") is None
     assert await live.presence_remove("session:1", "u1")
     assert not await live.presence_remove("session:1", "u1")
     assert list(await live.presence_members("session:1")) == ["u2"]

@@ -45,6 +45,10 @@ class LiveState(Protocol):
 
     async def presence_members(self, space: str) -> dict[str, dict[str, str]]: ...
 
+    async def presence_get(self, space: str, member: str) -> dict[str, str] | None:
+        """One member's fields, without reading the whole space."""
+        ...
+
     # counters
     async def incr(self, key: str, amount: int = 1) -> int: ...
 

@@ -57,6 +57,10 @@ class MemoryLiveState:
     async def presence_members(self, space: str) -> dict[str, dict[str, str]]:
         return {m: dict(f) for m, f in self._presence.get(space, {}).items()}
 
+    async def presence_get(self, space: str, member: str) -> dict[str, str] | None:
+        fields = self._presence.get(space, {}).get(member)
+        return dict(fields) if fields is not None else None
+
     async def incr(self, key: str, amount: int = 1) -> int:
         self._counters[key] += amount
         return self._counters[key]

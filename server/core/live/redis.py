@@ -122,6 +122,10 @@ class RedisLiveState:
         raw = await self._redis.hgetall(self._key("presence", space))
         return {_text(m): json.loads(v) for m, v in raw.items()}
 
+    async def presence_get(self, space: str, member: str) -> dict[str, str] | None:
+        raw = await self._redis.hget(self._key("presence", space), member)
+        return json.loads(raw) if raw is not None else None
+
     async def incr(self, key: str, amount: int = 1) -> int:
         return int(await self._redis.incrby(self._key("counter", key), amount))
 
