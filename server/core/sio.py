@@ -24,15 +24,16 @@ from server.config import Settings
 from server.core.auth import service as auth
 from server.core.errors import Problem
 from server.core.events import EventCtx, SocketRouter
+from server.core.fanout import LeanManager, LeanRedisManager
 from server.core.keys import CLOCK, DATABASE, SECRET_KEY
 
 log = structlog.get_logger("baeum.sio")
 
 
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:
-    manager = None
+    manager: socketio.AsyncManager = LeanManager()
     if settings.redis_url is not None:
-        manager = socketio.AsyncRedisManager(
+        manager = LeanRedisManager(
             str(settings.redis_url), channel=f"{settings.redis_prefix}:socketio"
         )
     return socketio.AsyncServer(
