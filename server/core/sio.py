@@ -89,6 +89,12 @@ async def admit_signed_in(
 personal = SocketRouter("/", admit_signed_in)
 
 
+@personal.event("ping", rate=(120, 60.0))
+async def ping(ctx: EventCtx) -> dict[str, Any]:
+    """A round trip for the pre-class connection test; the server's time for clock skew."""
+    return {"server_time": ctx.clock.now().isoformat()}
+
+
 @personal.event("whoami")
 async def whoami(ctx: EventCtx) -> dict[str, Any]:
     """Who this socket belongs to (a cheap round trip for connection tests)."""

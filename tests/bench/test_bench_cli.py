@@ -40,7 +40,8 @@ def last_json_line(stdout: str) -> dict[str, Any]:
 def test_lists_benchmarks() -> None:
     proc = run_bench()
     assert proc.returncode == 0, proc.stderr
-    assert any(line.split()[:1] == ["http"] for line in proc.stdout.splitlines())
+    names = {line.split()[0] for line in proc.stdout.splitlines()[1:] if line.strip()}
+    assert {"http", "classroom"} <= names
 
 
 def test_unknown_benchmark_is_refused() -> None:
@@ -69,3 +70,17 @@ def test_http_benchmark_runs_and_reports_figures() -> None:
         assert figures[name] > 0, name
     assert figures["read_p50_ms"] <= figures["read_p99_ms"]
     assert set(figures["goal"]) == {"read_p99_ms", "errors"}
+
+
+def test_classroom_benchmark_delivers_every_message_to_everyone() -> None:
+    proc = run_bench("classroom", "--participants", "12", "--messages", "5", "--rate", "20")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = last_json_line(proc.stdout)
+    assert figures["bench"] == "classroom"
+    assert figures["participants"] == 12
+    assert figures["deliveries"] == 12 * 5
+    assert figures["lost"] == 0
+    assert figures["refused"] == 0
+    for name in ("join_p99_ms", "chat_p50_ms", "chat_p99_ms", "deliveries_per_cpu_s"):
+        assert figures[name] > 0, name
+    assert figures["chat_p50_ms"] <= figures["chat_p99_ms"]

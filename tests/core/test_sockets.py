@@ -131,3 +131,12 @@ if REDIS_URL:
                 "notice", {"from": "node-a"}, room=f"user:{people[Role.TRAINEE].id}"
             )
             assert await asyncio.wait_for(received.get(), 5) == {"from": "node-a"}
+
+
+async def test_ping_answers_with_the_server_time(
+    client: AppClient, people: dict[Role, Person], clock: ManualClock
+) -> None:
+    token = await api_token(client, "trainee1")
+    async with connected(client, auth={"token": token}) as sio:
+        answer = await sio.call("ping", timeout=5)
+    assert answer == {"ok": True, "server_time": clock.now().isoformat()}
