@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Select, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -24,7 +24,11 @@ from sqlalchemy.types import TypeDecorator
 
 from server.core.errors import Problem
 
+if TYPE_CHECKING:
+    from server.core.schemas import PageQuery
+
 M = TypeVar("M", bound="Base")
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -60,6 +64,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def keyset_page(stmt: Select[T], id_column: Any, page: PageQuery) -> Select[T]:
+    """Rows after the page's cursor, by id, one more than the page holds (to tell if more)."""
+    return stmt.where(id_column > page.after_id).order_by(id_column).limit(page.limit + 1)
 
 
 async def get_or_404(session: AsyncSession, model: type[M], ident: int, label: str) -> M:

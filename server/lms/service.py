@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.clock import SEOUL
-from server.core.db import get_or_404
+from server.core.db import get_or_404, keyset_page
 from server.core.errors import Problem
 from server.lms.models import (
     JOINABLE,
@@ -47,12 +47,7 @@ PLAN_COLUMNS = [CoursePlan.course_id, CoursePlan.version, CoursePlan.offered,
 
 async def list_courses(session: AsyncSession, query: CourseQuery) -> list[CourseOut]:
     """A page of the catalog. The most-read list, so two plain queries and no ORM objects."""
-    stmt = (
-        select(*COURSE_COLUMNS)
-        .where(Course.id > query.after_id)
-        .order_by(Course.id)
-        .limit(query.limit + 1)
-    )
+    stmt = keyset_page(select(*COURSE_COLUMNS), Course.id, query)
     if query.year is not None:
         stmt = stmt.where(Course.year == query.year)
     if query.track is not None:
@@ -95,12 +90,7 @@ async def list_class_sessions(
     session: AsyncSession, query: ClassSessionQuery, *, visible_to: int | None
 ) -> list[ClassSession]:
     """Sessions by start; ``visible_to`` limits them to one person's (enrolled or teaching)."""
-    stmt = (
-        select(ClassSession)
-        .where(ClassSession.id > query.after_id)
-        .order_by(ClassSession.id)
-        .limit(query.limit + 1)
-    )
+    stmt = keyset_page(select(ClassSession), ClassSession.id, query)
     if query.on is not None:
         start, end = seoul_day_bounds(query.on)
         stmt = stmt.where(ClassSession.starts_at >= start, ClassSession.starts_at < end)

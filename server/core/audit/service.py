@@ -7,16 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.audit.models import AuditEntry
 from server.core.audit.schemas import AuditQuery
+from server.core.db import keyset_page
 
 
 async def list_entries(session: AsyncSession, query: AuditQuery) -> list[AuditEntry]:
     """Newest first is what people want, but cursors need a stable order: oldest first by id."""
-    stmt = (
-        select(AuditEntry)
-        .where(AuditEntry.id > query.after_id)
-        .order_by(AuditEntry.id)
-        .limit(query.limit + 1)
-    )
+    stmt = keyset_page(select(AuditEntry), AuditEntry.id, query)
     if query.entity is not None:
         stmt = stmt.where(AuditEntry.entity == query.entity)
     if query.entity_id is not None:

@@ -29,7 +29,7 @@ from server.core.auth.schemas import (
     UserQuery,
     UserUpdate,
 )
-from server.core.db import get_or_404
+from server.core.db import get_or_404, keyset_page
 from server.core.errors import Problem
 from server.core.keys import CLOCK, SECRET_KEY
 
@@ -179,7 +179,7 @@ async def names_of(session: AsyncSession, user_ids: list[int]) -> dict[int, str]
 
 async def list_users(session: AsyncSession, query: UserQuery) -> list[User]:
     """Up to limit+1 users after the cursor, so the caller can tell if there is more."""
-    stmt = select(User).where(User.id > query.after_id).order_by(User.id).limit(query.limit + 1)
+    stmt = keyset_page(select(User), User.id, query)
     if query.q:
         like = f"%{query.q}%"
         stmt = stmt.where(or_(User.name.ilike(like), User.login.ilike(like)))
