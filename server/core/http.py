@@ -77,6 +77,11 @@ class Ctx:
     request: web.Request
     session: AsyncSession
     principal: Principal | None
+    pending: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run once the request's transaction has committed (e.g. tell live clients)."""
+        self.pending.append(action)
 
     @property
     def app(self) -> web.Application:
@@ -199,7 +204,10 @@ def _wrap(ep: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]
                 principal.check_csrf(request.headers.get("X-CSRF-Token"))
             kwargs.update(_parse_input(ep, request, raw_body))
             session.info["actor_id"] = principal.user_id if principal else None
-            result = await ep.handler(Ctx(request, session, principal), **kwargs)
+            ctx = Ctx(request, session, principal)
+            result = await ep.handler(ctx, **kwargs)
+        for action in ctx.pending:
+            await action()
         return _respond(ep, result)
 
     return handle

@@ -14,14 +14,17 @@ from server.core.auth.roles import STAFF, Role
 from server.core.clock import SEOUL
 from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx
-from server.core.keys import CLOCK, DATABASE, SECRET_KEY, SETTINGS
+from server.core.keys import CLOCK, DATABASE, SECRET_KEY, SETTINGS, SIO
 from server.lms import service as lms
+from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionOut, ClassSessionPath
 from server.rooms import service
 from server.rooms.devices import device_from_user_agent
+from server.rooms.events import NAMESPACE, room
 from server.rooms.models import ConnectionReport, ConnectionTest
 from server.rooms.schemas import (
     AttendanceOut,
+    ClassStateIn,
     ClassTokenOut,
     ConnectionReportIn,
     ConnectionReportOut,
@@ -278,3 +281,30 @@ async def readiness(ctx: Ctx, path: ClassSessionPath) -> list[ReadinessOut]:
     class_session = await lms.get_class_session(ctx.session, path.class_session_id)
     await service.check_runs_class(ctx.session, ctx.user, class_session.id)
     return await service.readiness(ctx.session, class_session.id)
+
+
+@router.put(
+    "/class-sessions/{class_session_id}/state",
+    path_model=ClassSessionPath,
+    body=ClassStateIn,
+    response=ClassSessionOut,
+    allow=Allow.only(*STAFF, Role.INSTRUCTOR, Role.ASSISTANT),
+)
+async def set_state(ctx: Ctx, path: ClassSessionPath, body: ClassStateIn) -> ClassSessionOut:
+    """Open the lobby, start or end the class (also from the instructor's live controls)."""
+    class_session = await lms.get_class_session(ctx.session, path.class_session_id)
+    await service.check_runs_class(ctx.session, ctx.user, class_session.id)
+    changed = await service.change_class_state(
+        ctx.session,
+        class_session.id,
+        SessionState(body.state),
+        author_id=ctx.user.user_id,
+        now=ctx.clock.now(),
+    )
+    sio, state = ctx.app[SIO], {"state": changed.state}
+
+    async def announce() -> None:
+        await sio.emit("class_state_changed", state, to=room(changed.id), namespace=NAMESPACE)
+
+    ctx.after_commit(announce)
+    return ClassSessionOut.model_validate(changed)

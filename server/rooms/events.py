@@ -486,12 +486,12 @@ async def spotlight(ctx: EventCtx, payload: SpotlightIn) -> dict[str, Any]:
     return {"user_id": payload.user_id}
 
 
-async def _set_state(ctx: EventCtx, state: SessionState, kind: AttendanceKind) -> dict[str, Any]:
+async def _set_state(ctx: EventCtx, state: SessionState) -> dict[str, Any]:
     _require(ctx, Grant.MODERATE)
     cs_id = _class_id(ctx)
-    class_session = await lms.set_session_state(ctx.session, cs_id, state)
-    await service.record_attendance(ctx.session, cs_id, kind, ctx.clock.now(),
-                                    author_id=ctx.user_id)  # fmt: skip
+    class_session = await service.change_class_state(
+        ctx.session, cs_id, state, author_id=ctx.user_id, now=ctx.clock.now()
+    )
     body = {"state": class_session.state}
     ctx.emit("class_state_changed", body, to=room(cs_id))
     return body
@@ -500,13 +500,13 @@ async def _set_state(ctx: EventCtx, state: SessionState, kind: AttendanceKind) -
 @classroom.event("start_class", rate=(10, 60.0))
 async def start_class(ctx: EventCtx) -> dict[str, Any]:
     """The class is live: attendance counts from here."""
-    return await _set_state(ctx, SessionState.LIVE, AttendanceKind.CLASS_OPEN)
+    return await _set_state(ctx, SessionState.LIVE)
 
 
 @classroom.event("end_class", rate=(10, 60.0))
 async def end_class(ctx: EventCtx) -> dict[str, Any]:
     """The class is over: every interval ends now, and no one can join again."""
-    return await _set_state(ctx, SessionState.ENDED, AttendanceKind.CLASS_END)
+    return await _set_state(ctx, SessionState.ENDED)
 
 
 # ---- connection reports ---------------------------------------------------------------------

@@ -241,3 +241,9 @@ class TranscriptQuery(In):
 
 class PayloadQuery(In):
     kb: int = Field(default=256, ge=1, le=4096, description="kilobytes of random data")
+
+
+class ClassStateIn(In):
+    state: Literal["open", "live", "ended"] = Field(
+        description="open: the lobby is open; live: the class runs; ended: over for good"
+    )

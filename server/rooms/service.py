@@ -25,7 +25,7 @@ from server.core.auth.roles import STAFF, Role
 from server.core.auth.service import Principal
 from server.core.errors import Problem
 from server.lms import service as lms
-from server.lms.models import ClassSession, StaffRole
+from server.lms.models import ClassSession, SessionState, StaffRole
 from server.rooms.attendance import Mark, dropouts, intervals, present_seconds
 from server.rooms.models import (
     AttendanceEvent,
@@ -378,3 +378,22 @@ async def readiness(session: AsyncSession, class_session_id: int) -> list[Readin
         )
         for user_id in trainees
     ]
+
+
+STATE_MARKS = {
+    SessionState.LIVE: AttendanceKind.CLASS_OPEN,
+    SessionState.ENDED: AttendanceKind.CLASS_END,
+}
+
+
+async def change_class_state(
+    session: AsyncSession, class_session_id: int, state: SessionState, *, author_id: int,
+    now: datetime,
+) -> ClassSession:  # fmt: skip
+    """Open the lobby, go live (attendance counts from here) or end the class (every interval
+    ends now and no one can join again)."""
+    class_session = await lms.set_session_state(session, class_session_id, state)
+    mark = STATE_MARKS.get(state)
+    if mark is not None:
+        await record_attendance(session, class_session_id, mark, now, author_id=author_id)
+    return class_session

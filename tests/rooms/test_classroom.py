@@ -496,3 +496,26 @@ async def test_pre_class_connection_tests_show_who_is_at_risk(klass: Class) -> N
         f"/api/v1/class-sessions/{klass.id}/readiness", headers=bearer(klass.tokens["kim"])
     )
     assert trainee_view.status == 403
+
+
+async def test_operators_open_and_end_a_class_over_http(
+    klass: Class, opened: Any, clock: ManualClock
+) -> None:
+    kim = await opened(klass, "kim")
+    url = f"/api/v1/class-sessions/{klass.id}/state"
+    operator = await api_token(klass.client, "outsider")  # a trainee: not allowed
+    assert (
+        await klass.client.put(url, json={"state": "live"}, headers=bearer(operator))
+    ).status == 403
+    done = await klass.client.put(url, json={"state": "open"}, headers=bearer(klass.tokens["park"]))
+    assert (await done.json())["state"] == "open"
+    assert await kim.next("class_state_changed") == {"state": "open"}
+    await klass.client.put(url, json={"state": "ended"}, headers=bearer(klass.tokens["park"]))
+    assert await kim.next("class_state_changed") == {"state": "ended"}
+    again = await klass.client.put(
+        url, json={"state": "live"}, headers=bearer(klass.tokens["park"])
+    )
+    assert again.status == 409
+    assert (await again.json())["type"] == "/problems/class-ended"
+    kinds = [e.kind for e in await attendance(klass) if e.user_id is None]
+    assert kinds == [AttendanceKind.CLASS_END]
