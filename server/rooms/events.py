@@ -30,6 +30,7 @@ from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionOut
 from server.rooms import presence, service
 from server.rooms.devices import device_from_user_agent
+from server.rooms.media.sfu import MEDIA
 from server.rooms.models import AttendanceKind, ClassEvent, ConnectionReport
 from server.rooms.node import ROOMS
 from server.rooms.schemas import (
@@ -185,9 +186,10 @@ async def on_disconnect(
     app: web.Application, sio: socketio.AsyncServer, sid: str, socket: dict[str, Any], reason: str
 ) -> None:
     """A socket went: a leave if the client said so, else a drop that may yet be resumed."""
+    class_session_id, user_id = int(socket["class_session_id"]), int(socket["user_id"])
+    await app[MEDIA].leave(class_session_id, sid)
     if not socket.get("joined") or socket.get("left"):
         return
-    class_session_id, user_id = int(socket["class_session_id"]), int(socket["user_id"])
     app[ROOMS].left(class_session_id)
     live, now = app[LIVE], app[CLOCK].now()
     if await presence.removal_reason(live, class_session_id, user_id) is not None:
@@ -311,6 +313,7 @@ async def leave(ctx: EventCtx) -> None:
     )  # fmt: skip
     ctx.socket["left"] = True
     await _save_socket(ctx)
+    await ctx.app[MEDIA].leave(cs_id, ctx.sid)
     ctx.app[ROOMS].left(cs_id)
     if await presence.leave(ctx.app[LIVE], cs_id, ctx.user_id, ctx.sid):
         _announce(ctx, "left", {"user_id": ctx.user_id, "reason": "left"})

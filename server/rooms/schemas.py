@@ -247,3 +247,10 @@ class ClassStateIn(In):
     state: Literal["open", "live", "ended"] = Field(
         description="open: the lobby is open; live: the class runs; ended: over for good"
     )
+
+
+class SdpIn(In):
+    """A session description from the browser (an offer to publish, or an answer)."""
+
+    type: Literal["offer", "answer"]
+    sdp: str = Field(min_length=10, max_length=100_000)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from server.core.keys import METRICS, SETTINGS, SIO
 from server.rooms.batching import PresenceBatcher
 from server.rooms.events import NAMESPACE, classroom, room
+from server.rooms.media import events as media_events  # noqa: F401 - registers the events
+from server.rooms.media.sfu import MEDIA, MediaNode, media_node
 from server.rooms.node import ROOMS, RoomsNode, housekeeping
 
 
@@ -19,5 +23,11 @@ def setup(app: web.Application) -> None:
     node = RoomsNode(PresenceBatcher(announce, app[SETTINGS].presence_batch_s))
     app[ROOMS] = node
     app[METRICS].track_live_classes(node.live_classes)
-    classroom.mount(app, sio)
+
+    async def send_offer(sid: str, offer: dict[str, Any]) -> None:
+        await sio.emit("media_offer", offer, to=sid, namespace=NAMESPACE)
+
+    app[MEDIA] = MediaNode(app[SETTINGS].ice_servers, send_offer)
+    classroom.mount(app, sio)  # with the media events, registered by importing them
     app.cleanup_ctx.append(housekeeping)
+    app.cleanup_ctx.append(media_node)

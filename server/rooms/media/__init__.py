@@ -1,0 +1,1 @@
+"""Media: a selective forwarding unit on aiortc (publish, subscribe, forward encoded frames)."""

@@ -1,0 +1,49 @@
+"""Media signalling on the class's socket (namespace /class).
+
+- ``media_publish`` {type: "offer", sdp}: the client's publishing connection; answered with
+  the server's answer.
+- ``media_subscribe``: the client's receiving connection; answered with the server's offer
+  (``{"offer": null}`` while nobody publishes). Whenever what it receives changes, the server
+  sends ``media_offer`` again; the client answers each offer with ``media_answer``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.core.errors import Problem
+from server.core.events import EventCtx
+from server.rooms.events import _class_id, _require, classroom
+from server.rooms.media.sfu import MEDIA
+from server.rooms.schemas import Grant, SdpIn
+
+
+@classroom.event("media_publish", payload=SdpIn, rate=(20, 60.0))
+async def media_publish(ctx: EventCtx, payload: SdpIn) -> dict[str, Any]:
+    """Publish camera, microphone or screen: the client offers, the server answers."""
+    _require(ctx, Grant.PUBLISH)
+    if payload.type != "offer":
+        raise Problem("validation-error", "media_publish takes an offer.")
+    media = ctx.app[MEDIA].of(_class_id(ctx))
+    answer = await media.publish(ctx.sid, ctx.user_id, payload.model_dump())
+    return {"answer": answer}
+
+
+@classroom.event("media_subscribe", rate=(20, 60.0))
+async def media_subscribe(ctx: EventCtx) -> dict[str, Any]:
+    """Receive the class's media: the server offers (null while nobody publishes)."""
+    _require(ctx, Grant.SUBSCRIBE)
+    offer = await ctx.app[MEDIA].of(_class_id(ctx)).subscribe(ctx.sid, ctx.user_id)
+    return {"offer": offer}
+
+
+@classroom.event("media_answer", payload=SdpIn, rate=(120, 60.0))
+async def media_answer(ctx: EventCtx, payload: SdpIn) -> None:
+    """The client's answer to the server's latest offer."""
+    _require(ctx, Grant.SUBSCRIBE)
+    if payload.type != "answer":
+        raise Problem("validation-error", "media_answer takes an answer.")
+    try:
+        await ctx.app[MEDIA].of(_class_id(ctx)).answer(ctx.sid, payload.model_dump())
+    except LookupError:
+        raise Problem("conflict", "No offer is waiting for an answer.") from None

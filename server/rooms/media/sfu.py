@@ -1,0 +1,355 @@
+"""The selective forwarding unit: encoded media from each publisher to its subscribers.
+
+Each participant has (up to) two peer connections with this node, as in LiveKit: one on which
+they publish (the client offers), one on which they receive (the server offers, and offers
+again whenever what they receive changes). A published track's encoded frames are handed,
+never decoded, to one ``ForwardTrack`` per subscriber, whose sender only packetises them.
+
+Codecs: VP8 for video and Opus for audio are negotiated on both sides, so that what a
+publisher sends is exactly what each subscriber's sender may pass on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import av
+import structlog
+from aiohttp import web
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+
+from server.config import IceServer
+from server.rooms.media import aiortc_glue
+
+log = structlog.get_logger("baeum.media")
+
+CODECS = {"video": ("video/vp8", "video/rtx"), "audio": ("audio/opus",)}
+KEYFRAME_INTERVAL_S = 0.3  # at most one upstream keyframe request per publisher per interval
+FORWARD_QUEUE = 64  # frames a slow subscriber may fall behind before it skips to a keyframe
+
+SendOffer = Callable[[str, dict[str, Any]], Awaitable[None]]  # (sid, offer) to the client
+
+
+def is_keyframe(mime_type: str, data: bytes) -> bool:
+    """Whether a decoder can start at this frame. VP8: the frame tag's P bit is 0 (RFC 6386
+    section 9.1). Audio frames are all independent."""
+    if mime_type.lower() == "video/vp8":
+        return bool(data) and not data[0] & 0x01
+    return not mime_type.lower().startswith("video/")
+
+
+class ForwardTrack(MediaStreamTrack):
+    """One subscriber's copy of one published track: encoded frames in, the same frames out."""
+
+    def __init__(self, kind: str, track_id: str, on_overflow: Callable[[], None]) -> None:
+        super().__init__()
+        self.kind = kind
+        self._id = track_id
+        self._frames: asyncio.Queue[av.Packet[Any] | None] = asyncio.Queue(maxsize=FORWARD_QUEUE)
+        self._on_overflow = on_overflow
+        self.waiting_for_keyframe = kind == "video"  # a decoder can only start at one
+        self.forwarded = 0
+
+    def push(self, packet: av.Packet[Any], keyframe: bool) -> None:
+        if self._frames.full():  # fell behind: drop the backlog, start again at a keyframe
+            while not self._frames.empty():
+                self._frames.get_nowait()
+            self.waiting_for_keyframe = self.kind == "video"
+            self._on_overflow()
+        if self.waiting_for_keyframe and not keyframe:
+            return
+        self.waiting_for_keyframe = False
+        self.forwarded += 1
+        self._frames.put_nowait(packet)
+
+    def end(self) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            self._frames.put_nowait(None)
+
+    async def recv(self) -> av.Packet[Any]:
+        if self.readyState != "live":
+            raise MediaStreamError
+        packet = await self._frames.get()
+        if packet is None:
+            self.stop()
+            raise MediaStreamError
+        return packet
+
+
+@dataclass(eq=False)
+class Publication:
+    """One track a participant publishes."""
+
+    user_id: int
+    kind: str
+    receiver: RTCRtpReceiver
+    forwards: set[ForwardTrack] = field(default_factory=set)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # the node's, kept referenced
+    frames: int = 0
+    last_keyframe_request: float = 0.0
+    keyframe_pending: asyncio.TimerHandle | None = None
+
+    @property
+    def track_id(self) -> str:
+        return f"{self.user_id}-{self.kind}"
+
+    def on_frame(self, codec: Any, encoded_frame: Any) -> None:
+        packet = av.Packet(encoded_frame.data)
+        packet.pts = encoded_frame.timestamp
+        packet.time_base = Fraction(1, codec.clockRate)
+        keyframe = is_keyframe(codec.mimeType, encoded_frame.data)
+        self.frames += 1
+        for forward in self.forwards:
+            forward.push(packet, keyframe)
+
+    def want_keyframe(self) -> None:
+        """Coalesced: now if none was asked for in the last interval, else once at its end."""
+        if self.kind != "video" or self.keyframe_pending is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self.last_keyframe_request + KEYFRAME_INTERVAL_S - time.monotonic()
+        self.keyframe_pending = loop.call_later(max(0.0, wait), self._ask_keyframe)
+
+    def _ask_keyframe(self) -> None:
+        self.keyframe_pending = None
+        self.last_keyframe_request = time.monotonic()
+        task = asyncio.get_running_loop().create_task(aiortc_glue.request_keyframe(self.receiver))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def end(self) -> None:
+        if self.keyframe_pending is not None:
+            self.keyframe_pending.cancel()
+        for forward in self.forwards:
+            forward.end()
+        self.forwards.clear()
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One participant's receiving connection."""
+
+    sid: str
+    user_id: int
+    pc: RTCPeerConnection
+    forwards: dict[str, tuple[ForwardTrack, RTCRtpSender]] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    awaiting_answer: bool = False
+    again: bool = False  # something changed while an offer was out
+
+
+def _rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
+    return RTCConfiguration(
+        iceServers=[RTCIceServer(s.urls, s.username, s.credential) for s in ice_servers]
+    )
+
+
+def _prefer(pc: RTCPeerConnection) -> None:
+    """Negotiate only the codecs the forwarding path passes through unchanged."""
+    for transceiver in pc.getTransceivers():
+        wanted = CODECS[transceiver.kind]
+        capabilities = RTCRtpSender.getCapabilities(transceiver.kind).codecs
+        transceiver.setCodecPreferences([c for c in capabilities if c.mimeType.lower() in wanted])
+
+
+def _description(pc: RTCPeerConnection) -> dict[str, str]:
+    assert pc.localDescription is not None
+    return {"type": pc.localDescription.type, "sdp": pc.localDescription.sdp}
+
+
+class ClassMedia:
+    """The media of one class on this node."""
+
+    def __init__(
+        self, ice_servers: list[IceServer], send_offer: SendOffer, tasks: set[asyncio.Task[Any]]
+    ) -> None:
+        self._ice_servers = ice_servers
+        self._send_offer = send_offer
+        self._tasks = tasks
+        self.publishers: dict[str, RTCPeerConnection] = {}  # by socket id
+        self.publications: dict[str, Publication] = {}  # by track id
+        self.publications_of: dict[str, list[str]] = {}  # socket id -> track ids
+        self.subscribers: dict[str, Subscriber] = {}
+
+    async def publish(self, sid: str, user_id: int, offer: dict[str, str]) -> dict[str, str]:
+        """Take a publisher's offer; its tracks are forwarded as soon as they arrive."""
+        old = self.publishers.pop(sid, None)
+        if old is not None:
+            await self._end_publisher(sid, old)
+        pc = RTCPeerConnection(_rtc_configuration(self._ice_servers))
+        self.publishers[sid] = pc
+        new: list[Publication] = []
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            receiver = next(r for r in pc.getReceivers() if r.track is track)
+            publication = Publication(user_id, track.kind, receiver, tasks=self._tasks)
+            aiortc_glue.tap_receiver(receiver, publication.on_frame)
+            self.publications[publication.track_id] = publication
+            self.publications_of.setdefault(sid, []).append(publication.track_id)
+            new.append(publication)
+
+        await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
+        _prefer(pc)
+        await pc.setLocalDescription(await pc.createAnswer())
+        for subscriber in list(self.subscribers.values()):
+            if any(p.user_id != subscriber.user_id for p in new):
+                await self._renegotiate(subscriber)
+        return _description(pc)
+
+    async def subscribe(self, sid: str, user_id: int) -> dict[str, str] | None:
+        """A receiving connection with everyone else's tracks; None if there is nothing yet."""
+        old = self.subscribers.pop(sid, None)
+        if old is not None:
+            await self._end_subscriber(old)
+        subscriber = Subscriber(
+            sid, user_id, RTCPeerConnection(_rtc_configuration(self._ice_servers))
+        )
+        self.subscribers[sid] = subscriber
+        async with subscriber.lock:
+            if not self._add_forwards(subscriber):
+                return None
+            return await self._offer(subscriber)
+
+    async def answer(self, sid: str, answer: dict[str, str]) -> None:
+        subscriber = self.subscribers.get(sid)
+        if subscriber is None or not subscriber.awaiting_answer:
+            raise LookupError("no offer is waiting for an answer")
+        async with subscriber.lock:
+            await subscriber.pc.setRemoteDescription(
+                RTCSessionDescription(answer["sdp"], answer["type"])
+            )
+            subscriber.awaiting_answer = False
+            again, subscriber.again = subscriber.again, False
+        for forward, _ in subscriber.forwards.values():
+            self._publication_of(forward).want_keyframe()
+        if again:
+            await self._renegotiate(subscriber)
+
+    def _publication_of(self, forward: ForwardTrack) -> Publication:
+        return self.publications[forward.id]
+
+    def _add_forwards(self, subscriber: Subscriber) -> bool:
+        """Add a forwarded track for every publication this subscriber lacks; True if any."""
+        added = False
+        for track_id, publication in self.publications.items():
+            if publication.user_id == subscriber.user_id or track_id in subscriber.forwards:
+                continue
+            forward = ForwardTrack(publication.kind, track_id, publication.want_keyframe)
+            sender = subscriber.pc.addTrack(forward)
+            aiortc_glue.on_picture_loss(sender, _async(publication.want_keyframe))
+            publication.forwards.add(forward)
+            subscriber.forwards[track_id] = (forward, sender)
+            added = True
+        return added
+
+    async def _offer(self, subscriber: Subscriber) -> dict[str, str]:
+        _prefer(subscriber.pc)
+        await subscriber.pc.setLocalDescription(await subscriber.pc.createOffer())
+        subscriber.awaiting_answer = True
+        return _description(subscriber.pc)
+
+    async def _renegotiate(self, subscriber: Subscriber) -> None:
+        async with subscriber.lock:
+            if subscriber.awaiting_answer:
+                subscriber.again = True
+                return
+            if not self._add_forwards(subscriber):
+                return
+            offer = await self._offer(subscriber)
+        await self._send_offer(subscriber.sid, offer)
+
+    async def leave(self, sid: str) -> None:
+        """A participant's socket went: close its connections, end what it published."""
+        pc = self.publishers.pop(sid, None)
+        if pc is not None:
+            await self._end_publisher(sid, pc)
+        subscriber = self.subscribers.pop(sid, None)
+        if subscriber is not None:
+            await self._end_subscriber(subscriber)
+
+    async def _end_publisher(self, sid: str, pc: RTCPeerConnection) -> None:
+        for track_id in self.publications_of.pop(sid, []):
+            publication = self.publications.pop(track_id, None)
+            if publication is not None:
+                publication.end()
+        await pc.close()
+
+    async def _end_subscriber(self, subscriber: Subscriber) -> None:
+        for track_id, (forward, _) in subscriber.forwards.items():
+            forward.end()
+            publication = self.publications.get(track_id)
+            if publication is not None:
+                publication.forwards.discard(forward)
+        await subscriber.pc.close()
+
+    async def close(self) -> None:
+        for sid in set(self.publishers) | set(self.subscribers):
+            await self.leave(sid)
+
+    def is_empty(self) -> bool:
+        return not self.publishers and not self.subscribers
+
+
+def _async(action: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        action()
+
+    return run
+
+
+class MediaNode:
+    """Every class's media on this node (``app[MEDIA]``)."""
+
+    def __init__(self, ice_servers: list[IceServer], send_offer: SendOffer) -> None:
+        self._ice_servers = ice_servers
+        self._send_offer = send_offer
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.classes: dict[int, ClassMedia] = {}
+
+    def of(self, class_session_id: int) -> ClassMedia:
+        media = self.classes.get(class_session_id)
+        if media is None:
+            media = ClassMedia(self._ice_servers, self._send_offer, self._tasks)
+            self.classes[class_session_id] = media
+        return media
+
+    async def leave(self, class_session_id: int, sid: str) -> None:
+        media = self.classes.get(class_session_id)
+        if media is None:
+            return
+        await media.leave(sid)
+        if media.is_empty():
+            del self.classes[class_session_id]
+
+    async def close(self) -> None:
+        for media in list(self.classes.values()):
+            await media.close()
+        self.classes.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+MEDIA: web.AppKey[MediaNode] = web.AppKey("media", MediaNode)
+
+
+async def media_node(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: close every peer connection when the node stops."""
+    yield
+    await app[MEDIA].close()

@@ -1,0 +1,177 @@
+"""Media through a running server with real aiortc clients: publish, subscribe, decode.
+
+The publisher is an aiortc peer sending its synthetic camera (640×480 VP8) and microphone
+(Opus); subscribers are aiortc peers that decode what arrives. The server forwards encoded
+frames and must never make a subscriber's decoder fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiortc import (
+    AudioStreamTrack,
+    MediaStreamTrack,
+    RTCPeerConnection,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
+
+from server.core.auth.roles import Role
+from server.core.clock import ManualClock
+from server.lms.models import StaffRole
+from server.rooms.media import aiortc_glue
+from server.rooms.media.sfu import MEDIA
+from tests.conftest import AppClient, add_person, api_token, bearer
+from tests.factories import make_class
+from tests.rooms.classroom import Participant
+
+
+@dataclass
+class Peer:
+    """A participant's socket in the class plus their aiortc peer connections."""
+
+    socket: Participant
+    publisher: RTCPeerConnection | None = None
+    subscriber: RTCPeerConnection | None = None
+    tracks: asyncio.Queue[MediaStreamTrack] = field(default_factory=asyncio.Queue)
+
+    async def publish(self, *tracks: MediaStreamTrack) -> None:
+        self.publisher = RTCPeerConnection()
+        for track in tracks:
+            self.publisher.addTrack(track)
+        await self.publisher.setLocalDescription(await self.publisher.createOffer())
+        offer = self.publisher.localDescription
+        answer = await self.socket.ok("media_publish", {"type": offer.type, "sdp": offer.sdp})
+        await self.publisher.setRemoteDescription(
+            RTCSessionDescription(answer["answer"]["sdp"], answer["answer"]["type"])
+        )
+
+    async def subscribe(self) -> None:
+        self.subscriber = RTCPeerConnection()
+        self.subscriber.on("track", self.tracks.put_nowait)
+        offer = (await self.socket.ok("media_subscribe"))["offer"]
+        if offer is not None:
+            await self._answer(offer)
+
+    async def answer_next_offer(self) -> None:
+        """The server offers again when what this peer receives changes."""
+        await self._answer(await self.socket.next("media_offer"))
+
+    async def _answer(self, offer: dict[str, str]) -> None:
+        assert self.subscriber is not None
+        await self.subscriber.setRemoteDescription(
+            RTCSessionDescription(offer["sdp"], offer["type"])
+        )
+        await self.subscriber.setLocalDescription(await self.subscriber.createAnswer())
+        answer = self.subscriber.localDescription
+        await self.socket.ok("media_answer", {"type": answer.type, "sdp": answer.sdp})
+
+    async def close(self) -> None:
+        for pc in (self.publisher, self.subscriber):
+            if pc is not None:
+                await pc.close()
+        await self.socket.close()
+
+
+@pytest.fixture
+async def peers(client: AppClient, clock: ManualClock) -> AsyncIterator[dict[str, Peer]]:
+    ids = {}
+    for login, role in (("park", Role.INSTRUCTOR), ("kim", Role.TRAINEE), ("lee", Role.TRAINEE)):
+        ids[login] = (await add_person(client.app, login, [role], clock)).id
+    klass = await make_class(
+        client.app, clock, trainees=[ids["kim"], ids["lee"]],
+        staff={StaffRole.INSTRUCTOR: ids["park"]}, starts_in=timedelta(minutes=-1),
+    )  # fmt: skip
+    made: dict[str, Peer] = {}
+    for login in ids:
+        token = await api_token(client, login)
+        response = await client.post(
+            f"/api/v1/class-sessions/{klass.class_session_id}/class-token", headers=bearer(token)
+        )
+        socket = Participant()
+        await socket.connect(client, {"token": (await response.json())["token"]})
+        socket.state = await socket.ok("join")
+        made[login] = Peer(socket)
+    yield made
+    for peer in made.values():
+        await peer.close()
+
+
+async def frames_of(track: MediaStreamTrack, count: int) -> list[Any]:
+    return [await asyncio.wait_for(track.recv(), 10) for _ in range(count)]
+
+
+def decode_failures(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "failed to decode" in r.getMessage()]
+
+
+async def test_a_subscriber_decodes_the_publishers_video_and_audio(
+    peers: dict[str, Peer], client: AppClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="aiortc")
+    park, kim = peers["park"], peers["kim"]
+    await park.publish(VideoStreamTrack(), AudioStreamTrack())
+    await kim.subscribe()
+    tracks = {t.kind: t for t in [await kim.tracks.get(), await kim.tracks.get()]}
+    video = await frames_of(tracks["video"], 30)
+    audio = await frames_of(tracks["audio"], 25)
+    assert {(f.width, f.height) for f in video} == {(640, 480)}
+    assert all(f.sample_rate == 48000 for f in audio)
+    assert decode_failures(caplog) == []
+    (class_media,) = client.app[MEDIA].classes.values()
+    publication = class_media.publications[f"{park.socket.state['me']['user_id']}-video"]
+    assert publication.frames >= 30
+    tap = getattr(publication.receiver, aiortc_glue.DECODER_QUEUE)
+    assert type(tap).__name__ == "_FrameTap"  # the server forwarded; it never decoded
+
+
+async def test_a_later_publisher_reaches_existing_subscribers_by_renegotiation(
+    peers: dict[str, Peer], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="aiortc")
+    park, kim, lee = peers["park"], peers["kim"], peers["lee"]
+    await kim.subscribe()  # nothing to receive yet
+    assert kim.tracks.empty()
+    await park.publish(VideoStreamTrack())
+    await kim.answer_next_offer()
+    video = await asyncio.wait_for(kim.tracks.get(), 10)
+    assert len(await frames_of(video, 15)) == 15
+    await lee.publish(VideoStreamTrack())
+    await kim.answer_next_offer()
+    second = await asyncio.wait_for(kim.tracks.get(), 10)
+    assert len(await frames_of(second, 15)) == 15
+    assert decode_failures(caplog) == []
+
+
+async def test_nobody_receives_their_own_stream(peers: dict[str, Peer]) -> None:
+    park = peers["park"]
+    await park.publish(VideoStreamTrack())
+    await park.subscribe()
+    assert (await park.socket.ok("media_subscribe"))["offer"] is None
+
+
+async def test_media_events_check_grants_and_input(peers: dict[str, Peer]) -> None:
+    kim = peers["kim"]
+    bad = await kim.socket.call("media_publish", {"type": "answer", "sdp": "v=0 not really"})
+    assert bad["error"]["type"] == "validation-error"
+    stray = await kim.socket.call("media_answer", {"type": "answer", "sdp": "v=0 nothing asked"})
+    assert stray["error"]["type"] == "conflict"
+    huge = await kim.socket.call("media_publish", {"type": "offer", "sdp": "v" * 100_001})
+    assert huge["error"]["type"] == "validation-error"
+
+
+async def test_leaving_closes_the_peers_connections(
+    peers: dict[str, Peer], client: AppClient
+) -> None:
+    park = peers["park"]
+    await park.publish(VideoStreamTrack())
+    assert client.app[MEDIA].classes
+    await park.socket.ok("leave")
+    assert client.app[MEDIA].classes == {}
