@@ -254,3 +254,11 @@ class SdpIn(In):
 
     type: Literal["offer", "answer"]
     sdp: str = Field(min_length=10, max_length=100_000)
+
+
+class MediaViewIn(In):
+    """What the client shows: the video of these people (the gallery page, the speaker, the
+    spotlight, the interpreter), or none at all in audio-only (data-saver) mode."""
+
+    video: list[RecordId] | None = Field(default=None, max_length=49, description="null: all")
+    audio_only: bool = False

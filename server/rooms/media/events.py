@@ -15,7 +15,7 @@ from server.core.errors import Problem
 from server.core.events import EventCtx
 from server.rooms.events import _class_id, _require, classroom
 from server.rooms.media.sfu import MEDIA
-from server.rooms.schemas import Grant, SdpIn
+from server.rooms.schemas import Grant, MediaViewIn, SdpIn
 
 
 @classroom.event("media_publish", payload=SdpIn, rate=(20, 60.0))
@@ -47,3 +47,15 @@ async def media_answer(ctx: EventCtx, payload: SdpIn) -> None:
         await ctx.app[MEDIA].of(_class_id(ctx)).answer(ctx.sid, payload.model_dump())
     except LookupError:
         raise Problem("conflict", "No offer is waiting for an answer.") from None
+
+
+@classroom.event("media_view", payload=MediaViewIn, rate=(60, 10.0))
+async def media_view(ctx: EventCtx, payload: MediaViewIn) -> dict[str, Any]:
+    """Receive only the video shown: a gallery page, the speaker, or nothing (audio only)."""
+    _require(ctx, Grant.SUBSCRIBE)
+    shown = frozenset(payload.video) if payload.video is not None else None
+    try:
+        receiving = ctx.app[MEDIA].of(_class_id(ctx)).set_view(ctx.sid, shown, payload.audio_only)
+    except LookupError:
+        raise Problem("conflict", "Subscribe (media_subscribe) first.") from None
+    return {"video_of": receiving}

@@ -64,8 +64,19 @@ class ForwardTrack(MediaStreamTrack):
         self._on_overflow = on_overflow
         self.waiting_for_keyframe = kind == "video"  # a decoder can only start at one
         self.forwarded = 0
+        self.paused = False  # not shown by the subscriber (another gallery page, audio only)
+
+    def pause(self, paused: bool) -> bool:
+        """Stop or resume forwarding; True if resuming (the caller asks for a keyframe)."""
+        resuming = self.paused and not paused
+        self.paused = paused
+        if resuming:
+            self.waiting_for_keyframe = self.kind == "video"
+        return resuming
 
     def push(self, packet: av.Packet[Any], keyframe: bool) -> None:
+        if self.paused:
+            return
         if self._frames.full():  # fell behind: drop the backlog, start again at a keyframe
             while not self._frames.empty():
                 self._frames.get_nowait()
@@ -151,6 +162,11 @@ class Subscriber:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     awaiting_answer: bool = False
     again: bool = False  # something changed while an offer was out
+    shown: frozenset[int] | None = None  # whose video the client shows; None: everyone's
+    audio_only: bool = False
+
+    def wants_video_of(self, user_id: int) -> bool:
+        return not self.audio_only and (self.shown is None or user_id in self.shown)
 
 
 def _rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
@@ -251,6 +267,8 @@ class ClassMedia:
             if publication.user_id == subscriber.user_id or track_id in subscriber.forwards:
                 continue
             forward = ForwardTrack(publication.kind, track_id, publication.want_keyframe)
+            if publication.kind == "video":
+                forward.pause(not subscriber.wants_video_of(publication.user_id))
             sender = subscriber.pc.addTrack(forward)
             aiortc_glue.on_picture_loss(sender, _async(publication.want_keyframe))
             publication.forwards.add(forward)
@@ -273,6 +291,24 @@ class ClassMedia:
                 return
             offer = await self._offer(subscriber)
         await self._send_offer(subscriber.sid, offer)
+
+    def set_view(self, sid: str, shown: frozenset[int] | None, audio_only: bool) -> list[int]:
+        """Forward only the video this subscriber shows; returns whose video it now gets."""
+        subscriber = self.subscribers.get(sid)
+        if subscriber is None:
+            raise LookupError("not subscribed")
+        subscriber.shown, subscriber.audio_only = shown, audio_only
+        receiving = []
+        for track_id, (forward, _) in subscriber.forwards.items():
+            publication = self.publications.get(track_id)
+            if publication is None or publication.kind != "video":
+                continue
+            wanted = subscriber.wants_video_of(publication.user_id)
+            if forward.pause(not wanted):
+                publication.want_keyframe()
+            if wanted:
+                receiving.append(publication.user_id)
+        return sorted(receiving)
 
     async def leave(self, sid: str) -> None:
         """A participant's socket went: close its connections, end what it published."""

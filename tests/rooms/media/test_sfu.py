@@ -175,3 +175,60 @@ async def test_leaving_closes_the_peers_connections(
     assert client.app[MEDIA].classes
     await park.socket.ok("leave")
     assert client.app[MEDIA].classes == {}
+
+
+async def test_a_subscriber_receives_only_the_video_it_shows(
+    peers: dict[str, Peer], client: AppClient
+) -> None:
+    park, kim, lee = peers["park"], peers["kim"], peers["lee"]
+    park_id, lee_id = (p.socket.state["me"]["user_id"] for p in (park, lee))
+    await park.publish(VideoStreamTrack())
+    await lee.publish(VideoStreamTrack())
+    await kim.subscribe()
+    tracks = {}
+    for _ in range(2):
+        track = await asyncio.wait_for(kim.tracks.get(), 10)
+        tracks[track.id] = track
+    (class_media,) = client.app[MEDIA].classes.values()
+    forwards = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards
+    park_forward, lee_forward = forwards[f"{park_id}-video"][0], forwards[f"{lee_id}-video"][0]
+    await frames_of(tracks[f"{park_id}-video"], 5)
+
+    shown = await kim.socket.ok("media_view", {"video": [park_id]})
+    assert shown["video_of"] == [park_id]
+    lee_before, park_before = lee_forward.forwarded, park_forward.forwarded
+    await frames_of(tracks[f"{park_id}-video"], 15)
+    assert park_forward.forwarded > park_before
+    assert lee_forward.forwarded == lee_before  # the hidden tile costs nothing
+
+    assert (await kim.socket.ok("media_view", {"video": None}))["video_of"] == [park_id, lee_id]
+    resumed = await frames_of(tracks[f"{lee_id}-video"], 10)
+    assert {(f.width, f.height) for f in resumed} == {(640, 480)}
+    assert (await kim.socket.ok("media_view", {"audio_only": True}))["video_of"] == []
+
+
+async def test_keyframe_requests_are_coalesced_per_publisher() -> None:
+    """However many subscribers ask, the publisher is asked at most once per 300 ms."""
+    from server.rooms.media.sfu import KEYFRAME_INTERVAL_S, Publication
+
+    pc = RTCPeerConnection()
+    publication = Publication(1, "video", pc.addTransceiver("video").receiver)
+    loop = asyncio.get_running_loop()
+    try:
+        for _ in range(20):
+            publication.want_keyframe()
+        first = publication.keyframe_pending
+        assert first is not None
+        assert first.when() <= loop.time()  # nothing was asked before: ask at once
+        first.cancel()
+        publication._ask_keyframe()  # what the loop would run now
+        for _ in range(20):
+            publication.want_keyframe()
+        second = publication.keyframe_pending
+        assert second is not None
+        assert second is not first
+        assert second.when() >= loop.time() + KEYFRAME_INTERVAL_S * 0.9  # once, a bit later
+        await asyncio.gather(*publication.tasks)
+    finally:
+        publication.end()
+        await pc.close()
