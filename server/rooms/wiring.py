@@ -27,7 +27,11 @@ def setup(app: web.Application) -> None:
     async def send_offer(sid: str, offer: dict[str, Any]) -> None:
         await sio.emit("media_offer", offer, to=sid, namespace=NAMESPACE)
 
-    app[MEDIA] = MediaNode(app[SETTINGS].ice_servers, send_offer)
+    async def to_class(class_session_id: int, event: str, data: dict[str, Any]) -> None:
+        await sio.emit(event, data, to=room(class_session_id), namespace=NAMESPACE)
+
+    settings = app[SETTINGS]
+    app[MEDIA] = MediaNode(settings.ice_servers, send_offer, to_class, settings.audio_speakers)
     classroom.mount(app, sio)  # with the media events, registered by importing them
     app.cleanup_ctx.append(housekeeping)
     app.cleanup_ctx.append(media_node)

@@ -77,3 +77,17 @@ def on_picture_loss(sender: RTCRtpSender, callback: Callable[[], Awaitable[None]
         await original(packet)
 
     sender._handle_rtcp_packet = handle  # type: ignore[method-assign]
+
+
+def on_audio_level(receiver: RTCRtpReceiver, callback: Callable[[int], None]) -> None:
+    """Call ``callback(level)`` for each received packet that carries the RFC 6464 audio level
+    (0 = loudest, 127 = silence, in -dBov), before aiortc handles the packet."""
+    original = receiver._handle_rtp_packet
+
+    async def handle(packet: Any, *args: Any, **kwargs: Any) -> None:
+        level = packet.extensions.audio_level
+        if level is not None:
+            callback(level[1])
+        await original(packet, *args, **kwargs)
+
+    receiver._handle_rtp_packet = handle  # type: ignore[method-assign]

@@ -40,9 +40,12 @@ log = structlog.get_logger("baeum.media")
 
 CODECS = {"video": ("video/vp8", "video/rtx"), "audio": ("audio/opus",)}
 KEYFRAME_INTERVAL_S = 0.3  # at most one upstream keyframe request per publisher per interval
+SPEAKER_INTERVAL_S = 0.5  # how often the active speakers are chosen
+SPEECH_LEVEL = 50  # RFC 6464 level (-dBov) at or below which a window counts as speech
 FORWARD_QUEUE = 64  # frames a slow subscriber may fall behind before it skips to a keyframe
 
 SendOffer = Callable[[str, dict[str, Any]], Awaitable[None]]  # (sid, offer) to the client
+Announce = Callable[[str, dict[str, Any]], Awaitable[None]]  # (event, data) to the class
 
 
 def is_keyframe(mime_type: str, data: bytes) -> bool:
@@ -111,6 +114,7 @@ class Publication:
     receiver: RTCRtpReceiver
     forwards: set[ForwardTrack] = field(default_factory=set)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # the node's, kept referenced
+    levels: list[int] = field(default_factory=list)  # audio levels heard in this window
     frames: int = 0
     last_keyframe_request: float = 0.0
     keyframe_pending: asyncio.TimerHandle | None = None
@@ -127,6 +131,14 @@ class Publication:
         self.frames += 1
         for forward in self.forwards:
             forward.push(packet, keyframe)
+
+    def hear(self, level: int) -> None:
+        self.levels.append(level)
+
+    def loudness(self) -> float:
+        """This window's mean loudness (127 - level: 0 is silence); the window starts again."""
+        levels, self.levels = self.levels, []
+        return 127 - sum(levels) / len(levels) if levels else 0.0
 
     def want_keyframe(self) -> None:
         """Coalesced: now if none was asked for in the last interval, else once at its end."""
@@ -192,11 +204,21 @@ class ClassMedia:
     """The media of one class on this node."""
 
     def __init__(
-        self, ice_servers: list[IceServer], send_offer: SendOffer, tasks: set[asyncio.Task[Any]]
+        self,
+        ice_servers: list[IceServer],
+        send_offer: SendOffer,
+        announce: Announce,
+        tasks: set[asyncio.Task[Any]],
+        speakers: int = 3,
     ) -> None:
         self._ice_servers = ice_servers
         self._send_offer = send_offer
+        self._announce = announce
         self._tasks = tasks
+        self._speakers = speakers
+        self.active_speaker: int | None = None
+        self.audible: set[str] = set()  # audio publications forwarded to everyone
+        self._speaker_task: asyncio.Task[None] | None = None
         self.publishers: dict[str, RTCPeerConnection] = {}  # by socket id
         self.publications: dict[str, Publication] = {}  # by track id
         self.publications_of: dict[str, list[str]] = {}  # socket id -> track ids
@@ -216,6 +238,10 @@ class ClassMedia:
             receiver = next(r for r in pc.getReceivers() if r.track is track)
             publication = Publication(user_id, track.kind, receiver, tasks=self._tasks)
             aiortc_glue.tap_receiver(receiver, publication.on_frame)
+            if track.kind == "audio":
+                aiortc_glue.on_audio_level(receiver, publication.hear)
+                self.audible.add(publication.track_id)
+                self._start_speaker_loop()
             self.publications[publication.track_id] = publication
             self.publications_of.setdefault(sid, []).append(publication.track_id)
             new.append(publication)
@@ -257,6 +283,42 @@ class ClassMedia:
         if again:
             await self._renegotiate(subscriber)
 
+    def _start_speaker_loop(self) -> None:
+        if self._speaker_task is None:
+            self._speaker_task = asyncio.get_running_loop().create_task(self._choose_speakers())
+
+    async def _choose_speakers(self) -> None:
+        while True:
+            await asyncio.sleep(SPEAKER_INTERVAL_S)
+            await self.choose_speakers()
+
+    async def choose_speakers(self) -> None:
+        """The loudest voices of the last window: the active speaker is announced, and only
+        the top few voices' audio is forwarded (silence costs no bandwidth)."""
+        voices = [p for p in self.publications.values() if p.kind == "audio"]
+        loudness = {p.track_id: p.loudness() for p in voices}
+        speaking = sorted(
+            (t for t, v in loudness.items() if v >= 127 - SPEECH_LEVEL),
+            key=lambda t: -loudness[t],
+        )
+        if speaking:
+            self._set_audible(set(speaking[: self._speakers]))
+        speaker = self.publications[speaking[0]].user_id if speaking else None
+        if speaker is not None and speaker != self.active_speaker:
+            self.active_speaker = speaker
+            await self._announce("active_speaker", {"user_id": speaker})
+
+    def _set_audible(self, audible: set[str]) -> None:
+        """Keep the previous voices until someone else speaks (no gaps between phrases)."""
+        if len(self.publications) and len(audible) < self._speakers:
+            keep = [t for t in self.audible if t not in audible and t in self.publications]
+            audible |= set(keep[: self._speakers - len(audible)])
+        self.audible = audible
+        for subscriber in self.subscribers.values():
+            for track_id, (forward, _) in subscriber.forwards.items():
+                if forward.kind == "audio":
+                    forward.pause(track_id not in audible)
+
     def _publication_of(self, forward: ForwardTrack) -> Publication:
         return self.publications[forward.id]
 
@@ -269,6 +331,8 @@ class ClassMedia:
             forward = ForwardTrack(publication.kind, track_id, publication.want_keyframe)
             if publication.kind == "video":
                 forward.pause(not subscriber.wants_video_of(publication.user_id))
+            else:
+                forward.pause(track_id not in self.audible)
             sender = subscriber.pc.addTrack(forward)
             aiortc_glue.on_picture_loss(sender, _async(publication.want_keyframe))
             publication.forwards.add(forward)
@@ -337,6 +401,10 @@ class ClassMedia:
     async def close(self) -> None:
         for sid in set(self.publishers) | set(self.subscribers):
             await self.leave(sid)
+        if self._speaker_task is not None:
+            self._speaker_task.cancel()
+            await asyncio.gather(self._speaker_task, return_exceptions=True)
+            self._speaker_task = None
 
     def is_empty(self) -> bool:
         return not self.publishers and not self.subscribers
@@ -352,16 +420,30 @@ def _async(action: Callable[[], None]) -> Callable[[], Awaitable[None]]:
 class MediaNode:
     """Every class's media on this node (``app[MEDIA]``)."""
 
-    def __init__(self, ice_servers: list[IceServer], send_offer: SendOffer) -> None:
+    def __init__(
+        self,
+        ice_servers: list[IceServer],
+        send_offer: SendOffer,
+        announce: Callable[[int, str, dict[str, Any]], Awaitable[None]],
+        speakers: int = 3,
+    ) -> None:
         self._ice_servers = ice_servers
         self._send_offer = send_offer
+        self._announce = announce
+        self._speakers = speakers
         self._tasks: set[asyncio.Task[Any]] = set()
         self.classes: dict[int, ClassMedia] = {}
 
     def of(self, class_session_id: int) -> ClassMedia:
         media = self.classes.get(class_session_id)
         if media is None:
-            media = ClassMedia(self._ice_servers, self._send_offer, self._tasks)
+
+            async def announce(event: str, data: dict[str, Any]) -> None:
+                await self._announce(class_session_id, event, data)
+
+            media = ClassMedia(
+                self._ice_servers, self._send_offer, announce, self._tasks, self._speakers
+            )
             self.classes[class_session_id] = media
         return media
 
@@ -371,6 +453,7 @@ class MediaNode:
             return
         await media.leave(sid)
         if media.is_empty():
+            await media.close()
             del self.classes[class_session_id]
 
     async def close(self) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+from array import array
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,12 +25,13 @@ from aiortc import (
     VideoStreamTrack,
 )
 
+from server.config import Settings
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
 from server.lms.models import StaffRole
 from server.rooms.media import aiortc_glue
 from server.rooms.media.sfu import MEDIA
-from tests.conftest import AppClient, add_person, api_token, bearer
+from tests.conftest import AppClient, NodeFactory, add_person, api_token, bearer
 from tests.factories import make_class
 from tests.rooms.classroom import Participant
 
@@ -78,6 +81,12 @@ class Peer:
             if pc is not None:
                 await pc.close()
         await self.socket.close()
+
+
+@pytest.fixture
+def settings(nodes: NodeFactory) -> Settings:
+    """One voice forwarded at a time, so that choosing the speakers shows."""
+    return nodes.settings(audio_speakers=1)
 
 
 @pytest.fixture
@@ -232,3 +241,34 @@ async def test_keyframe_requests_are_coalesced_per_publisher() -> None:
     finally:
         publication.end()
         await pc.close()
+
+
+class Tone(AudioStreamTrack):
+    """A microphone that hears a steady 440 Hz tone: someone speaking, for the level meter."""
+
+    async def recv(self) -> Any:
+        frame = await super().recv()
+        start = frame.pts or 0
+        samples = array(
+            "h",
+            (int(12000 * math.sin(2 * math.pi * 440 * (start + n) / 48000))
+             for n in range(frame.samples)),
+        )  # fmt: skip
+        frame.planes[0].update(samples.tobytes())
+        return frame
+
+
+async def test_the_active_speaker_is_announced_and_only_the_loudest_are_heard(
+    peers: dict[str, Peer], client: AppClient
+) -> None:
+    park, kim, lee = peers["park"], peers["kim"], peers["lee"]
+    park_id = park.socket.state["me"]["user_id"]
+    await lee.publish(AudioStreamTrack())  # silence
+    await park.publish(Tone())
+    await kim.subscribe()
+    assert await kim.socket.next("active_speaker") == {"user_id": park_id}
+    (class_media,) = client.app[MEDIA].classes.values()
+    assert class_media.audible == {f"{park_id}-audio"}  # BAEUM_AUDIO_SPEAKERS=1 here
+    forwards = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards
+    paused = {track_id: f.paused for track_id, (f, _) in forwards.items()}
+    assert paused == {f"{park_id}-audio": False, f"{lee.socket.state['me']['user_id']}-audio": True}
