@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import av
 import pytest
 from aiortc import (
     AudioStreamTrack,
@@ -248,6 +249,7 @@ class Tone(AudioStreamTrack):
 
     async def recv(self) -> Any:
         frame = await super().recv()
+        assert isinstance(frame, av.AudioFrame)
         start = frame.pts or 0
         samples = array(
             "h",
