@@ -32,13 +32,15 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError
+from aiortc.sdp import SessionDescription
 
 from server.config import IceServer
 from server.rooms.media import aiortc_glue
 
 log = structlog.get_logger("baeum.media")
 
-CODECS = {"video": ("video/vp8", "video/rtx"), "audio": ("audio/opus",)}
+CODECS = {"video": ("video/vp8", "video/h264", "video/rtx"), "audio": ("audio/opus",)}
+H264_IDR, H264_SPS = 5, 7
 KEYFRAME_INTERVAL_S = 0.3  # at most one upstream keyframe request per publisher per interval
 SPEAKER_INTERVAL_S = 0.5  # how often the active speakers are chosen
 SPEECH_LEVEL = 50  # RFC 6464 level (-dBov) at or below which a window counts as speech
@@ -50,10 +52,18 @@ Announce = Callable[[str, dict[str, Any]], Awaitable[None]]  # (event, data) to 
 
 def is_keyframe(mime_type: str, data: bytes) -> bool:
     """Whether a decoder can start at this frame. VP8: the frame tag's P bit is 0 (RFC 6386
-    section 9.1). Audio frames are all independent."""
-    if mime_type.lower() == "video/vp8":
+    section 9.1). H.264 (Annex B, as aiortc re-assembles it): an IDR slice or a sequence
+    parameter set among its NAL units. Audio frames are all independent."""
+    mime = mime_type.lower()
+    if mime == "video/vp8":
         return bool(data) and not data[0] & 0x01
-    return not mime_type.lower().startswith("video/")
+    if mime == "video/h264":
+        return any(
+            data[i + 3] & 0x1F in (H264_IDR, H264_SPS)
+            for i in range(len(data) - 3)
+            if data[i : i + 3] == b"\x00\x00\x01"
+        )
+    return not mime.startswith("video/")
 
 
 class ForwardTrack(MediaStreamTrack):
@@ -114,6 +124,7 @@ class Publication:
     receiver: RTCRtpReceiver
     forwards: set[ForwardTrack] = field(default_factory=set)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # the node's, kept referenced
+    mime_type: str = ""  # the negotiated codec, which every subscriber must use too
     levels: list[int] = field(default_factory=list)  # audio levels heard in this window
     frames: int = 0
     last_keyframe_request: float = 0.0
@@ -187,12 +198,21 @@ def _rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
     )
 
 
-def _prefer(pc: RTCPeerConnection) -> None:
-    """Negotiate only the codecs the forwarding path passes through unchanged."""
+def _prefer(pc: RTCPeerConnection, mime_of: Callable[[Any], str | None] = lambda _: None) -> None:
+    """Negotiate only codecs the forwarding path passes through unchanged; where a transceiver
+    forwards a publication, only that publication's codec (and retransmissions)."""
     for transceiver in pc.getTransceivers():
-        wanted = CODECS[transceiver.kind]
+        forced = mime_of(transceiver)
+        wanted = (forced.lower(), "video/rtx") if forced else CODECS[transceiver.kind]
         capabilities = RTCRtpSender.getCapabilities(transceiver.kind).codecs
         transceiver.setCodecPreferences([c for c in capabilities if c.mimeType.lower() in wanted])
+
+
+def _negotiated(pc: RTCPeerConnection) -> dict[str, str]:
+    """The codec each media line settled on (by mid), from the local description."""
+    assert pc.localDescription is not None
+    parsed = SessionDescription.parse(pc.localDescription.sdp)
+    return {m.rtp.muxId: m.rtp.codecs[0].mimeType for m in parsed.media if m.rtp.codecs}
 
 
 def _description(pc: RTCPeerConnection) -> dict[str, str]:
@@ -249,6 +269,11 @@ class ClassMedia:
         await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
         _prefer(pc)
         await pc.setLocalDescription(await pc.createAnswer())
+        codecs = _negotiated(pc)
+        for transceiver in pc.getTransceivers():
+            for publication in new:
+                if transceiver.receiver is publication.receiver and transceiver.mid in codecs:
+                    publication.mime_type = codecs[transceiver.mid]
         for subscriber in list(self.subscribers.values()):
             if any(p.user_id != subscriber.user_id for p in new):
                 await self._renegotiate(subscriber)
@@ -341,7 +366,12 @@ class ClassMedia:
         return added
 
     async def _offer(self, subscriber: Subscriber) -> dict[str, str]:
-        _prefer(subscriber.pc)
+        def mime_of(transceiver: Any) -> str | None:
+            track = transceiver.sender.track
+            publication = self.publications.get(track.id) if track is not None else None
+            return publication.mime_type or None if publication is not None else None
+
+        _prefer(subscriber.pc, mime_of)
         await subscriber.pc.setLocalDescription(await subscriber.pc.createOffer())
         subscriber.awaiting_answer = True
         return _description(subscriber.pc)

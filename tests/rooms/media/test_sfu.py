@@ -22,6 +22,7 @@ from aiortc import (
     AudioStreamTrack,
     MediaStreamTrack,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCSessionDescription,
     VideoStreamTrack,
 )
@@ -46,10 +47,13 @@ class Peer:
     subscriber: RTCPeerConnection | None = None
     tracks: asyncio.Queue[MediaStreamTrack] = field(default_factory=asyncio.Queue)
 
-    async def publish(self, *tracks: MediaStreamTrack) -> None:
+    async def publish(self, *tracks: MediaStreamTrack, video_codec: str | None = None) -> None:
         self.publisher = RTCPeerConnection()
         for track in tracks:
-            self.publisher.addTrack(track)
+            transceiver = self.publisher.addTransceiver(track, direction="sendonly")
+            if video_codec and track.kind == "video":
+                codecs = RTCRtpSender.getCapabilities("video").codecs
+                transceiver.setCodecPreferences([c for c in codecs if c.mimeType == video_codec])
         await self.publisher.setLocalDescription(await self.publisher.createOffer())
         offer = self.publisher.localDescription
         answer = await self.socket.ok("media_publish", {"type": offer.type, "sdp": offer.sdp})
@@ -274,3 +278,41 @@ async def test_the_active_speaker_is_announced_and_only_the_loudest_are_heard(
     forwards = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards
     paused = {track_id: f.paused for track_id, (f, _) in forwards.items()}
     assert paused == {f"{park_id}-audio": False, f"{lee.socket.state['me']['user_id']}-audio": True}
+
+
+async def test_h264_is_forwarded_as_h264_and_decodes(
+    peers: dict[str, Peer], client: AppClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="aiortc")
+    park, kim = peers["park"], peers["kim"]
+    await park.publish(VideoStreamTrack(), video_codec="video/H264")
+    await kim.subscribe()
+    video = await asyncio.wait_for(kim.tracks.get(), 10)
+    frames = await frames_of(video, 30)
+    assert {(f.width, f.height) for f in frames} == {(640, 480)}
+    (class_media,) = client.app[MEDIA].classes.values()
+    (publication,) = class_media.publications.values()
+    assert publication.mime_type == "video/H264"
+    assert kim.subscriber is not None
+    assert kim.subscriber.remoteDescription is not None
+    offered = kim.subscriber.remoteDescription.sdp
+    assert "H264/90000" in offered
+    assert "VP8/90000" not in offered  # the subscriber may only take what is forwarded
+    assert decode_failures(caplog) == []
+
+
+@pytest.mark.parametrize(
+    ("mime", "data", "keyframe"),
+    [
+        ("video/VP8", bytes([0x10, 0x02, 0x00, 0x9D, 0x01, 0x2A]), True),  # P bit 0
+        ("video/VP8", bytes([0x11, 0x02, 0x00]), False),
+        ("video/H264", b"\x00\x00\x00\x01\x67\x42" + b"\x00\x00\x00\x01\x65\x88", True),
+        ("video/H264", b"\x00\x00\x00\x01\x41\x9a", False),  # a P slice only
+        ("audio/opus", b"\xfc\x00", True),
+        ("video/VP8", b"", False),
+    ],
+)
+def test_keyframes_are_recognised(mime: str, data: bytes, keyframe: bool) -> None:
+    from server.rooms.media.sfu import is_keyframe
+
+    assert is_keyframe(mime, data) is keyframe
