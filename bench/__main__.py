@@ -20,6 +20,7 @@ from typing import Any, Protocol, cast
 REGISTRY: dict[str, str] = {
     "http": "bench.http",
     "classroom": "bench.classroom",
+    "sfu": "bench.sfu",
 }
 
 

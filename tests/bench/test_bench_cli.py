@@ -41,7 +41,7 @@ def test_lists_benchmarks() -> None:
     proc = run_bench()
     assert proc.returncode == 0, proc.stderr
     names = {line.split()[0] for line in proc.stdout.splitlines()[1:] if line.strip()}
-    assert {"http", "classroom"} <= names
+    assert {"http", "classroom", "sfu"} <= names
 
 
 def test_unknown_benchmark_is_refused() -> None:
@@ -84,3 +84,15 @@ def test_classroom_benchmark_delivers_every_message_to_everyone() -> None:
     for name in ("join_p99_ms", "chat_p50_ms", "chat_p99_ms", "deliveries_per_cpu_s"):
         assert figures[name] > 0, name
     assert figures["chat_p50_ms"] <= figures["chat_p99_ms"]
+
+
+def test_sfu_benchmark_forwards_decodable_video_to_every_subscriber() -> None:
+    proc = run_bench("sfu", "--subscribers", "2", "--seconds", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = last_json_line(proc.stdout)
+    assert figures["bench"] == "sfu"
+    assert figures["decode_errors"] == 0
+    assert figures["no_first_frame"] == 0
+    assert figures["forwarded_packets"] > 0
+    for name in ("us_per_packet", "subscriber_fps_min", "first_keyframe_p95_ms"):
+        assert figures[name] > 0, name
