@@ -11,6 +11,8 @@ from server.rooms.batching import PresenceBatcher
 from server.rooms.events import NAMESPACE, classroom, room
 from server.rooms.media import events as media_events  # noqa: F401 - registers the events
 from server.rooms.media.sfu import MEDIA, MediaNode, media_node
+from server.rooms.media.whip import WHIP_SESSIONS
+from server.rooms.media.whip import routes as whip_routes
 from server.rooms.node import ROOMS, RoomsNode, housekeeping
 
 
@@ -32,6 +34,8 @@ def setup(app: web.Application) -> None:
 
     settings = app[SETTINGS]
     app[MEDIA] = MediaNode(settings.ice_servers, send_offer, to_class, settings.audio_speakers)
+    app[WHIP_SESSIONS] = {}
+    app.router.add_routes(whip_routes)
     classroom.mount(app, sio)  # with the media events, registered by importing them
     app.cleanup_ctx.append(housekeeping)
     app.cleanup_ctx.append(media_node)

@@ -11,9 +11,6 @@ import asyncio
 import logging
 import math
 from array import array
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import av
@@ -22,100 +19,13 @@ from aiortc import (
     AudioStreamTrack,
     MediaStreamTrack,
     RTCPeerConnection,
-    RTCRtpSender,
-    RTCSessionDescription,
     VideoStreamTrack,
 )
 
-from server.config import Settings
-from server.core.auth.roles import Role
-from server.core.clock import ManualClock
-from server.lms.models import StaffRole
 from server.rooms.media import aiortc_glue
 from server.rooms.media.sfu import MEDIA
-from tests.conftest import AppClient, NodeFactory, add_person, api_token, bearer
-from tests.factories import make_class
-from tests.rooms.classroom import Participant
-
-
-@dataclass
-class Peer:
-    """A participant's socket in the class plus their aiortc peer connections."""
-
-    socket: Participant
-    publisher: RTCPeerConnection | None = None
-    subscriber: RTCPeerConnection | None = None
-    tracks: asyncio.Queue[MediaStreamTrack] = field(default_factory=asyncio.Queue)
-
-    async def publish(self, *tracks: MediaStreamTrack, video_codec: str | None = None) -> None:
-        self.publisher = RTCPeerConnection()
-        for track in tracks:
-            transceiver = self.publisher.addTransceiver(track, direction="sendonly")
-            if video_codec and track.kind == "video":
-                codecs = RTCRtpSender.getCapabilities("video").codecs
-                transceiver.setCodecPreferences([c for c in codecs if c.mimeType == video_codec])
-        await self.publisher.setLocalDescription(await self.publisher.createOffer())
-        offer = self.publisher.localDescription
-        answer = await self.socket.ok("media_publish", {"type": offer.type, "sdp": offer.sdp})
-        await self.publisher.setRemoteDescription(
-            RTCSessionDescription(answer["answer"]["sdp"], answer["answer"]["type"])
-        )
-
-    async def subscribe(self) -> None:
-        self.subscriber = RTCPeerConnection()
-        self.subscriber.on("track", self.tracks.put_nowait)
-        offer = (await self.socket.ok("media_subscribe"))["offer"]
-        if offer is not None:
-            await self._answer(offer)
-
-    async def answer_next_offer(self) -> None:
-        """The server offers again when what this peer receives changes."""
-        await self._answer(await self.socket.next("media_offer"))
-
-    async def _answer(self, offer: dict[str, str]) -> None:
-        assert self.subscriber is not None
-        await self.subscriber.setRemoteDescription(
-            RTCSessionDescription(offer["sdp"], offer["type"])
-        )
-        await self.subscriber.setLocalDescription(await self.subscriber.createAnswer())
-        answer = self.subscriber.localDescription
-        await self.socket.ok("media_answer", {"type": answer.type, "sdp": answer.sdp})
-
-    async def close(self) -> None:
-        for pc in (self.publisher, self.subscriber):
-            if pc is not None:
-                await pc.close()
-        await self.socket.close()
-
-
-@pytest.fixture
-def settings(nodes: NodeFactory) -> Settings:
-    """One voice forwarded at a time, so that choosing the speakers shows."""
-    return nodes.settings(audio_speakers=1)
-
-
-@pytest.fixture
-async def peers(client: AppClient, clock: ManualClock) -> AsyncIterator[dict[str, Peer]]:
-    ids = {}
-    for login, role in (("park", Role.INSTRUCTOR), ("kim", Role.TRAINEE), ("lee", Role.TRAINEE)):
-        ids[login] = (await add_person(client.app, login, [role], clock)).id
-    klass = await make_class(
-        client.app, clock, trainees=[ids["kim"], ids["lee"]],
-        staff={StaffRole.INSTRUCTOR: ids["park"]}, starts_in=timedelta(minutes=-1),
-    )  # fmt: skip
-    made: dict[str, Peer] = {}
-    for login in ids:
-        token = await api_token(client, login)
-        response = await client.post(
-            f"/api/v1/class-sessions/{klass.class_session_id}/class-token", headers=bearer(token)
-        )
-        socket = Participant()
-        await socket.connect(client, {"token": (await response.json())["token"]})
-        socket.state = await socket.ok("join")
-        made[login] = Peer(socket)
-    yield made
-    for peer in made.values():
-        await peer.close()
+from tests.conftest import AppClient
+from tests.rooms.media.conftest import Peer
 
 
 async def frames_of(track: MediaStreamTrack, count: int) -> list[Any]:
