@@ -10,6 +10,7 @@ answers an ack (core/events.py).
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionOut
 from server.rooms import presence, service
 from server.rooms.devices import device_from_user_agent
-from server.rooms.media.sfu import MEDIA
+from server.rooms.media.hosting import MEDIA_ROUTER
 from server.rooms.models import AttendanceKind, ClassEvent, ConnectionReport
 from server.rooms.node import ROOMS
 from server.rooms.schemas import (
@@ -187,7 +188,8 @@ async def on_disconnect(
 ) -> None:
     """A socket went: a leave if the client said so, else a drop that may yet be resumed."""
     class_session_id, user_id = int(socket["class_session_id"]), int(socket["user_id"])
-    await app[MEDIA].leave(class_session_id, sid)
+    with contextlib.suppress(Problem):  # the media host is gone: nothing left to close
+        await app[MEDIA_ROUTER].call("leave", class_session_id, sid=sid)
     if not socket.get("joined") or socket.get("left"):
         return
     app[ROOMS].left(class_session_id)
@@ -313,7 +315,8 @@ async def leave(ctx: EventCtx) -> None:
     )  # fmt: skip
     ctx.socket["left"] = True
     await _save_socket(ctx)
-    await ctx.app[MEDIA].leave(cs_id, ctx.sid)
+    with contextlib.suppress(Problem):
+        await ctx.app[MEDIA_ROUTER].call("leave", cs_id, sid=ctx.sid)
     ctx.app[ROOMS].left(cs_id)
     if await presence.leave(ctx.app[LIVE], cs_id, ctx.user_id, ctx.sid):
         _announce(ctx, "left", {"user_id": ctx.user_id, "reason": "left"})

@@ -20,6 +20,7 @@ from aiohttp import web
 from server.core.keys import CLOCK, DATABASE, LIVE, METRICS, SETTINGS
 from server.rooms import presence, service
 from server.rooms.batching import PresenceBatcher
+from server.rooms.media.hosting import renew_leases
 from server.rooms.models import AttendanceKind
 
 log = structlog.get_logger("baeum.rooms")
@@ -96,6 +97,7 @@ async def _housekeeping(app: web.Application) -> None:
     while True:
         try:
             await app[LIVE].lease_acquire(node_lease(node_id), node_id, NODE_LEASE_S)
+            await renew_leases(app)
             await sweep(app)
         except Exception:
             log.exception("rooms housekeeping failed")

@@ -10,6 +10,7 @@ from server.core.keys import METRICS, SETTINGS, SIO
 from server.rooms.batching import PresenceBatcher
 from server.rooms.events import NAMESPACE, classroom, room
 from server.rooms.media import events as media_events  # noqa: F401 - registers the events
+from server.rooms.media.hosting import MEDIA_ROUTER, MediaRouter, media_signalling
 from server.rooms.media.sfu import MEDIA, MediaNode, media_node
 from server.rooms.media.whip import WHIP_SESSIONS
 from server.rooms.media.whip import routes as whip_routes
@@ -34,8 +35,10 @@ def setup(app: web.Application) -> None:
 
     settings = app[SETTINGS]
     app[MEDIA] = MediaNode(settings.ice_servers, send_offer, to_class, settings.audio_speakers)
+    app[MEDIA_ROUTER] = MediaRouter(app)
     app[WHIP_SESSIONS] = {}
     app.router.add_routes(whip_routes)
     classroom.mount(app, sio)  # with the media events, registered by importing them
     app.cleanup_ctx.append(housekeeping)
     app.cleanup_ctx.append(media_node)
+    app.cleanup_ctx.append(media_signalling)

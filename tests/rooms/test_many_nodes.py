@@ -6,18 +6,22 @@ These run on the services stack only: without Redis there is one node by design,
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 
 from server.app import create_app
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
-from server.core.keys import DATABASE
+from server.core.keys import DATABASE, LIVE
 from server.lms.models import StaffRole
 from server.rooms import service
 from server.rooms.attendance import intervals
+from server.rooms.media.sfu import MEDIA
 from server.rooms.models import AttendanceKind
 from server.rooms.node import NODE_LEASE_S, sweep
 from tests.conftest import AppClient, NodeFactory, add_person, api_token, bearer, stack_for
@@ -126,3 +130,49 @@ async def test_a_node_restart_moves_its_people_without_a_gap(
     parts = intervals(marks, timedelta(seconds=120), clock.now())[two.ids["kim"]]
     assert len(parts) == 1
     assert parts[0].bridged_drops == 1
+
+
+async def _publish(socket: Participant) -> RTCPeerConnection:
+    pc = RTCPeerConnection()
+    pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    offer = {"type": pc.localDescription.type, "sdp": pc.localDescription.sdp}
+    answer = (await socket.ok("media_publish", offer))["answer"]
+    await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+    return pc
+
+
+async def _subscribe(socket: Participant) -> tuple[RTCPeerConnection, asyncio.Queue[Any]]:
+    pc = RTCPeerConnection()
+    tracks: asyncio.Queue[Any] = asyncio.Queue()
+    pc.on("track", tracks.put_nowait)
+    offer = (await socket.ok("media_subscribe"))["offer"]
+    await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
+    await pc.setLocalDescription(await pc.createAnswer())
+    await socket.ok("media_answer", {"type": "answer", "sdp": pc.localDescription.sdp})
+    return pc, tracks
+
+
+async def test_media_crosses_nodes_through_the_host_and_moves_when_it_stops(
+    two: TwoNodes,
+) -> None:
+    """kim publishes through node B (B hosts the class's media); park subscribes through A."""
+    kim = await two.join(two.b, "kim")
+    park = await two.join(two.a, "park")
+    lee = await two.join(two.a, "lee")
+    pcs = [await _publish(kim)]
+    try:
+        assert await two.a.app[LIVE].lease_owner(f"media:{two.class_session_id}") == "node-b"
+        pc, tracks = await _subscribe(park)
+        pcs.append(pc)
+        video = await asyncio.wait_for(tracks.get(), 10)
+        frames = [await asyncio.wait_for(video.recv(), 10) for _ in range(10)]
+        assert len(frames) == 10
+        assert two.a.app[MEDIA].classes == {}  # A relayed the signalling; B holds the peers
+        await two.b.close()  # the host stops; its lease is released
+        pcs.append(await _publish(lee))  # the next request makes A the host
+        assert await two.a.app[LIVE].lease_owner(f"media:{two.class_session_id}") == "node-a"
+        assert two.a.app[MEDIA].classes[two.class_session_id].publications
+    finally:
+        for pc in pcs:
+            await pc.close()

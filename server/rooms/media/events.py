@@ -14,7 +14,7 @@ from typing import Any
 from server.core.errors import Problem
 from server.core.events import EventCtx
 from server.rooms.events import _class_id, _require, classroom
-from server.rooms.media.sfu import MEDIA
+from server.rooms.media.hosting import MEDIA_ROUTER
 from server.rooms.schemas import Grant, MediaViewIn, SdpIn
 
 
@@ -24,8 +24,9 @@ async def media_publish(ctx: EventCtx, payload: SdpIn) -> dict[str, Any]:
     _require(ctx, Grant.PUBLISH)
     if payload.type != "offer":
         raise Problem("validation-error", "media_publish takes an offer.")
-    media = ctx.app[MEDIA].of(_class_id(ctx))
-    answer = await media.publish(ctx.sid, ctx.user_id, payload.model_dump())
+    answer = await ctx.app[MEDIA_ROUTER].call(
+        "publish", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id, offer=payload.model_dump()
+    )
     return {"answer": answer}
 
 
@@ -33,7 +34,9 @@ async def media_publish(ctx: EventCtx, payload: SdpIn) -> dict[str, Any]:
 async def media_subscribe(ctx: EventCtx) -> dict[str, Any]:
     """Receive the class's media: the server offers (null while nobody publishes)."""
     _require(ctx, Grant.SUBSCRIBE)
-    offer = await ctx.app[MEDIA].of(_class_id(ctx)).subscribe(ctx.sid, ctx.user_id)
+    offer = await ctx.app[MEDIA_ROUTER].call(
+        "subscribe", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id
+    )
     return {"offer": offer}
 
 
@@ -43,19 +46,16 @@ async def media_answer(ctx: EventCtx, payload: SdpIn) -> None:
     _require(ctx, Grant.SUBSCRIBE)
     if payload.type != "answer":
         raise Problem("validation-error", "media_answer takes an answer.")
-    try:
-        await ctx.app[MEDIA].of(_class_id(ctx)).answer(ctx.sid, payload.model_dump())
-    except LookupError:
-        raise Problem("conflict", "No offer is waiting for an answer.") from None
+    await ctx.app[MEDIA_ROUTER].call(
+        "answer", _class_id(ctx), sid=ctx.sid, answer=payload.model_dump()
+    )
 
 
 @classroom.event("media_view", payload=MediaViewIn, rate=(60, 10.0))
 async def media_view(ctx: EventCtx, payload: MediaViewIn) -> dict[str, Any]:
     """Receive only the video shown: a gallery page, the speaker, or nothing (audio only)."""
     _require(ctx, Grant.SUBSCRIBE)
-    shown = frozenset(payload.video) if payload.video is not None else None
-    try:
-        receiving = ctx.app[MEDIA].of(_class_id(ctx)).set_view(ctx.sid, shown, payload.audio_only)
-    except LookupError:
-        raise Problem("conflict", "Subscribe (media_subscribe) first.") from None
+    receiving = await ctx.app[MEDIA_ROUTER].call(
+        "view", _class_id(ctx), sid=ctx.sid, shown=payload.video, audio_only=payload.audio_only
+    )
     return {"video_of": receiving}

@@ -296,7 +296,7 @@ class ClassMedia:
     async def answer(self, sid: str, answer: dict[str, str]) -> None:
         subscriber = self.subscribers.get(sid)
         if subscriber is None or not subscriber.awaiting_answer:
-            raise LookupError("no offer is waiting for an answer")
+            raise LookupError("No offer is waiting for an answer.")
         async with subscriber.lock:
             await subscriber.pc.setRemoteDescription(
                 RTCSessionDescription(answer["sdp"], answer["type"])
@@ -390,7 +390,7 @@ class ClassMedia:
         """Forward only the video this subscriber shows; returns whose video it now gets."""
         subscriber = self.subscribers.get(sid)
         if subscriber is None:
-            raise LookupError("not subscribed")
+            raise LookupError("Subscribe (media_subscribe) first.")
         subscriber.shown, subscriber.audio_only = shown, audio_only
         receiving = []
         for track_id, (forward, _) in subscriber.forwards.items():

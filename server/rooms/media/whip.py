@@ -22,7 +22,7 @@ from server.core.keys import CLOCK, DATABASE, SECRET_KEY
 from server.lms import service as lms
 from server.lms.models import SessionState
 from server.rooms import service
-from server.rooms.media.sfu import MEDIA
+from server.rooms.media.hosting import MEDIA_ROUTER
 from server.rooms.schemas import Grant
 
 SDP = "application/sdp"
@@ -75,11 +75,14 @@ async def publish(request: web.Request) -> web.Response:
         raise Problem("validation-error", "The body is not an SDP offer with media.")
     resource = secrets.token_urlsafe(16)
     sid = f"whip:{resource}"
-    media = request.app[MEDIA].of(class_session_id)
+    router = request.app[MEDIA_ROUTER]
     try:
-        answer = await media.publish(sid, user_id, {"type": "offer", "sdp": offer})
+        answer = await router.call(
+            "publish", class_session_id, sid=sid, user_id=user_id,
+            offer={"type": "offer", "sdp": offer},
+        )  # fmt: skip
     except (ValueError, KeyError, IndexError) as exc:
-        await request.app[MEDIA].leave(class_session_id, sid)
+        await router.call("leave", class_session_id, sid=sid)
         raise Problem("validation-error", f"The SDP offer cannot be used: {exc}.") from None
     request.app[WHIP_SESSIONS][resource] = WhipSession(class_session_id, user_id, sid)
     return web.Response(
@@ -98,7 +101,7 @@ async def stop(request: web.Request) -> web.Response:
     if await _who(request, whip.class_session_id) != whip.user_id:
         raise Problem("forbidden", "Only who started the stream may end it.")
     del request.app[WHIP_SESSIONS][request.match_info["resource"]]
-    await request.app[MEDIA].leave(whip.class_session_id, whip.sid)
+    await request.app[MEDIA_ROUTER].call("leave", whip.class_session_id, sid=whip.sid)
     return web.Response(status=200)
 
 
