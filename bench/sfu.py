@@ -30,6 +30,7 @@ from aiortc import (
 from bench.classroom import enrol_participants
 from bench.http import percentile
 from bench.server import process_cpu_seconds, running_server
+from server.rooms.media import aiortc_glue
 
 describe = "one publisher to K subscribers through the SFU: CPU per forwarded packet, fps, errors"
 GOAL = {"us_per_packet": 20, "decode_errors": 0, "first_keyframe_p95_ms": 500}
@@ -133,7 +134,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     errors = DecodeErrors()
     logging.getLogger("aiortc").addHandler(errors)
     print(f"bench sfu: 1 publisher ({args.codec} + Opus) to {args.subscribers} subscribers")
-    async with running_server(args.database_url) as server:
+    # media over loopback only, on both sides: the benchmark never leaves this machine
+    aiortc_glue.limit_host_addresses(["127.0.0.1"])
+    loopback = {"BAEUM_MEDIA_HOST_ADDRESSES": '["127.0.0.1"]'}
+    async with running_server(args.database_url, loopback) as server:
         secret = (server.var_dir / "secret_key").read_bytes().strip()
         tokens = await enrol_participants(server.database_url, secret, args.subscribers + 1)
         publisher_sio = await connect(server.base_url, tokens[0], 0)

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyAddress,
     IPvAnyNetwork,
     SecretStr,
     UrlConstraints,
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     rooms_housekeeping_s: float = Field(default=5.0, gt=0, le=3600)
     presence_batch_s: float = Field(default=0.25, ge=0, le=5)
     audio_speakers: int = Field(default=3, ge=1, le=16)
+    media_host_addresses: list[IPvAnyAddress] = Field(default_factory=list)
 
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)

@@ -200,6 +200,7 @@ class NodeFactory:
             "public_url": "http://baeum.test",
             "password_hash_profile": "cheapest",
             "presence_batch_s": 0.0,  # batches still form, within one loop turn
+            "media_host_addresses": ["127.0.0.1"],  # media tests talk over loopback only
         }
         values.update(overrides)
         return Settings(**values)

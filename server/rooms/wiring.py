@@ -9,6 +9,7 @@ from aiohttp import web
 from server.core.keys import METRICS, SETTINGS, SIO
 from server.rooms.batching import PresenceBatcher
 from server.rooms.events import NAMESPACE, classroom, room
+from server.rooms.media import aiortc_glue
 from server.rooms.media import events as media_events  # noqa: F401 - registers the events
 from server.rooms.media.hosting import MEDIA_ROUTER, MediaRouter, media_signalling
 from server.rooms.media.sfu import MEDIA, MediaNode, media_node
@@ -34,6 +35,8 @@ def setup(app: web.Application) -> None:
         await sio.emit(event, data, to=room(class_session_id), namespace=NAMESPACE)
 
     settings = app[SETTINGS]
+    if settings.media_host_addresses:
+        aiortc_glue.limit_host_addresses([str(a) for a in settings.media_host_addresses])
     app[MEDIA] = MediaNode(settings.ice_servers, send_offer, to_class, settings.audio_speakers)
     app[MEDIA_ROUTER] = MediaRouter(app)
     app[WHIP_SESSIONS] = {}

@@ -91,3 +91,15 @@ def on_audio_level(receiver: RTCRtpReceiver, callback: Callable[[int], None]) ->
         await original(packet, *args, **kwargs)
 
     receiver._handle_rtp_packet = handle  # type: ignore[method-assign]
+
+
+def limit_host_addresses(addresses: list[str]) -> None:
+    """Gather host ICE candidates only on these local addresses (aioice gathers on every
+    interface but loopback). A process is one media node, so this is set for the process:
+    to serve media on one interface of a multi-homed machine, or on loopback in tests."""
+    import aioice.ice
+
+    def host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in addresses if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+    aioice.ice.get_host_addresses = host_addresses

@@ -193,9 +193,10 @@ class Subscriber:
 
 
 def _rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
-    return RTCConfiguration(
-        iceServers=[RTCIceServer(s.urls, s.username, s.credential) for s in ice_servers]
-    )
+    """The server's own peers use STUN only: its host candidates are what clients' TURN
+    relays reach (TURN is for clients behind strict networks, with their own credentials)."""
+    stun = [[u for u in s.urls if u.startswith("stun:")] for s in ice_servers]
+    return RTCConfiguration(iceServers=[RTCIceServer(urls) for urls in stun if urls])
 
 
 def _prefer(pc: RTCPeerConnection, mime_of: Callable[[Any], str | None] = lambda _: None) -> None:
