@@ -12,6 +12,7 @@ and bad input never drops the connection.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -30,6 +31,19 @@ from server.core.keys import CLOCK, DATABASE, SECRET_KEY
 log = structlog.get_logger("baeum.sio")
 
 
+def allowed_origin(public_url: str) -> Callable[[str | None, dict[str, Any]], bool]:
+    """Browsers may open sockets from the public address, or from the address they reached
+    this server at (same origin; a phone on the LAN uses the machine's IP, not localhost)."""
+
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None or origin == public_url:
+            return True
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO", environ.get("wsgi.url_scheme", "http"))
+        return origin == f"{scheme.split(',')[0].strip()}://{environ.get('HTTP_HOST', '')}"
+
+    return allowed
+
+
 def create_socket_server(settings: Settings) -> socketio.AsyncServer:
     manager: socketio.AsyncManager = LeanManager()
     if settings.redis_url is not None:
@@ -39,7 +53,7 @@ def create_socket_server(settings: Settings) -> socketio.AsyncServer:
     return socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
-        cors_allowed_origins=[settings.effective_public_url],
+        cors_allowed_origins=allowed_origin(settings.effective_public_url),
         max_http_buffer_size=settings.max_body_bytes,  # larger frames end the connection
         ping_interval=10,
         ping_timeout=10,

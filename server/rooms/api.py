@@ -11,8 +11,8 @@ from aiohttp import web
 from server.core.auth import service as auth
 from server.core.auth.api import set_session_cookie
 from server.core.auth.roles import STAFF, Role
-from server.core.clock import SEOUL
 from server.core.errors import Problem
+from server.core.health import STATIC_DIR
 from server.core.http import Allow, ApiRouter, Ctx
 from server.core.keys import CLOCK, DATABASE, SECRET_KEY, SETTINGS, SIO
 from server.lms import service as lms
@@ -136,8 +136,8 @@ async def join_page(request: web.Request) -> web.StreamResponse:
 
 
 @pages.get("/class/{class_session_id:\\d+}")
-async def class_lobby(request: web.Request) -> web.Response:
-    """Where a join link lands: the class's lobby (the live web client mounts here)."""
+async def class_page(request: web.Request) -> web.StreamResponse:
+    """Where a join link lands: the live class page (static/class.html) for who may be in it."""
     app = request.app
     async with app[DATABASE].unit_of_work() as session:
         principal = await auth.identify(session, request)
@@ -147,15 +147,10 @@ async def class_lobby(request: web.Request) -> web.Response:
             class_session = await lms.get_class_session(
                 session, int(request.match_info["class_session_id"])
             )
+            await service.grants_for(session, principal, class_session.id)
         except Problem as problem:
-            return _message_page("수업을 찾을 수 없습니다", problem.detail, 404)
-        starts = class_session.starts_at.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M")
-    return _message_page(
-        class_session.title,
-        f"{principal.name}님, {starts} (KST) 수업에 입장했습니다. Signed in as {principal.name}.",
-        200,
-        hint="",
-    )
+            return _message_page(problem.type.title, problem.detail, problem.type.status)
+    return web.FileResponse(STATIC_DIR / "class.html")
 
 
 def _message_page(

@@ -92,9 +92,9 @@ async def test_tapping_the_link_logs_in_and_lands_in_the_class(
     assert landing.status == 303
     assert landing.headers["Location"] == f"/class/{klass.class_session_id}"
     assert "baeum_session" in landing.cookies
-    lobby = await client.get(landing.headers["Location"])
-    assert lobby.status == 200
-    assert "Trainee1" in await lobby.text()
+    page = await client.get(landing.headers["Location"])
+    assert page.status == 200
+    assert '<script type="module" src="/static/js/class.js">' in await page.text()
     me = await (await client.get("/api/v1/users/me")).json()
     assert me["id"] == people[Role.TRAINEE].id
 

@@ -140,8 +140,12 @@ class Publication:
         packet.time_base = Fraction(1, codec.clockRate)
         keyframe = is_keyframe(codec.mimeType, encoded_frame.data)
         self.frames += 1
+        waiting = False
         for forward in self.forwards:
             forward.push(packet, keyframe)
+            waiting = waiting or forward.waiting_for_keyframe
+        if waiting:  # asked too early (before the publisher's media flowed) or lost: ask again
+            self.want_keyframe()
 
     def hear(self, level: int) -> None:
         self.levels.append(level)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shutil
 import socket
 import subprocess
 from collections.abc import Awaitable, Callable, Iterator
@@ -31,6 +30,7 @@ from server.app import create_app
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
 from server.lms.models import StaffRole
+from tests import debian
 from tests.conftest import AppClient, NodeFactory, add_person, api_token, bearer
 from tests.factories import make_class
 from tests.rooms.classroom import Participant
@@ -42,16 +42,6 @@ def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def ensure_coturn() -> str:
-    path = shutil.which("turnserver")
-    if path is None:
-        subprocess.run(["apt-get", "install", "-y", "-q", "coturn"], check=True,  # noqa: S607
-                       capture_output=True, timeout=600)  # fmt: skip
-        path = shutil.which("turnserver")
-    assert path is not None, "coturn could not be installed"
-    return path
 
 
 def stun_answers(port: int, attempts: int = 200) -> bool:
@@ -73,9 +63,10 @@ def turn_port() -> Iterator[int]:
     """A coturn on 127.0.0.1 that relays to loopback peers (the server's aiortc peers)."""
     port = free_udp_port()
     relay = free_udp_port()
+    turnserver = debian.ensure("turnserver", "coturn")
     proc = subprocess.Popen(  # noqa: S603
         [
-            ensure_coturn(), "-n", "--no-cli", "--no-tls", "--no-dtls", "--log-file=stdout",
+            turnserver, "-n", "--no-cli", "--no-tls", "--no-dtls", "--log-file=stdout",
             "--listening-ip=127.0.0.1", f"--listening-port={port}", "--relay-ip=127.0.0.1",
             f"--min-port={relay}", f"--max-port={relay + 50}", "--allow-loopback-peers",
             "--use-auth-secret", f"--static-auth-secret={TURN_SECRET}", "--realm=baeum.test",

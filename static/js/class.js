@@ -1,0 +1,105 @@
+// The live class in the browser: join over socket.io, publish the camera and microphone,
+// receive everyone else's media from the server's forwarding unit. (The full classroom UI
+// grows from here; see docs/api.md for the protocol.)
+
+const classId = Number(location.pathname.split("/").pop());
+const statusLine = document.getElementById("status");
+const say = (text) => { statusLine.textContent = text; };
+const clientId = sessionStorage.getItem("baeum.client") ||
+  (crypto.randomUUID ? crypto.randomUUID().replaceAll("-", "") : String(Math.random()).slice(2));
+sessionStorage.setItem("baeum.client", clientId);
+
+async function api(path, options = {}) {
+  const session = await fetch("/api/v1/auth/session", { credentials: "same-origin" });
+  if (!session.ok) throw new Error("로그인이 필요합니다 (please sign in)");
+  const { csrf_token: csrf } = await session.json();
+  const response = await fetch(path, {
+    credentials: "same-origin", method: "POST",
+    headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" }, ...options,
+  });
+  if (!response.ok) throw new Error((await response.json()).detail);
+  return response.json();
+}
+
+function call(socket, event, data) {
+  return new Promise((resolve, reject) => {
+    socket.timeout(15000).emit(event, data, (err, answer) => {
+      if (err) reject(err);
+      else if (!answer.ok) reject(new Error(answer.error.detail));
+      else resolve(answer);
+    });
+  });
+}
+
+function showRemote(stream, id) {
+  let video = document.getElementById(`remote-${id}`);
+  if (!video) {
+    const figure = document.createElement("figure");
+    video = document.createElement("video");
+    video.id = `remote-${id}`;
+    video.autoplay = true;
+    video.playsInline = true;
+    figure.append(video);
+    document.getElementById("gallery").append(figure);
+  }
+  video.srcObject = stream;
+}
+
+async function main() {
+  const grant = await api(`/api/v1/class-sessions/${classId}/class-token`);
+  const config = { iceServers: grant.ice_servers.map((s) => ({ urls: s.urls,
+    username: s.username ?? undefined, credential: s.credential ?? undefined })) };
+  const socket = io("/class", { auth: { token: grant.token, client_id: clientId },
+    transports: ["websocket"] });
+  await new Promise((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("connect_error", (e) => reject(new Error(e.data?.detail || e.message)));
+  });
+  const state = await call(socket, "join", {});
+  document.getElementById("title").textContent = state.class_session.title;
+
+  const camera = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+  document.getElementById("self").srcObject = camera;
+  const publisher = new RTCPeerConnection(config);
+  camera.getTracks().forEach((track) => publisher.addTransceiver(track, { direction: "sendonly" }));
+  await publisher.setLocalDescription(await publisher.createOffer());
+  await new Promise((r) => (publisher.iceGatheringState === "complete" ? r()
+    : publisher.addEventListener("icegatheringstatechange", () =>
+        publisher.iceGatheringState === "complete" && r())));
+  const published = await call(socket, "media_publish",
+    { type: "offer", sdp: publisher.localDescription.sdp });
+  await publisher.setRemoteDescription(published.answer);
+
+  const subscriber = new RTCPeerConnection(config);
+  const streams = new Map();
+  subscriber.ontrack = ({ track }) => {
+    const owner = track.id.split("-")[0] || "x";
+    const stream = streams.get(owner) || new MediaStream();
+    stream.addTrack(track);
+    streams.set(owner, stream);
+    showRemote(stream, owner);
+  };
+  const answerOffer = async (offer) => {
+    await subscriber.setRemoteDescription(offer);
+    await subscriber.setLocalDescription(await subscriber.createAnswer());
+    await call(socket, "media_answer", { type: "answer", sdp: subscriber.localDescription.sdp });
+  };
+  socket.on("media_offer", (offer) => answerOffer(offer).catch((e) => say(e.message)));
+  const { offer } = await call(socket, "media_subscribe", {});
+  if (offer) await answerOffer(offer);
+  say("수업 중 (in class)");
+
+  window.baeum = {
+    state, socket, publisher, subscriber,
+    async received() {
+      const totals = { framesDecoded: 0, audioPackets: 0 };
+      (await subscriber.getStats()).forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "video") totals.framesDecoded += s.framesDecoded || 0;
+        if (s.type === "inbound-rtp" && s.kind === "audio") totals.audioPackets += s.packetsReceived || 0;
+      });
+      return totals;
+    },
+  };
+}
+
+main().catch((error) => { say(`문제가 생겼습니다: ${error.message}`); window.baeumError = error.message; });
