@@ -74,7 +74,7 @@ class ForwardTrack(MediaStreamTrack):
         self.kind = kind
         self._id = track_id
         self._frames: asyncio.Queue[av.Packet[Any] | None] = asyncio.Queue(maxsize=FORWARD_QUEUE)
-        self._on_overflow = on_overflow
+        self.on_overflow = on_overflow
         self.waiting_for_keyframe = kind == "video"  # a decoder can only start at one
         self.forwarded = 0
         self.paused = False  # not shown by the subscriber (another gallery page, audio only)
@@ -94,7 +94,7 @@ class ForwardTrack(MediaStreamTrack):
             while not self._frames.empty():
                 self._frames.get_nowait()
             self.waiting_for_keyframe = self.kind == "video"
-            self._on_overflow()
+            self.on_overflow()
         if self.waiting_for_keyframe and not keyframe:
             return
         self.waiting_for_keyframe = False
@@ -250,10 +250,16 @@ class ClassMedia:
         self.subscribers: dict[str, Subscriber] = {}
 
     async def publish(self, sid: str, user_id: int, offer: dict[str, str]) -> dict[str, str]:
-        """Take a publisher's offer; its tracks are forwarded as soon as they arrive."""
+        """Take a publisher's offer; its tracks are forwarded as soon as they arrive.
+
+        A new offer from the same socket replaces its connection (a phone that changed
+        network): the subscribers' forward tracks move to the new publications, so they
+        keep receiving without renegotiating, from the next keyframe.
+        """
+        kept: dict[str, Publication] = {}
         old = self.publishers.pop(sid, None)
         if old is not None:
-            await self._end_publisher(sid, old)
+            kept = await self._end_publisher(sid, old, keep_forwards=True)
         pc = RTCPeerConnection(_rtc_configuration(self._ice_servers))
         self.publishers[sid] = pc
         new: list[Publication] = []
@@ -279,6 +285,7 @@ class ClassMedia:
             for publication in new:
                 if transceiver.receiver is publication.receiver and transceiver.mid in codecs:
                     publication.mime_type = codecs[transceiver.mid]
+        self._carry_over(kept, new)
         for subscriber in list(self.subscribers.values()):
             if any(p.user_id != subscriber.user_id for p in new):
                 await self._renegotiate(subscriber)
@@ -418,12 +425,38 @@ class ClassMedia:
         if subscriber is not None:
             await self._end_subscriber(subscriber)
 
-    async def _end_publisher(self, sid: str, pc: RTCPeerConnection) -> None:
+    def _carry_over(self, kept: dict[str, Publication], new: list[Publication]) -> None:
+        """Hand the old publications' forward tracks to their same-codec successors."""
+        for publication in new:
+            old = kept.pop(publication.track_id, None)
+            if old is None or old.mime_type != publication.mime_type:
+                if old is not None:
+                    old.end()
+                continue
+            for forward in old.forwards:
+                forward.waiting_for_keyframe = forward.kind == "video"
+                forward.on_overflow = publication.want_keyframe
+            publication.forwards, old.forwards = old.forwards, set()
+            publication.want_keyframe()
+        for old in kept.values():
+            old.end()
+
+    async def _end_publisher(
+        self, sid: str, pc: RTCPeerConnection, *, keep_forwards: bool = False
+    ) -> dict[str, Publication]:
+        """Close a publishing connection; its publications end, or are returned (still
+        feeding nobody, their forwards untouched) for a replacement to take over."""
+        kept: dict[str, Publication] = {}
         for track_id in self.publications_of.pop(sid, []):
             publication = self.publications.pop(track_id, None)
-            if publication is not None:
+            if publication is None:
+                continue
+            if keep_forwards:
+                kept[track_id] = publication
+            else:
                 publication.end()
         await pc.close()
+        return kept
 
     async def _end_subscriber(self, subscriber: Subscriber) -> None:
         for track_id, (forward, _) in subscriber.forwards.items():

@@ -226,3 +226,28 @@ def test_keyframes_are_recognised(mime: str, data: bytes, keyframe: bool) -> Non
     from server.rooms.media.sfu import is_keyframe
 
     assert is_keyframe(mime, data) is keyframe
+
+
+async def test_a_publisher_on_a_new_network_republishes_and_subscribers_follow(
+    peers: dict[str, Peer], client: AppClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A phone moving from Wi-Fi to mobile data makes a new publishing connection (aiortc has
+    no ICE restart); its subscribers keep their track, which carries on from a keyframe."""
+    caplog.set_level(logging.WARNING, logger="aiortc")
+    park, kim = peers["park"], peers["kim"]
+    await park.publish(VideoStreamTrack())
+    await kim.subscribe()
+    video = await asyncio.wait_for(kim.tracks.get(), 10)
+    await frames_of(video, 5)
+    old = park.publisher
+    await park.publish(VideoStreamTrack())  # the new connection replaces the old one
+    assert old is not None
+    await old.close()
+    frames = await frames_of(video, 20)  # the same track, now fed by the new connection
+    assert {(f.width, f.height) for f in frames} == {(640, 480)}
+    assert decode_failures(caplog) == []
+    assert kim.socket.nothing_pending("media_offer")  # no renegotiation was needed
+    (class_media,) = client.app[MEDIA].classes.values()
+    (publication,) = class_media.publications.values()
+    assert len(publication.forwards) == 1
+    assert publication.frames > 0
