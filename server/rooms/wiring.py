@@ -6,7 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from server.core.keys import METRICS, SETTINGS, SIO
+from server.core.keys import CLOCK, DATABASE, METRICS, SETTINGS, SIO
+from server.rooms import service
 from server.rooms.batching import PresenceBatcher
 from server.rooms.events import NAMESPACE, classroom, room
 from server.rooms.media import aiortc_glue
@@ -15,6 +16,7 @@ from server.rooms.media.hosting import MEDIA_ROUTER, MediaRouter, media_signalli
 from server.rooms.media.sfu import MEDIA, MediaNode, media_node
 from server.rooms.media.whip import WHIP_SESSIONS
 from server.rooms.media.whip import routes as whip_routes
+from server.rooms.models import ConnectionReport
 from server.rooms.node import ROOMS, RoomsNode, housekeeping
 
 
@@ -37,7 +39,21 @@ def setup(app: web.Application) -> None:
     settings = app[SETTINGS]
     if settings.media_host_addresses:
         aiortc_glue.limit_host_addresses([str(a) for a in settings.media_host_addresses])
-    app[MEDIA] = MediaNode(settings.ice_servers, send_offer, to_class, settings.audio_speakers)
+
+    async def report(
+        class_session_id: int, user_id: int, kind: str, detail: str, who: dict[str, Any]
+    ) -> None:
+        async with app[DATABASE].unit_of_work(request_id="media:report") as session:
+            await service.store_connection_report(session, ConnectionReport(
+                at=app[CLOCK].now(), source="server", kind=kind, detail=detail, user_id=user_id,
+                class_session_id=class_session_id,
+                device_class=who.get("device_class") or "unknown", browser=who.get("browser"),
+                os=who.get("os"), network_type=who.get("network_type"),
+            ))  # fmt: skip
+
+    app[MEDIA] = MediaNode(
+        settings.ice_servers, send_offer, to_class, settings.audio_speakers, report
+    )
     app[MEDIA_ROUTER] = MediaRouter(app)
     app[WHIP_SESSIONS] = {}
     app.router.add_routes(whip_routes)

@@ -25,8 +25,9 @@ async def media_publish(ctx: EventCtx, payload: SdpIn) -> dict[str, Any]:
     if payload.type != "offer":
         raise Problem("validation-error", "media_publish takes an offer.")
     answer = await ctx.app[MEDIA_ROUTER].call(
-        "publish", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id, offer=payload.model_dump()
-    )
+        "publish", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id,
+        offer=payload.model_dump(), who=_who(ctx),
+    )  # fmt: skip
     return {"answer": answer}
 
 
@@ -35,7 +36,7 @@ async def media_subscribe(ctx: EventCtx) -> dict[str, Any]:
     """Receive the class's media: the server offers (null while nobody publishes)."""
     _require(ctx, Grant.SUBSCRIBE)
     offer = await ctx.app[MEDIA_ROUTER].call(
-        "subscribe", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id
+        "subscribe", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id, who=_who(ctx)
     )
     return {"offer": offer}
 
@@ -59,3 +60,9 @@ async def media_view(ctx: EventCtx, payload: MediaViewIn) -> dict[str, Any]:
         "view", _class_id(ctx), sid=ctx.sid, shown=payload.video, audio_only=payload.audio_only
     )
     return {"video_of": receiving}
+
+
+def _who(ctx: EventCtx) -> dict[str, Any]:
+    """The device behind this socket, for the connection reports of its media."""
+    keys = ("device_class", "browser", "os", "network_type")
+    return {k: ctx.socket.get(k) for k in keys}

@@ -89,9 +89,9 @@ async def run_locally(
     media = app[MEDIA].of(class_session_id)
     try:
         if op == "publish":
-            return await media.publish(args["sid"], args["user_id"], args["offer"])
+            return await media.publish(args["sid"], args["user_id"], args["offer"], args.get("who"))
         if op == "subscribe":
-            return await media.subscribe(args["sid"], args["user_id"])
+            return await media.subscribe(args["sid"], args["user_id"], args.get("who"))
         if op == "answer":
             await media.answer(args["sid"], args["answer"])
             return None

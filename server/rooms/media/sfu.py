@@ -48,6 +48,8 @@ FORWARD_QUEUE = 64  # frames a slow subscriber may fall behind before it skips t
 
 SendOffer = Callable[[str, dict[str, Any]], Awaitable[None]]  # (sid, offer) to the client
 Announce = Callable[[str, dict[str, Any]], Awaitable[None]]  # (event, data) to the class
+#: (user id, kind, detail, who: device class, browser, OS, network type) of a media failure
+Report = Callable[[int, str, str, dict[str, Any]], Awaitable[None]]
 
 
 def is_keyframe(mime_type: str, data: bytes) -> bool:
@@ -235,12 +237,14 @@ class ClassMedia:
         announce: Announce,
         tasks: set[asyncio.Task[Any]],
         speakers: int = 3,
+        report: Report | None = None,
     ) -> None:
         self._ice_servers = ice_servers
         self._send_offer = send_offer
         self._announce = announce
         self._tasks = tasks
         self._speakers = speakers
+        self._report = report
         self.active_speaker: int | None = None
         self.audible: set[str] = set()  # audio publications forwarded to everyone
         self._speaker_task: asyncio.Task[None] | None = None
@@ -249,7 +253,9 @@ class ClassMedia:
         self.publications_of: dict[str, list[str]] = {}  # socket id -> track ids
         self.subscribers: dict[str, Subscriber] = {}
 
-    async def publish(self, sid: str, user_id: int, offer: dict[str, str]) -> dict[str, str]:
+    async def publish(
+        self, sid: str, user_id: int, offer: dict[str, str], who: dict[str, Any] | None = None
+    ) -> dict[str, str]:
         """Take a publisher's offer; its tracks are forwarded as soon as they arrive.
 
         A new offer from the same socket replaces its connection (a phone that changed
@@ -261,6 +267,7 @@ class ClassMedia:
         if old is not None:
             kept = await self._end_publisher(sid, old, keep_forwards=True)
         pc = RTCPeerConnection(_rtc_configuration(self._ice_servers))
+        self._watch(pc, user_id, "publishing", who or {})
         self.publishers[sid] = pc
         new: list[Publication] = []
 
@@ -291,14 +298,16 @@ class ClassMedia:
                 await self._renegotiate(subscriber)
         return _description(pc)
 
-    async def subscribe(self, sid: str, user_id: int) -> dict[str, str] | None:
+    async def subscribe(
+        self, sid: str, user_id: int, who: dict[str, Any] | None = None
+    ) -> dict[str, str] | None:
         """A receiving connection with everyone else's tracks; None if there is nothing yet."""
         old = self.subscribers.pop(sid, None)
         if old is not None:
             await self._end_subscriber(old)
-        subscriber = Subscriber(
-            sid, user_id, RTCPeerConnection(_rtc_configuration(self._ice_servers))
-        )
+        pc = RTCPeerConnection(_rtc_configuration(self._ice_servers))
+        self._watch(pc, user_id, "receiving", who or {})
+        subscriber = Subscriber(sid, user_id, pc)
         self.subscribers[sid] = subscriber
         async with subscriber.lock:
             if not self._add_forwards(subscriber):
@@ -425,6 +434,17 @@ class ClassMedia:
         if subscriber is not None:
             await self._end_subscriber(subscriber)
 
+    def _watch(self, pc: RTCPeerConnection, user_id: int, role: str, who: dict[str, Any]) -> None:
+        """A connection that fails is a connection report (ICE: no path; DTLS: no handshake)."""
+
+        async def changed() -> None:
+            if pc.connectionState != "failed" or self._report is None:
+                return
+            kind = "ice_failed" if pc.iceConnectionState == "failed" else "dtls_failed"
+            await self._report(user_id, kind, f"{role} connection failed", who)
+
+        pc.on("connectionstatechange", changed)
+
     def _carry_over(self, kept: dict[str, Publication], new: list[Publication]) -> None:
         """Hand the old publications' forward tracks to their same-codec successors."""
         for publication in new:
@@ -494,11 +514,13 @@ class MediaNode:
         send_offer: SendOffer,
         announce: Callable[[int, str, dict[str, Any]], Awaitable[None]],
         speakers: int = 3,
+        report: Callable[[int, int, str, str, dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
         self._ice_servers = ice_servers
         self._send_offer = send_offer
         self._announce = announce
         self._speakers = speakers
+        self._report = report
         self._tasks: set[asyncio.Task[Any]] = set()
         self.classes: dict[int, ClassMedia] = {}
 
@@ -509,9 +531,14 @@ class MediaNode:
             async def announce(event: str, data: dict[str, Any]) -> None:
                 await self._announce(class_session_id, event, data)
 
+            async def report(user_id: int, kind: str, detail: str, who: dict[str, Any]) -> None:
+                if self._report is not None:
+                    await self._report(class_session_id, user_id, kind, detail, who)
+
             media = ClassMedia(
-                self._ice_servers, self._send_offer, announce, self._tasks, self._speakers
-            )
+                self._ice_servers, self._send_offer, announce, self._tasks, self._speakers,
+                report,
+            )  # fmt: skip
             self.classes[class_session_id] = media
         return media
 

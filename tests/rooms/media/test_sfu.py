@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
 from array import array
 from typing import Any
 
@@ -19,11 +20,15 @@ from aiortc import (
     AudioStreamTrack,
     MediaStreamTrack,
     RTCPeerConnection,
+    RTCSessionDescription,
     VideoStreamTrack,
 )
+from sqlalchemy import select
 
+from server.core.keys import DATABASE
 from server.rooms.media import aiortc_glue
 from server.rooms.media.sfu import MEDIA
+from server.rooms.models import ConnectionReport
 from tests.conftest import AppClient
 from tests.rooms.media.conftest import Peer
 
@@ -251,3 +256,41 @@ async def test_a_publisher_on_a_new_network_republishes_and_subscribers_follow(
     (publication,) = class_media.publications.values()
     assert len(publication.forwards) == 1
     assert publication.frames > 0
+
+
+async def test_a_failed_media_connection_becomes_a_connection_report(
+    peers: dict[str, Peer], client: AppClient
+) -> None:
+    """A client whose certificate does not match its offer (a broken or meddled-with path):
+    the server's DTLS check fails, and the failure is on record with the device."""
+    kim = peers["kim"]
+    pc = RTCPeerConnection()
+    pc.addTransceiver(VideoStreamTrack(), direction="sendonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    assert pc.localDescription is not None
+    forged = re.sub(r"a=fingerprint:sha-256 \S+", "a=fingerprint:sha-256 " + ":".join(["AB"] * 32),
+                    pc.localDescription.sdp)  # fmt: skip
+    try:
+        answer = (await kim.socket.ok("media_publish", {"type": "offer", "sdp": forged}))["answer"]
+        await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+        reports = await reports_of(client, "dtls_failed")
+        assert [(r.source, r.user_id, r.detail) for r in reports] == [
+            ("server", kim.socket.state["me"]["user_id"], "publishing connection failed")
+        ]
+        assert reports[0].class_session_id == kim.class_session_id
+    finally:
+        await pc.close()
+
+
+async def reports_of(client: AppClient, kind: str, deadline_s: float = 20.0) -> list[Any]:
+    """The stored reports of this kind, once there are any (the failure takes a handshake)."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + deadline_s
+    while True:
+        async with client.app[DATABASE].unit_of_work() as session:
+            rows = list(
+                await session.scalars(select(ConnectionReport).where(ConnectionReport.kind == kind))
+            )
+        if rows or loop.time() > until:
+            return rows
+        await asyncio.sleep(0.1)
