@@ -24,6 +24,7 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> None:
     from server.app import create_app
     from server.core.tls import ssl_context_for
 
+    asyncio.run(_with_engine(settings, _schema_is_current))
     ssl_context = ssl_context_for(settings)
     app = create_app(settings)
     print(f"Baeum serving on {settings.effective_public_url} (node {settings.node_id})")
@@ -46,6 +47,22 @@ async def _with_engine(settings: Settings, work: Callable[[Database], Awaitable[
         await work(db)
     finally:
         await db.close()
+
+
+async def _schema_is_current(db: Database) -> None:
+    """Refuse to serve on a schema older (or newer) than the code: every request would fail."""
+    from server.core import migrate
+
+    try:
+        current = await migrate.current_revision(db.engine)
+    except Exception as exc:  # the database does not answer: say so in one line
+        raise CommandError(f"cannot reach the database: {exc}") from None
+    head = migrate.head_revision()
+    if current != head:
+        raise CommandError(
+            f"database schema is at {current or 'nothing'}, this code needs {head}: "
+            "run `python -m server migrate` first"
+        )
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> None:

@@ -90,3 +90,17 @@ def test_the_server_refuses_to_start_with_one_line(tmp_path: Path) -> None:
         "baeum: bad setting: BAEUM_PORT: Input should be a valid integer, "
         "unable to parse string as an integer"
     ]
+
+
+def test_the_server_refuses_a_database_it_was_not_migrated_for(tmp_path: Path) -> None:
+    env = {**os.environ, "BAEUM_VAR_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "server", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "run `python -m server migrate` first" in done.stderr
