@@ -87,12 +87,12 @@ def test_classroom_benchmark_delivers_every_message_to_everyone() -> None:
 
 
 def test_sfu_benchmark_forwards_decodable_video_to_every_subscriber() -> None:
-    proc = run_bench("sfu", "--subscribers", "2", "--seconds", "2")
+    proc = run_bench("sfu", "--subscribers", "2", "--seconds", "2", "--compare")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     figures = last_json_line(proc.stdout)
     assert figures["bench"] == "sfu"
     assert figures["decode_errors"] == 0
     assert figures["no_first_frame"] == 0
     assert figures["forwarded_packets"] > 0
-    for name in ("us_per_packet", "subscriber_fps_min", "first_keyframe_p95_ms"):
+    for name in ("us_per_packet", "subscriber_fps_min", "first_keyframe_p95_ms", "relay_ratio"):
         assert figures[name] > 0, name
