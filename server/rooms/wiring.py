@@ -30,8 +30,8 @@ def setup(app: web.Application) -> None:
     app[ROOMS] = node
     app[METRICS].track_live_classes(node.live_classes)
 
-    async def send_offer(sid: str, offer: dict[str, Any]) -> None:
-        await sio.emit("media_offer", offer, to=sid, namespace=NAMESPACE)
+    async def tell(sid: str, event: str, data: dict[str, Any]) -> None:
+        await sio.emit(event, data, to=sid, namespace=NAMESPACE)
 
     async def to_class(class_session_id: int, event: str, data: dict[str, Any]) -> None:
         await sio.emit(event, data, to=room(class_session_id), namespace=NAMESPACE)
@@ -51,9 +51,7 @@ def setup(app: web.Application) -> None:
                 os=who.get("os"), network_type=who.get("network_type"),
             ))  # fmt: skip
 
-    app[MEDIA] = MediaNode(
-        settings.ice_servers, send_offer, to_class, settings.audio_speakers, report
-    )
+    app[MEDIA] = MediaNode(settings.ice_servers, tell, to_class, settings.audio_speakers, report)
     app[MEDIA_ROUTER] = MediaRouter(app)
     app[WHIP_SESSIONS] = {}
     app.router.add_routes(whip_routes)

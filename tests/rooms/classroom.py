@@ -68,9 +68,9 @@ class Participant:
         assert answer["ok"] is True, answer
         return answer
 
-    async def next(self, event: str) -> Any:
-        """The next ``event`` this client is sent (waits up to 5 s)."""
-        return await asyncio.wait_for(self.inbox[event].get(), 5)
+    async def next(self, event: str, within_s: float = 5) -> Any:
+        """The next ``event`` this client is sent (waits up to ``within_s`` seconds)."""
+        return await asyncio.wait_for(self.inbox[event].get(), within_s)
 
     async def change(self, kind: str, user_id: int | None = None) -> dict[str, Any]:
         """The next presence change of this kind (joined, resumed, updated, dropped, left),

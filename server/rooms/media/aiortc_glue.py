@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiortc import RTCRtpReceiver, RTCRtpSender
-from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket
+from aiortc.rtp import RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, RtcpRrPacket, RtcpSrPacket
 
 TESTED_AIORTC = "1.16.0"
 DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
@@ -67,13 +67,22 @@ async def request_keyframe(receiver: RTCRtpReceiver) -> bool:
     return True
 
 
-def on_picture_loss(sender: RTCRtpSender, callback: Callable[[], Awaitable[None]]) -> None:
-    """Call ``callback`` whenever the subscriber behind this sender reports picture loss."""
+def on_feedback(
+    sender: RTCRtpSender,
+    picture_loss: Callable[[], Awaitable[None]],
+    loss: Callable[[float], None],
+) -> None:
+    """Watch what the subscriber behind this sender reports: ``picture_loss()`` on PLI/FIR,
+    ``loss(fraction)`` (0-1) on each receiver report about this sender's stream."""
     original = sender._handle_rtcp_packet
 
     async def handle(packet: Any) -> None:
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt in (RTCP_PSFB_PLI, RTCP_PSFB_FIR):
-            await callback()
+            await picture_loss()
+        elif isinstance(packet, RtcpRrPacket | RtcpSrPacket):
+            for report in packet.reports:
+                if report.ssrc == sender._ssrc:
+                    loss(report.fraction_lost / 256)
         await original(packet)
 
     sender._handle_rtcp_packet = handle  # type: ignore[method-assign]

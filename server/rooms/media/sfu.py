@@ -44,9 +44,11 @@ H264_IDR, H264_SPS = 5, 7
 KEYFRAME_INTERVAL_S = 0.3  # at most one upstream keyframe request per publisher per interval
 SPEAKER_INTERVAL_S = 0.5  # how often the active speakers are chosen
 SPEECH_LEVEL = 50  # RFC 6464 level (-dBov) at or below which a window counts as speech
+LOSSY = 0.2  # a receiver report losing more than this share of video packets is heavy loss
+LOSSY_REPORTS = 3  # this many heavy-loss reports in a row and the subscriber's video stops
 FORWARD_QUEUE = 64  # frames a slow subscriber may fall behind before it skips to a keyframe
 
-SendOffer = Callable[[str, dict[str, Any]], Awaitable[None]]  # (sid, offer) to the client
+Tell = Callable[[str, str, dict[str, Any]], Awaitable[None]]  # (sid, event, data) to one client
 Announce = Callable[[str, dict[str, Any]], Awaitable[None]]  # (event, data) to the class
 #: (user id, kind, detail, who: device class, browser, OS, network type) of a media failure
 Report = Callable[[int, str, str, dict[str, Any]], Awaitable[None]]
@@ -191,6 +193,7 @@ class Subscriber:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     awaiting_answer: bool = False
     again: bool = False  # something changed while an offer was out
+    lossy_reports: int = 0  # consecutive receiver reports of heavy video loss
     shown: frozenset[int] | None = None  # whose video the client shows; None: everyone's
     audio_only: bool = False
 
@@ -233,14 +236,14 @@ class ClassMedia:
     def __init__(
         self,
         ice_servers: list[IceServer],
-        send_offer: SendOffer,
+        tell: Tell,
         announce: Announce,
         tasks: set[asyncio.Task[Any]],
         speakers: int = 3,
         report: Report | None = None,
     ) -> None:
         self._ice_servers = ice_servers
-        self._send_offer = send_offer
+        self._tell = tell
         self._announce = announce
         self._tasks = tasks
         self._speakers = speakers
@@ -380,7 +383,8 @@ class ClassMedia:
             else:
                 forward.pause(track_id not in self.audible)
             sender = subscriber.pc.addTrack(forward)
-            aiortc_glue.on_picture_loss(sender, _async(publication.want_keyframe))
+            on_loss = self._loss_watch(subscriber) if publication.kind == "video" else _ignore
+            aiortc_glue.on_feedback(sender, _async(publication.want_keyframe), on_loss)
             publication.forwards.add(forward)
             subscriber.forwards[track_id] = (forward, sender)
             added = True
@@ -405,7 +409,7 @@ class ClassMedia:
             if not self._add_forwards(subscriber):
                 return
             offer = await self._offer(subscriber)
-        await self._send_offer(subscriber.sid, offer)
+        await self._tell(subscriber.sid, "media_offer", offer)
 
     def set_view(self, sid: str, shown: frozenset[int] | None, audio_only: bool) -> list[int]:
         """Forward only the video this subscriber shows; returns whose video it now gets."""
@@ -413,6 +417,7 @@ class ClassMedia:
         if subscriber is None:
             raise LookupError("Subscribe (media_subscribe) first.")
         subscriber.shown, subscriber.audio_only = shown, audio_only
+        subscriber.lossy_reports = 0
         receiving = []
         for track_id, (forward, _) in subscriber.forwards.items():
             publication = self.publications.get(track_id)
@@ -444,6 +449,29 @@ class ClassMedia:
             await self._report(user_id, kind, f"{role} connection failed", who)
 
         pc.on("connectionstatechange", changed)
+
+    def _loss_watch(self, subscriber: Subscriber) -> Callable[[float], None]:
+        """A subscriber whose video keeps losing packets gets no more video (audio stays, and
+        audio suffers last); its client is told and may ask for video again (media_view)."""
+
+        def reported(fraction: float) -> None:
+            subscriber.lossy_reports = subscriber.lossy_reports + 1 if fraction > LOSSY else 0
+            if subscriber.lossy_reports < LOSSY_REPORTS or subscriber.audio_only:
+                return
+            subscriber.audio_only = True
+            for forward, _ in subscriber.forwards.values():
+                if forward.kind == "video":
+                    forward.pause(True)
+            notice = {"video": False, "reason": "packet loss", "loss": round(fraction, 2)}
+
+            async def tell() -> None:
+                await self._tell(subscriber.sid, "media_degraded", notice)
+
+            task = asyncio.get_running_loop().create_task(tell())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        return reported
 
     def _carry_over(self, kept: dict[str, Publication], new: list[Publication]) -> None:
         """Hand the old publications' forward tracks to their same-codec successors."""
@@ -498,6 +526,10 @@ class ClassMedia:
         return not self.publishers and not self.subscribers
 
 
+def _ignore(_: float) -> None:
+    """Audio loss is left to Opus's own concealment and FEC."""
+
+
 def _async(action: Callable[[], None]) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         action()
@@ -511,13 +543,13 @@ class MediaNode:
     def __init__(
         self,
         ice_servers: list[IceServer],
-        send_offer: SendOffer,
+        tell: Tell,
         announce: Callable[[int, str, dict[str, Any]], Awaitable[None]],
         speakers: int = 3,
         report: Callable[[int, int, str, str, dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
         self._ice_servers = ice_servers
-        self._send_offer = send_offer
+        self._tell = tell
         self._announce = announce
         self._speakers = speakers
         self._report = report
@@ -536,7 +568,7 @@ class MediaNode:
                     await self._report(class_session_id, user_id, kind, detail, who)
 
             media = ClassMedia(
-                self._ice_servers, self._send_offer, announce, self._tasks, self._speakers,
+                self._ice_servers, self._tell, announce, self._tasks, self._speakers,
                 report,
             )  # fmt: skip
             self.classes[class_session_id] = media

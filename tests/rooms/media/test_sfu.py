@@ -8,6 +8,7 @@ frames and must never make a subscriber's decoder fail.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import re
@@ -294,3 +295,40 @@ async def reports_of(client: AppClient, kind: str, deadline_s: float = 20.0) -> 
         if rows or loop.time() > until:
             return rows
         await asyncio.sleep(0.1)
+
+
+async def test_a_subscriber_losing_video_keeps_audio_and_is_told(
+    peers: dict[str, Peer], client: AppClient
+) -> None:
+    """The subscriber's network loses half of its video packets (simulated on its side): its
+    receiver reports say so, the server stops its video, keeps its audio, and tells it."""
+    park, kim = peers["park"], peers["kim"]
+    await park.publish(VideoStreamTrack(), AudioStreamTrack())
+    await kim.subscribe()
+    tracks = {t.kind: t for t in [await kim.tracks.get(), await kim.tracks.get()]}
+    assert kim.subscriber is not None
+    (video_receiver,) = [t.receiver for t in kim.subscriber.getTransceivers() if t.kind == "video"]
+    lose_every_other_packet(video_receiver)
+    notice = await kim.socket.next("media_degraded", within_s=20)
+    assert notice["video"] is False
+    assert notice["reason"] == "packet loss"
+    assert notice["loss"] > 0.2
+    (class_media,) = client.app[MEDIA].classes.values()
+    forwards = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards
+    paused = {f.kind: f.paused for f, _ in forwards.values()}
+    assert paused == {"video": True, "audio": False}
+    assert len(await frames_of(tracks["audio"], 10)) == 10  # audio goes on
+    back = await kim.socket.ok("media_view", {"video": None})  # the client asks again
+    assert back["video_of"] == [park.socket.state["me"]["user_id"]]
+
+
+def lose_every_other_packet(receiver: Any) -> None:
+    """A lossy network in front of an aiortc receiver: every second RTP packet never arrives."""
+    original = receiver._handle_rtp_packet
+    count = itertools.count()
+
+    async def handle(packet: Any, *args: Any, **kwargs: Any) -> None:
+        if next(count) % 2 == 0:
+            await original(packet, *args, **kwargs)
+
+    receiver._handle_rtp_packet = handle
