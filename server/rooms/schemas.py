@@ -177,7 +177,6 @@ class ClassStateOut(Out):
     breakouts: None = Field(default=None, description="breakout layout (issue 6)")
     polls: list[Any] = Field(default_factory=list, description="open polls (issue 7)")
     boards: list[Any] = Field(default_factory=list, description="boards (issue 8)")
-    media_node: None = Field(default=None, description="where to send WebRTC signalling (issue 4)")
     ice_servers: list[IceServer]
     reconnect_grace_s: int
 

@@ -75,16 +75,20 @@ def test_a_given_secret_key_must_be_long_enough(tmp_path: Path) -> None:
     assert not (tmp_path / "secret_key").exists()
 
 
-def test_the_server_refuses_to_start_with_one_line(tmp_path: Path) -> None:
-    env = {**os.environ, "BAEUM_PORT": "eighty", "BAEUM_VAR_DIR": str(tmp_path)}
-    done = subprocess.run(
+def serve(**env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m server serve`` as an operator would run it, expected to stop at once."""
+    return subprocess.run(
         [sys.executable, "-m", "server", "serve"],
-        env=env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_the_server_refuses_to_start_with_one_line(tmp_path: Path) -> None:
+    done = serve(BAEUM_PORT="eighty", BAEUM_VAR_DIR=str(tmp_path))
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "baeum: bad setting: BAEUM_PORT: Input should be a valid integer, "
@@ -93,14 +97,6 @@ def test_the_server_refuses_to_start_with_one_line(tmp_path: Path) -> None:
 
 
 def test_the_server_refuses_a_database_it_was_not_migrated_for(tmp_path: Path) -> None:
-    env = {**os.environ, "BAEUM_VAR_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "server", "serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = serve(BAEUM_VAR_DIR=str(tmp_path))
     assert done.returncode == 2
     assert "run `python -m server migrate` first" in done.stderr
