@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 PROJECT_ROOT = Path(__file__).parents[2]
 TIMEOUT_S = 120
 
@@ -81,8 +83,13 @@ def test_classroom_benchmark_delivers_every_message_to_everyone() -> None:
     assert figures["deliveries"] == 12 * 5
     assert figures["lost"] == 0
     assert figures["refused"] == 0
-    for name in ("join_p99_ms", "chat_p50_ms", "chat_p99_ms", "deliveries_per_cpu_s"):
+    for name in ("join_p99_ms", "chat_p50_ms", "chat_p99_ms"):
         assert figures[name] > 0, name
+    # 60 deliveries may take less than one clock tick of server CPU: then the rate is unknown
+    if figures["server_cpu_s"] > 0:
+        assert figures["deliveries_per_cpu_s"] == pytest.approx(60 / figures["server_cpu_s"], 0.01)
+    else:
+        assert figures["deliveries_per_cpu_s"] is None
     assert figures["chat_p50_ms"] <= figures["chat_p99_ms"]
 
 

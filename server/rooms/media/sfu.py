@@ -2,24 +2,22 @@
 
 Each participant has (up to) two peer connections with this node, as in LiveKit: one on which
 they publish (the client offers), one on which they receive (the server offers, and offers
-again whenever what they receive changes). A published track's encoded frames are handed,
-never decoded, to one ``ForwardTrack`` per subscriber, whose sender only packetises them.
+again whenever what they receive changes). Each RTP packet a publisher sends goes, never
+re-assembled nor decoded, to one ``Forward`` per subscriber, which rewrites its header for
+that subscriber's stream and sends it (``aiortc_glue`` holds the aiortc internals this takes).
 
-Codecs: VP8 for video and Opus for audio are negotiated on both sides, so that what a
-publisher sends is exactly what each subscriber's sender may pass on.
+Codecs: VP8 or H.264 for video and Opus for audio; a subscriber is offered exactly the codec
+its publisher negotiated, so every packet can pass on unchanged.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
-import av
 import structlog
 from aiohttp import web
 from aiortc import (
@@ -31,92 +29,77 @@ from aiortc import (
     RTCRtpSender,
     RTCSessionDescription,
 )
-from aiortc.mediastreams import MediaStreamError
+from aiortc.rtp import RtpPacket
 from aiortc.sdp import SessionDescription
 
 from server.config import IceServer
 from server.rooms.media import aiortc_glue
+from server.rooms.media.forwarding import Splice, keyframe_start
 
 log = structlog.get_logger("baeum.media")
 
 CODECS = {"video": ("video/vp8", "video/h264", "video/rtx"), "audio": ("audio/opus",)}
-H264_IDR, H264_SPS = 5, 7
 KEYFRAME_INTERVAL_S = 0.3  # at most one upstream keyframe request per publisher per interval
 SPEAKER_INTERVAL_S = 0.5  # how often the active speakers are chosen
 SPEECH_LEVEL = 50  # RFC 6464 level (-dBov) at or below which a window counts as speech
 LOSSY = 0.2  # a receiver report losing more than this share of video packets is heavy loss
 LOSSY_REPORTS = 3  # this many heavy-loss reports in a row and the subscriber's video stops
-FORWARD_QUEUE = 64  # frames a slow subscriber may fall behind before it skips to a keyframe
 
 Tell = Callable[[str, str, dict[str, Any]], Awaitable[None]]  # (sid, event, data) to one client
 Announce = Callable[[str, dict[str, Any]], Awaitable[None]]  # (event, data) to the class
 #: (user id, kind, detail, who: device class, browser, OS, network type) of a media failure
 Report = Callable[[int, str, str, dict[str, Any]], Awaitable[None]]
+SendTime = tuple[int, bytes]  # (NTP timestamp, abs-send-time) of one moment, for every copy
 
 
-def is_keyframe(mime_type: str, data: bytes) -> bool:
-    """Whether a decoder can start at this frame. VP8: the frame tag's P bit is 0 (RFC 6386
-    section 9.1). H.264 (Annex B, as aiortc re-assembles it): an IDR slice or a sequence
-    parameter set among its NAL units. Audio frames are all independent."""
-    mime = mime_type.lower()
-    if mime == "video/vp8":
-        return bool(data) and not data[0] & 0x01
-    if mime == "video/h264":
-        return any(
-            data[i + 3] & 0x1F in (H264_IDR, H264_SPS)
-            for i in range(len(data) - 3)
-            if data[i : i + 3] == b"\x00\x00\x01"
-        )
-    return not mime.startswith("video/")
+class Forward:
+    """One subscriber's copy of one published track: the publisher's packets, each written
+    out of the subscriber's sender with its header rewritten (``Splice``), never re-packed."""
 
-
-class ForwardTrack(MediaStreamTrack):
-    """One subscriber's copy of one published track: encoded frames in, the same frames out."""
-
-    def __init__(self, kind: str, track_id: str, on_overflow: Callable[[], None]) -> None:
-        super().__init__()
+    def __init__(self, kind: str, track_id: str) -> None:
         self.kind = kind
-        self._id = track_id
-        self._frames: asyncio.Queue[av.Packet[Any] | None] = asyncio.Queue(maxsize=FORWARD_QUEUE)
-        self.on_overflow = on_overflow
-        self.waiting_for_keyframe = kind == "video"  # a decoder can only start at one
+        self.id = track_id
+        self.track = aiortc_glue.IdleTrack(kind, track_id)
+        self.splice = Splice(90000 if kind == "video" else 48000)
+        self.out: aiortc_glue.RtpOut | None = None  # set once the sender exists
         self.forwarded = 0
         self.paused = False  # not shown by the subscriber (another gallery page, audio only)
+
+    @property
+    def waiting_for_keyframe(self) -> bool:
+        return self.splice.waiting
 
     def pause(self, paused: bool) -> bool:
         """Stop or resume forwarding; True if resuming (the caller asks for a keyframe)."""
         resuming = self.paused and not paused
         self.paused = paused
         if resuming:
-            self.waiting_for_keyframe = self.kind == "video"
+            self.splice.restart()
         return resuming
 
-    def push(self, packet: av.Packet[Any], keyframe: bool) -> None:
-        if self.paused:
-            return
-        if self._frames.full():  # fell behind: drop the backlog, start again at a keyframe
-            while not self._frames.empty():
-                self._frames.get_nowait()
-            self.waiting_for_keyframe = self.kind == "video"
-            self.on_overflow()
-        if self.waiting_for_keyframe and not keyframe:
-            return
-        self.waiting_for_keyframe = False
-        self.forwarded += 1
-        self._frames.put_nowait(packet)
+    def restart(self) -> None:
+        """The stream is spliced afresh at the next start (a new publication took over)."""
+        self.splice.restart()
+
+    async def forward(self, packet: RtpPacket, starts: bool, now: float, sent: SendTime) -> bool:
+        """Send one packet on; True if this subscriber still waits for a keyframe."""
+        out = self.out
+        if self.paused or out is None or not out.ready:
+            return False
+        rewritten = self.splice.rewrite(packet.sequence_number, packet.timestamp, starts, now)
+        if rewritten is None:
+            return self.splice.waiting
+        seq, timestamp = rewritten
+        level = packet.extensions.audio_level
+        header = out.header(packet.marker, seq, timestamp, sent[1], level and level[1])
+        if await out.write(header, packet.payload, timestamp, sent[0]):
+            self.forwarded += 1
+            return False
+        self.splice.restart()  # the connection went: start again at a keyframe
+        return False
 
     def end(self) -> None:
-        with contextlib.suppress(asyncio.QueueFull):
-            self._frames.put_nowait(None)
-
-    async def recv(self) -> av.Packet[Any]:
-        if self.readyState != "live":
-            raise MediaStreamError
-        packet = await self._frames.get()
-        if packet is None:
-            self.stop()
-            raise MediaStreamError
-        return packet
+        self.track.end()
 
 
 @dataclass(eq=False)
@@ -126,7 +109,7 @@ class Publication:
     user_id: int
     kind: str
     receiver: RTCRtpReceiver
-    forwards: set[ForwardTrack] = field(default_factory=set)
+    forwards: set[Forward] = field(default_factory=set)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # the node's, kept referenced
     mime_type: str = ""  # the negotiated codec, which every subscriber must use too
     levels: list[int] = field(default_factory=list)  # audio levels heard in this window
@@ -138,21 +121,24 @@ class Publication:
     def track_id(self) -> str:
         return f"{self.user_id}-{self.kind}"
 
-    def on_frame(self, codec: Any, encoded_frame: Any) -> None:
-        packet = av.Packet(encoded_frame.data)
-        packet.pts = encoded_frame.timestamp
-        packet.time_base = Fraction(1, codec.clockRate)
-        keyframe = is_keyframe(codec.mimeType, encoded_frame.data)
-        self.frames += 1
+    async def on_packet(self, packet: RtpPacket) -> None:
+        """One packet from the publisher, to every subscriber forwarding this track."""
+        if self.kind == "audio":
+            level = packet.extensions.audio_level
+            if level is not None:
+                self.levels.append(level[1])
+        elif packet.marker:
+            self.frames += 1
+        if not self.forwards:
+            return
+        starts = keyframe_start(self.mime_type, packet.payload)
+        now, sent = time.monotonic(), aiortc_glue.send_time()
         waiting = False
-        for forward in self.forwards:
-            forward.push(packet, keyframe)
-            waiting = waiting or forward.waiting_for_keyframe
-        if waiting:  # asked too early (before the publisher's media flowed) or lost: ask again
+        for forward in list(self.forwards):
+            if await forward.forward(packet, starts, now, sent):
+                waiting = True
+        if waiting:  # asked too early (before the subscriber connected) or lost: ask again
             self.want_keyframe()
-
-    def hear(self, level: int) -> None:
-        self.levels.append(level)
 
     def loudness(self) -> float:
         """This window's mean loudness (127 - level: 0 is silence); the window starts again."""
@@ -189,7 +175,7 @@ class Subscriber:
     sid: str
     user_id: int
     pc: RTCPeerConnection
-    forwards: dict[str, tuple[ForwardTrack, RTCRtpSender]] = field(default_factory=dict)
+    forwards: dict[str, Forward] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     awaiting_answer: bool = False
     again: bool = False  # something changed while an offer was out
@@ -278,10 +264,10 @@ class ClassMedia:
         def on_track(track: MediaStreamTrack) -> None:
             receiver = next(r for r in pc.getReceivers() if r.track is track)
             publication = Publication(user_id, track.kind, receiver, tasks=self._tasks)
-            aiortc_glue.tap_receiver(receiver, publication.on_frame)
+            aiortc_glue.tap_packets(receiver, publication.on_packet)
             if track.kind == "audio":
-                aiortc_glue.on_audio_level(receiver, publication.hear)
-                self.audible.add(publication.track_id)
+                if len(self.audible) < self._speakers:  # until someone speaks: the first N
+                    self.audible.add(publication.track_id)
                 self._start_speaker_loop()
             self.publications[publication.track_id] = publication
             self.publications_of.setdefault(sid, []).append(publication.track_id)
@@ -327,7 +313,7 @@ class ClassMedia:
             )
             subscriber.awaiting_answer = False
             again, subscriber.again = subscriber.again, False
-        for forward, _ in subscriber.forwards.values():
+        for forward in subscriber.forwards.values():
             self._publication_of(forward).want_keyframe()
         if again:
             await self._renegotiate(subscriber)
@@ -364,11 +350,11 @@ class ClassMedia:
             audible |= set(keep[: self._speakers - len(audible)])
         self.audible = audible
         for subscriber in self.subscribers.values():
-            for track_id, (forward, _) in subscriber.forwards.items():
+            for track_id, forward in subscriber.forwards.items():
                 if forward.kind == "audio":
                     forward.pause(track_id not in audible)
 
-    def _publication_of(self, forward: ForwardTrack) -> Publication:
+    def _publication_of(self, forward: Forward) -> Publication:
         return self.publications[forward.id]
 
     def _add_forwards(self, subscriber: Subscriber) -> bool:
@@ -377,16 +363,16 @@ class ClassMedia:
         for track_id, publication in self.publications.items():
             if publication.user_id == subscriber.user_id or track_id in subscriber.forwards:
                 continue
-            forward = ForwardTrack(publication.kind, track_id, publication.want_keyframe)
+            forward = Forward(publication.kind, track_id)
             if publication.kind == "video":
                 forward.pause(not subscriber.wants_video_of(publication.user_id))
             else:
                 forward.pause(track_id not in self.audible)
-            sender = subscriber.pc.addTrack(forward)
+            sender = subscriber.pc.addTrack(forward.track)
             on_loss = self._loss_watch(subscriber) if publication.kind == "video" else _ignore
-            aiortc_glue.on_feedback(sender, _async(publication.want_keyframe), on_loss)
+            forward.out = aiortc_glue.RtpOut(sender, _async(publication.want_keyframe), on_loss)
             publication.forwards.add(forward)
-            subscriber.forwards[track_id] = (forward, sender)
+            subscriber.forwards[track_id] = forward
             added = True
         return added
 
@@ -419,7 +405,7 @@ class ClassMedia:
         subscriber.shown, subscriber.audio_only = shown, audio_only
         subscriber.lossy_reports = 0
         receiving = []
-        for track_id, (forward, _) in subscriber.forwards.items():
+        for track_id, forward in subscriber.forwards.items():
             publication = self.publications.get(track_id)
             if publication is None or publication.kind != "video":
                 continue
@@ -450,16 +436,16 @@ class ClassMedia:
 
         pc.on("connectionstatechange", changed)
 
-    def _loss_watch(self, subscriber: Subscriber) -> Callable[[float], None]:
+    def _loss_watch(self, subscriber: Subscriber) -> Callable[[float, int, float | None], None]:
         """A subscriber whose video keeps losing packets gets no more video (audio stays, and
         audio suffers last); its client is told and may ask for video again (media_view)."""
 
-        def reported(fraction: float) -> None:
+        def reported(fraction: float, jitter: int, rtt: float | None) -> None:
             subscriber.lossy_reports = subscriber.lossy_reports + 1 if fraction > LOSSY else 0
             if subscriber.lossy_reports < LOSSY_REPORTS or subscriber.audio_only:
                 return
             subscriber.audio_only = True
-            for forward, _ in subscriber.forwards.values():
+            for forward in subscriber.forwards.values():
                 if forward.kind == "video":
                     forward.pause(True)
             notice = {"video": False, "reason": "packet loss", "loss": round(fraction, 2)}
@@ -482,8 +468,7 @@ class ClassMedia:
                     old.end()
                 continue
             for forward in old.forwards:
-                forward.waiting_for_keyframe = forward.kind == "video"
-                forward.on_overflow = publication.want_keyframe
+                forward.restart()
             publication.forwards, old.forwards = old.forwards, set()
             publication.want_keyframe()
         for old in kept.values():
@@ -503,11 +488,12 @@ class ClassMedia:
                 kept[track_id] = publication
             else:
                 publication.end()
+                self.audible.discard(track_id)
         await pc.close()
         return kept
 
     async def _end_subscriber(self, subscriber: Subscriber) -> None:
-        for track_id, (forward, _) in subscriber.forwards.items():
+        for track_id, forward in subscriber.forwards.items():
             forward.end()
             publication = self.publications.get(track_id)
             if publication is not None:
@@ -526,7 +512,7 @@ class ClassMedia:
         return not self.publishers and not self.subscribers
 
 
-def _ignore(_: float) -> None:
+def _ignore(fraction: float, jitter: int, rtt: float | None) -> None:
     """Audio loss is left to Opus's own concealment and FEC."""
 
 
