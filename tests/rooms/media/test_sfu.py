@@ -60,7 +60,7 @@ async def test_a_subscriber_decodes_the_publishers_video_and_audio(
     assert publication.frames >= 30
     tap = getattr(publication.receiver, aiortc_glue.JITTER_BUFFER)
     assert type(tap).__name__ == "_PacketTap"  # the server forwarded; it never re-assembled
-    decoder_queue = publication.receiver._RTCRtpReceiver__decoder_queue
+    decoder_queue = vars(publication.receiver)["_RTCRtpReceiver__decoder_queue"]
     assert decoder_queue.empty()  # nor decoded
 
 
