@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     rooms_housekeeping_s: float = Field(default=5.0, gt=0, le=3600)
     presence_batch_s: float = Field(default=0.25, ge=0, le=5)
     audio_speakers: int = Field(default=3, ge=1, le=16)
+    media_quality_s: float = Field(default=30.0, ge=0, le=3600)
     media_host_addresses: list[IPvAnyAddress] = Field(default_factory=list)
 
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)

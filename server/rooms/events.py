@@ -488,6 +488,8 @@ async def spotlight(ctx: EventCtx, payload: SpotlightIn) -> dict[str, Any]:
     _require(ctx, Grant.MODERATE)
     value = str(payload.user_id) if payload.user_id else ""
     await presence.set_flags(ctx.app[LIVE], _class_id(ctx), {"spotlight": value})
+    with contextlib.suppress(Problem):  # the spotlight stands even if media is unreachable
+        await ctx.app[MEDIA_ROUTER].call("spotlight", _class_id(ctx), user_id=payload.user_id)
     ctx.emit("spotlight_changed", {"user_id": payload.user_id}, to=room(_class_id(ctx)))
     return {"user_id": payload.user_id}
 

@@ -92,6 +92,7 @@ class ConnectionReport(Base):
     bitrate_kbps: Mapped[float | None] = mapped_column(Float)
     packet_loss_pct: Mapped[float | None] = mapped_column(Float)
     rtt_ms: Mapped[float | None] = mapped_column(Float)
+    jitter_ms: Mapped[float | None] = mapped_column(Float)
     battery_pct: Mapped[int | None] = mapped_column(Integer)
 
 

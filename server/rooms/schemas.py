@@ -136,6 +136,7 @@ class ConnectionReportIn(In):
     bitrate_kbps: float | None = Field(default=None, ge=0, le=1_000_000)
     packet_loss_pct: float | None = Field(default=None, ge=0, le=100)
     rtt_ms: float | None = Field(default=None, ge=0, le=600_000)
+    jitter_ms: float | None = Field(default=None, ge=0, le=600_000)
     battery_pct: int | None = Field(default=None, ge=0, le=100)
 
 

@@ -13,7 +13,8 @@ from server.rooms.events import NAMESPACE, classroom, room
 from server.rooms.media import aiortc_glue
 from server.rooms.media import events as media_events  # noqa: F401 - registers the events
 from server.rooms.media.hosting import MEDIA_ROUTER, MediaRouter, media_signalling
-from server.rooms.media.sfu import MEDIA, MediaNode, media_node
+from server.rooms.media.quality import Quality
+from server.rooms.media.sfu import MEDIA, MediaNode, MediaOptions, media_node
 from server.rooms.media.whip import WHIP_SESSIONS
 from server.rooms.media.whip import routes as whip_routes
 from server.rooms.models import ConnectionReport
@@ -41,17 +42,33 @@ def setup(app: web.Application) -> None:
         aiortc_glue.limit_host_addresses([str(a) for a in settings.media_host_addresses])
 
     async def report(
-        class_session_id: int, user_id: int, kind: str, detail: str, who: dict[str, Any]
+        class_session_id: int,
+        user_id: int,
+        kind: str,
+        detail: str,
+        who: dict[str, Any],
+        measured: Quality | None,
     ) -> None:
+        figures = (
+            {}
+            if measured is None
+            else {
+                "packet_loss_pct": measured.loss_pct,
+                "rtt_ms": measured.rtt_ms,
+                "jitter_ms": measured.jitter_ms,
+                "bitrate_kbps": measured.bitrate_kbps,
+            }
+        )
         async with app[DATABASE].unit_of_work(request_id="media:report") as session:
             await service.store_connection_report(session, ConnectionReport(
                 at=app[CLOCK].now(), source="server", kind=kind, detail=detail, user_id=user_id,
                 class_session_id=class_session_id,
                 device_class=who.get("device_class") or "unknown", browser=who.get("browser"),
-                os=who.get("os"), network_type=who.get("network_type"),
+                os=who.get("os"), network_type=who.get("network_type"), **figures,
             ))  # fmt: skip
 
-    app[MEDIA] = MediaNode(settings.ice_servers, tell, to_class, settings.audio_speakers, report)
+    options = MediaOptions(settings.ice_servers, settings.audio_speakers, settings.media_quality_s)
+    app[MEDIA] = MediaNode(options, tell, to_class, report)
     app[MEDIA_ROUTER] = MediaRouter(app)
     app[WHIP_SESSIONS] = {}
     app.router.add_routes(whip_routes)

@@ -62,6 +62,24 @@ async function main() {
   document.getElementById("self").srcObject = camera;
   const publisher = new RTCPeerConnection(config);
   camera.getTracks().forEach((track) => publisher.addTransceiver(track, { direction: "sendonly" }));
+  let limits = null; // what the server asks this camera to send at most (media_limits)
+  const applyLimits = async () => {
+    const sender = publisher.getSenders().find((s) => s.track && s.track.kind === "video");
+    const params = sender && sender.getParameters();
+    if (!limits || !params || !params.encodings || !params.encodings.length) return;
+    const { width = 640, height = 480 } = sender.track.getSettings();
+    const video = limits.video;
+    Object.assign(params.encodings[0], {
+      maxBitrate: video.max_kbps * 1000,
+      maxFramerate: video.max_fps,
+      scaleResolutionDownBy: Math.max(1, width / video.max_width, height / video.max_height),
+    });
+    await sender.setParameters(params);
+  };
+  socket.on("media_limits", (sent) => {
+    limits = sent;
+    if (publisher.remoteDescription) applyLimits().catch((e) => say(e.message));
+  });
   await publisher.setLocalDescription(await publisher.createOffer());
   await new Promise((r) => (publisher.iceGatheringState === "complete" ? r()
     : publisher.addEventListener("icegatheringstatechange", () =>
@@ -69,6 +87,7 @@ async function main() {
   const published = await call(socket, "media_publish",
     { type: "offer", sdp: publisher.localDescription.sdp });
   await publisher.setRemoteDescription(published.answer);
+  await applyLimits();
 
   const subscriber = new RTCPeerConnection(config);
   const streams = new Map();
@@ -91,6 +110,11 @@ async function main() {
 
   window.baeum = {
     state, socket, publisher, subscriber,
+    sending() {
+      const sender = publisher.getSenders().find((s) => s.track && s.track.kind === "video");
+      const [encoding] = sender.getParameters().encodings;
+      return { maxBitrate: encoding.maxBitrate ?? null, maxFramerate: encoding.maxFramerate ?? null };
+    },
     async received() {
       const totals = { framesDecoded: 0, audioPackets: 0 };
       (await subscriber.getStats()).forEach((s) => {

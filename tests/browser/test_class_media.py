@@ -22,6 +22,7 @@ from server.core.clock import ManualClock
 from server.core.keys import DATABASE, SECRET_KEY, SETTINGS
 from server.lms.models import StaffRole
 from server.lms.service import get_class_session
+from server.rooms.media.limits import GALLERY_TIERS, STAGE
 from server.rooms.service import sign_invitation
 from tests import debian
 from tests.conftest import AppClient, add_person
@@ -93,6 +94,12 @@ async def test_two_browsers_see_and_hear_each_other(
             totals = await media_arrives(page)
             assert totals["framesDecoded"] > 5
             assert totals["audioPackets"] > 5
+        # each camera sends what the server asked: the trainee's a two-up tile, the instructor's
+        # the stage
+        trainee, instructor = [await page.evaluate("window.baeum.sending()") for page in pages]
+        assert trainee == {"maxBitrate": GALLERY_TIERS[0][1].max_kbps * 1000,
+                           "maxFramerate": GALLERY_TIERS[0][1].max_fps}  # fmt: skip
+        assert instructor == {"maxBitrate": STAGE.max_kbps * 1000, "maxFramerate": STAGE.max_fps}
     finally:
         await phone.close()
         await desktop.close()

@@ -139,6 +139,8 @@ class RtpOut:
         self._history: list[bytes | None] = [None] * HISTORY
         self.packets = 0
         self.octets = 0
+        #: the subscriber's latest report on this stream: (loss 0-1, jitter in clock units, RTT s)
+        self.latest: tuple[float, int, float | None] | None = None
         self._picture_loss = picture_loss
         self._loss = loss
         self._hook_send()
@@ -251,7 +253,8 @@ class RtpOut:
             if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
                 for report in packet.reports:
                     if report.ssrc == self.ssrc:
-                        self._loss(report.fraction_lost / 256, report.jitter, self.rtt)
+                        self.latest = (report.fraction_lost / 256, report.jitter, self.rtt)
+                        self._loss(*self.latest)
 
         self.sender._handle_rtcp_packet = handle  # type: ignore[method-assign]
 

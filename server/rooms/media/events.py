@@ -5,6 +5,9 @@
 - ``media_subscribe``: the client's receiving connection; answered with the server's offer
   (``{"offer": null}`` while nobody publishes). Whenever what it receives changes, the server
   sends ``media_offer`` again; the client answers each offer with ``media_answer``.
+- ``media_limits`` (server to publisher) {video: {max_width, max_height, max_fps, max_kbps}}:
+  the most its camera should send, by class size and whether it is shown large; sent after
+  publishing and whenever that changes.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from server.core.errors import Problem
 from server.core.events import EventCtx
-from server.rooms.events import _class_id, _require, classroom
+from server.rooms.events import _class_id, _grants, _require, classroom
 from server.rooms.media.hosting import MEDIA_ROUTER
 from server.rooms.schemas import Grant, MediaViewIn, SdpIn
 
@@ -26,7 +29,7 @@ async def media_publish(ctx: EventCtx, payload: SdpIn) -> dict[str, Any]:
         raise Problem("validation-error", "media_publish takes an offer.")
     answer = await ctx.app[MEDIA_ROUTER].call(
         "publish", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id,
-        offer=payload.model_dump(), who=_who(ctx),
+        offer=payload.model_dump(), who=_who(ctx), on_stage=Grant.MODERATE in _grants(ctx),
     )  # fmt: skip
     return {"answer": answer}
 

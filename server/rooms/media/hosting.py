@@ -86,10 +86,17 @@ class MediaRouter:
 async def run_locally(
     app: web.Application, op: str, class_session_id: int, args: dict[str, Any]
 ) -> Any:
+    if op == "spotlight":  # only matters where the class has media
+        if class_session_id in app[MEDIA].classes:
+            await app[MEDIA].classes[class_session_id].set_spotlight(args["user_id"])
+        return None
     media = app[MEDIA].of(class_session_id)
     try:
         if op == "publish":
-            return await media.publish(args["sid"], args["user_id"], args["offer"], args.get("who"))
+            return await media.publish(
+                args["sid"], args["user_id"], args["offer"], args.get("who"),
+                on_stage=bool(args.get("on_stage")),
+            )  # fmt: skip
         if op == "subscribe":
             return await media.subscribe(args["sid"], args["user_id"], args.get("who"))
         if op == "answer":

@@ -33,8 +33,10 @@ from aiortc.rtp import RtpPacket
 from aiortc.sdp import SessionDescription
 
 from server.config import IceServer
-from server.rooms.media import aiortc_glue
+from server.rooms.media import aiortc_glue, quality
 from server.rooms.media.forwarding import Splice, keyframe_start
+from server.rooms.media.limits import EncodingLimits, limits_for
+from server.rooms.media.quality import Counters, Quality
 
 log = structlog.get_logger("baeum.media")
 
@@ -48,7 +50,7 @@ LOSSY_REPORTS = 3  # this many heavy-loss reports in a row and the subscriber's 
 Tell = Callable[[str, str, dict[str, Any]], Awaitable[None]]  # (sid, event, data) to one client
 Announce = Callable[[str, dict[str, Any]], Awaitable[None]]  # (event, data) to the class
 #: (user id, kind, detail, who: device class, browser, OS, network type) of a media failure
-Report = Callable[[int, str, str, dict[str, Any]], Awaitable[None]]
+Report = Callable[[int, str, str, dict[str, Any], Quality | None], Awaitable[None]]
 SendTime = tuple[int, bytes]  # (NTP timestamp, abs-send-time) of one moment, for every copy
 
 
@@ -114,6 +116,7 @@ class Publication:
     mime_type: str = ""  # the negotiated codec, which every subscriber must use too
     levels: list[int] = field(default_factory=list)  # audio levels heard in this window
     frames: int = 0
+    octets: int = 0  # payload bytes received, for the publishing bitrate
     last_keyframe_request: float = 0.0
     keyframe_pending: asyncio.TimerHandle | None = None
 
@@ -129,6 +132,7 @@ class Publication:
                 self.levels.append(level[1])
         elif packet.marker:
             self.frames += 1
+        self.octets += len(packet.payload)
         if not self.forwards:
             return
         starts = keyframe_start(self.mime_type, packet.payload)
@@ -216,34 +220,54 @@ def _description(pc: RTCPeerConnection) -> dict[str, str]:
     return {"type": pc.localDescription.type, "sdp": pc.localDescription.sdp}
 
 
+@dataclass(frozen=True)
+class MediaOptions:
+    """The node's media settings (BAEUM_ICE_SERVERS, _AUDIO_SPEAKERS, _MEDIA_QUALITY_S)."""
+
+    ice_servers: list[IceServer] = field(default_factory=list)
+    speakers: int = 3  # voices forwarded at once, the loudest
+    quality_interval_s: float = 0.0  # how often quality is sampled into reports; 0: never
+
+
 class ClassMedia:
     """The media of one class on this node."""
 
     def __init__(
         self,
-        ice_servers: list[IceServer],
+        options: MediaOptions,
         tell: Tell,
         announce: Announce,
         tasks: set[asyncio.Task[Any]],
-        speakers: int = 3,
         report: Report | None = None,
     ) -> None:
-        self._ice_servers = ice_servers
+        self._ice_servers = options.ice_servers
         self._tell = tell
         self._announce = announce
         self._tasks = tasks
-        self._speakers = speakers
+        self._speakers = options.speakers
+        self._quality_interval_s = options.quality_interval_s
         self._report = report
         self.active_speaker: int | None = None
         self.audible: set[str] = set()  # audio publications forwarded to everyone
         self._speaker_task: asyncio.Task[None] | None = None
+        self._quality_task: asyncio.Task[None] | None = None
         self.publishers: dict[str, RTCPeerConnection] = {}  # by socket id
+        self.publisher_users: dict[str, int] = {}  # socket id -> user id
+        self.who: dict[str, dict[str, Any]] = {}  # socket id -> device, for reports
+        self.on_stage: set[int] = set()  # shown large: the instructor
+        self.spotlight: int | None = None
+        self.told_limits: dict[str, EncodingLimits] = {}  # socket id -> limits it was sent
         self.publications: dict[str, Publication] = {}  # by track id
         self.publications_of: dict[str, list[str]] = {}  # socket id -> track ids
         self.subscribers: dict[str, Subscriber] = {}
 
     async def publish(
-        self, sid: str, user_id: int, offer: dict[str, str], who: dict[str, Any] | None = None
+        self,
+        sid: str,
+        user_id: int,
+        offer: dict[str, str],
+        who: dict[str, Any] | None = None,
+        on_stage: bool = False,
     ) -> dict[str, str]:
         """Take a publisher's offer; its tracks are forwarded as soon as they arrive.
 
@@ -257,7 +281,10 @@ class ClassMedia:
             kept = await self._end_publisher(sid, old, keep_forwards=True)
         pc = RTCPeerConnection(_rtc_configuration(self._ice_servers))
         self._watch(pc, user_id, "publishing", who or {})
-        self.publishers[sid] = pc
+        self.publishers[sid], self.publisher_users[sid], self.who[sid] = pc, user_id, who or {}
+        if on_stage:
+            self.on_stage.add(user_id)
+        self._start_quality_loop()
         new: list[Publication] = []
 
         @pc.on("track")
@@ -285,6 +312,7 @@ class ClassMedia:
         for subscriber in list(self.subscribers.values()):
             if any(p.user_id != subscriber.user_id for p in new):
                 await self._renegotiate(subscriber)
+        await self.tell_limits()
         return _description(pc)
 
     async def subscribe(
@@ -297,7 +325,9 @@ class ClassMedia:
         pc = RTCPeerConnection(_rtc_configuration(self._ice_servers))
         self._watch(pc, user_id, "receiving", who or {})
         subscriber = Subscriber(sid, user_id, pc)
-        self.subscribers[sid] = subscriber
+        self.subscribers[sid], self.who[sid] = subscriber, who or {}
+        self._start_quality_loop()
+        await self.tell_limits()
         async with subscriber.lock:
             if not self._add_forwards(subscriber):
                 return None
@@ -353,6 +383,66 @@ class ClassMedia:
             for track_id, forward in subscriber.forwards.items():
                 if forward.kind == "audio":
                     forward.pause(track_id not in audible)
+
+    def class_size(self) -> int:
+        """People with a media connection in this class."""
+        subscribing = {s.user_id for s in self.subscribers.values()}
+        return len(subscribing | set(self.publisher_users.values()))
+
+    async def tell_limits(self) -> None:
+        """Tell each publisher what to send, when that changed (``media_limits``)."""
+        size = self.class_size()
+        for sid, user_id in list(self.publisher_users.items()):
+            limits = limits_for(size, user_id in self.on_stage or user_id == self.spotlight)
+            if self.told_limits.get(sid) != limits:
+                self.told_limits[sid] = limits
+                await self._tell(sid, "media_limits", limits.as_message())
+
+    async def set_spotlight(self, user_id: int | None) -> None:
+        self.spotlight = user_id
+        await self.tell_limits()
+
+    def _start_quality_loop(self) -> None:
+        if self._quality_task is None and self._quality_interval_s > 0 and self._report:
+            self._quality_task = asyncio.get_running_loop().create_task(self._sample_quality())
+
+    async def _sample_quality(self) -> None:
+        """Every interval, one quality report per connection (see ``quality``)."""
+        counters: dict[tuple[str, str], Counters] = {}
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(self._quality_interval_s)
+            now = loop.time()
+            seconds, last = now - last, now
+            for sample in await self._quality_samples(counters, seconds):
+                try:
+                    await self._report_quality(*sample)
+                except Exception:  # a lost sample must not end the sampling
+                    log.exception("quality sample not stored")
+
+    async def _quality_samples(
+        self, counters: dict[tuple[str, str], Counters], seconds: float
+    ) -> list[tuple[str, int, str, Quality]]:
+        samples = []
+        for sid, subscriber in list(self.subscribers.items()):
+            outs = [f.out for f in subscriber.forwards.values() if f.out is not None]
+            before = counters.setdefault((sid, "receiving"), Counters())
+            samples.append((sid, subscriber.user_id, "receiving",
+                            quality.receiving(outs, before, seconds)))  # fmt: skip
+        for sid, user_id in list(self.publisher_users.items()):
+            mine = [self.publications[t] for t in self.publications_of.get(sid, [])
+                    if t in self.publications]  # fmt: skip
+            receivers = [(p.receiver, 90000 if p.kind == "video" else 48000) for p in mine]
+            before = counters.setdefault((sid, "publishing"), Counters())
+            octets = sum(p.octets for p in mine)
+            measured = await quality.publishing(receivers, octets, before, seconds)
+            samples.append((sid, user_id, "publishing", measured))
+        return samples
+
+    async def _report_quality(self, sid: str, user_id: int, role: str, measured: Quality) -> None:
+        if self._report is not None:
+            await self._report(user_id, "quality", role, self.who.get(sid, {}), measured)
 
     def _publication_of(self, forward: Forward) -> Publication:
         return self.publications[forward.id]
@@ -424,6 +514,8 @@ class ClassMedia:
         subscriber = self.subscribers.pop(sid, None)
         if subscriber is not None:
             await self._end_subscriber(subscriber)
+        self.who.pop(sid, None)
+        await self.tell_limits()
 
     def _watch(self, pc: RTCPeerConnection, user_id: int, role: str, who: dict[str, Any]) -> None:
         """A connection that fails is a connection report (ICE: no path; DTLS: no handshake)."""
@@ -432,7 +524,7 @@ class ClassMedia:
             if pc.connectionState != "failed" or self._report is None:
                 return
             kind = "ice_failed" if pc.iceConnectionState == "failed" else "dtls_failed"
-            await self._report(user_id, kind, f"{role} connection failed", who)
+            await self._report(user_id, kind, f"{role} connection failed", who, None)
 
         pc.on("connectionstatechange", changed)
 
@@ -452,6 +544,11 @@ class ClassMedia:
 
             async def tell() -> None:
                 await self._tell(subscriber.sid, "media_degraded", notice)
+                if self._report is not None:  # on record: who lost video, and why
+                    measured = Quality(round(fraction * 100, 1), rtt and rtt * 1000, None, None)
+                    detail = "video stopped for packet loss"
+                    who = self.who.get(subscriber.sid, {})
+                    await self._report(subscriber.user_id, "video_dropped", detail, who, measured)
 
             task = asyncio.get_running_loop().create_task(tell())
             self._tasks.add(task)
@@ -480,6 +577,8 @@ class ClassMedia:
         """Close a publishing connection; its publications end, or are returned (still
         feeding nobody, their forwards untouched) for a replacement to take over."""
         kept: dict[str, Publication] = {}
+        self.publisher_users.pop(sid, None)
+        self.told_limits.pop(sid, None)
         for track_id in self.publications_of.pop(sid, []):
             publication = self.publications.pop(track_id, None)
             if publication is None:
@@ -503,10 +602,11 @@ class ClassMedia:
     async def close(self) -> None:
         for sid in set(self.publishers) | set(self.subscribers):
             await self.leave(sid)
-        if self._speaker_task is not None:
-            self._speaker_task.cancel()
-            await asyncio.gather(self._speaker_task, return_exceptions=True)
-            self._speaker_task = None
+        for task in (self._speaker_task, self._quality_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._speaker_task = self._quality_task = None
 
     def is_empty(self) -> bool:
         return not self.publishers and not self.subscribers
@@ -528,16 +628,15 @@ class MediaNode:
 
     def __init__(
         self,
-        ice_servers: list[IceServer],
+        options: MediaOptions,
         tell: Tell,
         announce: Callable[[int, str, dict[str, Any]], Awaitable[None]],
-        speakers: int = 3,
-        report: Callable[[int, int, str, str, dict[str, Any]], Awaitable[None]] | None = None,
+        report: Callable[..., Awaitable[None]] | None = None,
     ) -> None:
-        self._ice_servers = ice_servers
+        """``report(class session id, user id, kind, detail, who, quality)``."""
+        self._options = options
         self._tell = tell
         self._announce = announce
-        self._speakers = speakers
         self._report = report
         self._tasks: set[asyncio.Task[Any]] = set()
         self.classes: dict[int, ClassMedia] = {}
@@ -549,14 +648,13 @@ class MediaNode:
             async def announce(event: str, data: dict[str, Any]) -> None:
                 await self._announce(class_session_id, event, data)
 
-            async def report(user_id: int, kind: str, detail: str, who: dict[str, Any]) -> None:
+            async def report(
+                user_id: int, kind: str, detail: str, who: dict[str, Any], measured: Quality | None
+            ) -> None:
                 if self._report is not None:
-                    await self._report(class_session_id, user_id, kind, detail, who)
+                    await self._report(class_session_id, user_id, kind, detail, who, measured)
 
-            media = ClassMedia(
-                self._ice_servers, self._tell, announce, self._tasks, self._speakers,
-                report,
-            )  # fmt: skip
+            media = ClassMedia(self._options, self._tell, announce, self._tasks, report)
             self.classes[class_session_id] = media
         return media
 

@@ -305,6 +305,10 @@ async def test_a_subscriber_losing_video_keeps_audio_and_is_told(
     assert len(await frames_of(tracks["audio"], 10)) == 10  # audio goes on
     back = await kim.socket.ok("media_view", {"video": None})  # the client asks again
     assert back["video_of"] == [park.socket.state["me"]["user_id"]]
+    (dropped,) = await reports_of(client, "video_dropped")
+    assert dropped.user_id == kim.socket.state["me"]["user_id"]
+    assert dropped.packet_loss_pct is not None
+    assert dropped.packet_loss_pct > 20
 
 
 def lose_every_other_packet(receiver: Any) -> None:
