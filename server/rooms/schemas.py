@@ -256,6 +256,20 @@ class SdpIn(In):
     sdp: str = Field(min_length=10, max_length=100_000)
 
 
+class PublishIn(SdpIn):
+    """An offer to publish; ``screen`` names the media lines (mids) carrying a screen share,
+    which is forwarded to everyone as its own track, apart from the camera."""
+
+    screen: list[str] = Field(default_factory=list, max_length=4)
+
+    @field_validator("screen")
+    @classmethod
+    def _short(cls, mids: list[str]) -> list[str]:
+        if any(not 0 < len(mid) <= 32 for mid in mids):
+            raise ValueError("a mid is 1 to 32 characters")
+        return mids
+
+
 class MediaViewIn(In):
     """What the client shows: the video of these people (the gallery page, the speaker, the
     spotlight, the interpreter), or none at all in audio-only (data-saver) mode."""

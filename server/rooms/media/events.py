@@ -1,7 +1,9 @@
 """Media signalling on the class's socket (namespace /class).
 
-- ``media_publish`` {type: "offer", sdp}: the client's publishing connection; answered with
-  the server's answer.
+- ``media_publish`` {type: "offer", sdp, screen?: [mid]}: the client's publishing connection
+  (camera, microphone, and a screen share on the mids listed in ``screen``); answered with the
+  server's answer. Offer again to add or stop a screen share, or after a network change.
+- ``screen_share`` (server to class) {user_id, active}: someone's screen share started/ended.
 - ``media_subscribe``: the client's receiving connection; answered with the server's offer
   (``{"offer": null}`` while nobody publishes). Whenever what it receives changes, the server
   sends ``media_offer`` again; the client answers each offer with ``media_answer``.
@@ -18,18 +20,19 @@ from server.core.errors import Problem
 from server.core.events import EventCtx
 from server.rooms.events import _class_id, _grants, _require, classroom
 from server.rooms.media.hosting import MEDIA_ROUTER
-from server.rooms.schemas import Grant, MediaViewIn, SdpIn
+from server.rooms.schemas import Grant, MediaViewIn, PublishIn, SdpIn
 
 
-@classroom.event("media_publish", payload=SdpIn, rate=(20, 60.0))
-async def media_publish(ctx: EventCtx, payload: SdpIn) -> dict[str, Any]:
+@classroom.event("media_publish", payload=PublishIn, rate=(20, 60.0))
+async def media_publish(ctx: EventCtx, payload: PublishIn) -> dict[str, Any]:
     """Publish camera, microphone or screen: the client offers, the server answers."""
     _require(ctx, Grant.PUBLISH)
     if payload.type != "offer":
         raise Problem("validation-error", "media_publish takes an offer.")
     answer = await ctx.app[MEDIA_ROUTER].call(
         "publish", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id,
-        offer=payload.model_dump(), who=_who(ctx), on_stage=Grant.MODERATE in _grants(ctx),
+        offer=payload.model_dump(include={"type", "sdp"}), who=_who(ctx),
+        on_stage=Grant.MODERATE in _grants(ctx), screen=payload.screen,
     )  # fmt: skip
     return {"answer": answer}
 

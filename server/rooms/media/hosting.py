@@ -95,7 +95,7 @@ async def run_locally(
         if op == "publish":
             return await media.publish(
                 args["sid"], args["user_id"], args["offer"], args.get("who"),
-                on_stage=bool(args.get("on_stage")),
+                on_stage=bool(args.get("on_stage")), screen=frozenset(args.get("screen", [])),
             )  # fmt: skip
         if op == "subscribe":
             return await media.subscribe(args["sid"], args["user_id"], args.get("who"))

@@ -51,6 +51,8 @@ Tell = Callable[[str, str, dict[str, Any]], Awaitable[None]]  # (sid, event, dat
 Announce = Callable[[str, dict[str, Any]], Awaitable[None]]  # (event, data) to the class
 #: (user id, kind, detail, who: device class, browser, OS, network type) of a media failure
 Report = Callable[[int, str, str, dict[str, Any], Quality | None], Awaitable[None]]
+TRACK_LABELS = {"camera": "video", "microphone": "audio", "screen": "screen",
+                "screen_audio": "screen_audio"}  # fmt: skip
 SendTime = tuple[int, bytes]  # (NTP timestamp, abs-send-time) of one moment, for every copy
 
 
@@ -64,6 +66,7 @@ class Forward:
         self.track = aiortc_glue.IdleTrack(kind, track_id)
         self.splice = Splice(90000 if kind == "video" else 48000)
         self.out: aiortc_glue.RtpOut | None = None  # set once the sender exists
+        self.mime_type = ""  # the codec its subscriber's transceiver was offered
         self.forwarded = 0
         self.paused = False  # not shown by the subscriber (another gallery page, audio only)
 
@@ -111,6 +114,7 @@ class Publication:
     user_id: int
     kind: str
     receiver: RTCRtpReceiver
+    source: str = ""  # camera, microphone, screen or screen_audio (default: by kind)
     forwards: set[Forward] = field(default_factory=set)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # the node's, kept referenced
     mime_type: str = ""  # the negotiated codec, which every subscriber must use too
@@ -120,9 +124,19 @@ class Publication:
     last_keyframe_request: float = 0.0
     keyframe_pending: asyncio.TimerHandle | None = None
 
+    def __post_init__(self) -> None:
+        self.source = self.source or ("camera" if self.kind == "video" else "microphone")
+
     @property
     def track_id(self) -> str:
-        return f"{self.user_id}-{self.kind}"
+        """One per person and source, stable for the whole class (rejoining feeds the same
+        subscriber tracks): ``{user}-video``, ``-audio``, ``-screen``, ``-screen_audio``."""
+        return f"{self.user_id}-{TRACK_LABELS[self.source]}"
+
+    @property
+    def is_voice(self) -> bool:
+        """A microphone: forwarded only among the loudest (a shared clip's sound always is)."""
+        return self.source == "microphone"
 
     async def on_packet(self, packet: RtpPacket) -> None:
         """One packet from the publisher, to every subscriber forwarding this track."""
@@ -165,10 +179,12 @@ class Publication:
         task.add_done_callback(self.tasks.discard)
 
     def end(self) -> None:
+        """Stop feeding the forwards; they stay with their subscribers, waiting for this
+        person's next publication of the same source (a rejoin, a new network, a new socket)."""
         if self.keyframe_pending is not None:
             self.keyframe_pending.cancel()
         for forward in self.forwards:
-            forward.end()
+            forward.restart()
         self.forwards.clear()
 
 
@@ -189,6 +205,14 @@ class Subscriber:
 
     def wants_video_of(self, user_id: int) -> bool:
         return not self.audio_only and (self.shown is None or user_id in self.shown)
+
+    def wants(self, publication: Publication, audible: set[str]) -> bool:
+        """Whether this publication is forwarded to this subscriber now."""
+        if publication.source == "camera":
+            return self.wants_video_of(publication.user_id)
+        if publication.source == "screen":
+            return not self.audio_only  # a screen share is for everyone who shows video
+        return not publication.is_voice or publication.track_id in audible
 
 
 def _rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
@@ -256,6 +280,7 @@ class ClassMedia:
         self.who: dict[str, dict[str, Any]] = {}  # socket id -> device, for reports
         self.on_stage: set[int] = set()  # shown large: the instructor
         self.spotlight: int | None = None
+        self.sharing_screen: set[int] = set()
         self.told_limits: dict[str, EncodingLimits] = {}  # socket id -> limits it was sent
         self.publications: dict[str, Publication] = {}  # by track id
         self.publications_of: dict[str, list[str]] = {}  # socket id -> track ids
@@ -268,17 +293,18 @@ class ClassMedia:
         offer: dict[str, str],
         who: dict[str, Any] | None = None,
         on_stage: bool = False,
+        screen: frozenset[str] = frozenset(),
     ) -> dict[str, str]:
-        """Take a publisher's offer; its tracks are forwarded as soon as they arrive.
+        """Take a publisher's offer (``screen``: the mids carrying a screen share); its tracks
+        are forwarded as soon as they arrive.
 
-        A new offer from the same socket replaces its connection (a phone that changed
-        network): the subscribers' forward tracks move to the new publications, so they
-        keep receiving without renegotiating, from the next keyframe.
+        One publishing connection per person: a new offer, from this socket (a phone that
+        changed network) or another (a reconnect), replaces the old connection. Subscribers
+        keep their tracks, fed from the next keyframe without renegotiating.
         """
-        kept: dict[str, Publication] = {}
-        old = self.publishers.pop(sid, None)
-        if old is not None:
-            kept = await self._end_publisher(sid, old, keep_forwards=True)
+        for other in [s for s, u in self.publisher_users.items() if u == user_id] + [sid]:
+            if other in self.publishers:
+                await self._end_publisher(other, self.publishers.pop(other), leaving=False)
         pc = RTCPeerConnection(_rtc_configuration(self._ice_servers))
         self._watch(pc, user_id, "publishing", who or {})
         self.publishers[sid], self.publisher_users[sid], self.who[sid] = pc, user_id, who or {}
@@ -290,10 +316,14 @@ class ClassMedia:
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             receiver = next(r for r in pc.getReceivers() if r.track is track)
-            publication = Publication(user_id, track.kind, receiver, tasks=self._tasks)
+            mid = next((t.mid for t in pc.getTransceivers() if t.receiver is receiver), None)
+            shared = "screen" if track.kind == "video" else "screen_audio"
+            source = shared if mid in screen else ""
+            publication = Publication(user_id, track.kind, receiver, source, tasks=self._tasks)
             aiortc_glue.tap_packets(receiver, publication.on_packet)
-            if track.kind == "audio":
-                if len(self.audible) < self._speakers:  # until someone speaks: the first N
+            if publication.is_voice:
+                live = {t for t in self.audible if t in self.publications}
+                if len(live) < self._speakers:  # until someone speaks: the first N
                     self.audible.add(publication.track_id)
                 self._start_speaker_loop()
             self.publications[publication.track_id] = publication
@@ -308,10 +338,10 @@ class ClassMedia:
             for publication in new:
                 if transceiver.receiver is publication.receiver and transceiver.mid in codecs:
                     publication.mime_type = codecs[transceiver.mid]
-        self._carry_over(kept, new)
         for subscriber in list(self.subscribers.values()):
             if any(p.user_id != subscriber.user_id for p in new):
                 await self._renegotiate(subscriber)
+        await self._announce_screen(user_id, any(p.source == "screen" for p in new))
         await self.tell_limits()
         return _description(pc)
 
@@ -344,7 +374,9 @@ class ClassMedia:
             subscriber.awaiting_answer = False
             again, subscriber.again = subscriber.again, False
         for forward in subscriber.forwards.values():
-            self._publication_of(forward).want_keyframe()
+            publication = self.publications.get(forward.id)
+            if publication is not None and forward in publication.forwards:
+                publication.want_keyframe()
         if again:
             await self._renegotiate(subscriber)
 
@@ -360,7 +392,7 @@ class ClassMedia:
     async def choose_speakers(self) -> None:
         """The loudest voices of the last window: the active speaker is announced, and only
         the top few voices' audio is forwarded (silence costs no bandwidth)."""
-        voices = [p for p in self.publications.values() if p.kind == "audio"]
+        voices = [p for p in self.publications.values() if p.is_voice]
         loudness = {p.track_id: p.loudness() for p in voices}
         speaking = sorted(
             (t for t, v in loudness.items() if v >= 127 - SPEECH_LEVEL),
@@ -381,7 +413,8 @@ class ClassMedia:
         self.audible = audible
         for subscriber in self.subscribers.values():
             for track_id, forward in subscriber.forwards.items():
-                if forward.kind == "audio":
+                publication = self.publications.get(track_id)
+                if publication is not None and publication.is_voice:
                     forward.pause(track_id not in audible)
 
     def class_size(self) -> int:
@@ -444,27 +477,39 @@ class ClassMedia:
         if self._report is not None:
             await self._report(user_id, "quality", role, self.who.get(sid, {}), measured)
 
-    def _publication_of(self, forward: Forward) -> Publication:
-        return self.publications[forward.id]
-
     def _add_forwards(self, subscriber: Subscriber) -> bool:
-        """Add a forwarded track for every publication this subscriber lacks; True if any."""
+        """Feed this subscriber every publication it lacks: through the track it already has
+        for that person and source if the codec matches, else a new track. True if a track
+        was added (the subscriber must be offered again)."""
         added = False
         for track_id, publication in self.publications.items():
-            if publication.user_id == subscriber.user_id or track_id in subscriber.forwards:
+            if publication.user_id == subscriber.user_id:
                 continue
-            forward = Forward(publication.kind, track_id)
-            if publication.kind == "video":
-                forward.pause(not subscriber.wants_video_of(publication.user_id))
-            else:
-                forward.pause(track_id not in self.audible)
-            sender = subscriber.pc.addTrack(forward.track)
-            on_loss = self._loss_watch(subscriber) if publication.kind == "video" else _ignore
-            forward.out = aiortc_glue.RtpOut(sender, _async(publication.want_keyframe), on_loss)
-            publication.forwards.add(forward)
-            subscriber.forwards[track_id] = forward
+            forward = subscriber.forwards.get(track_id)
+            if forward is not None and forward in publication.forwards:
+                continue
+            if forward is not None and forward.mime_type == publication.mime_type:
+                forward.restart()  # an earlier publication's track: carry on from a keyframe
+                forward.pause(not subscriber.wants(publication, self.audible))
+                publication.forwards.add(forward)
+                publication.want_keyframe()
+                continue
+            self._new_forward(subscriber, publication)
             added = True
         return added
+
+    def _new_forward(self, subscriber: Subscriber, publication: Publication) -> None:
+        forward = Forward(publication.kind, publication.track_id)
+        forward.mime_type = publication.mime_type
+        forward.pause(not subscriber.wants(publication, self.audible))
+        sender = subscriber.pc.addTrack(forward.track)
+        on_loss = self._loss_watch(subscriber) if publication.kind == "video" else _ignore
+        forward.out = aiortc_glue.RtpOut(sender, _async(publication.want_keyframe), on_loss)
+        publication.forwards.add(forward)
+        old = subscriber.forwards.get(publication.track_id)
+        if old is not None:  # another codec: the old track stays silent
+            old.end()
+        subscriber.forwards[publication.track_id] = forward
 
     async def _offer(self, subscriber: Subscriber) -> dict[str, str]:
         def mime_of(transceiver: Any) -> str | None:
@@ -499,7 +544,7 @@ class ClassMedia:
             publication = self.publications.get(track_id)
             if publication is None or publication.kind != "video":
                 continue
-            wanted = subscriber.wants_video_of(publication.user_id)
+            wanted = subscriber.wants(publication, self.audible)
             if forward.pause(not wanted):
                 publication.want_keyframe()
             if wanted:
@@ -510,7 +555,7 @@ class ClassMedia:
         """A participant's socket went: close its connections, end what it published."""
         pc = self.publishers.pop(sid, None)
         if pc is not None:
-            await self._end_publisher(sid, pc)
+            await self._end_publisher(sid, pc, leaving=True)
         subscriber = self.subscribers.pop(sid, None)
         if subscriber is not None:
             await self._end_subscriber(subscriber)
@@ -556,40 +601,30 @@ class ClassMedia:
 
         return reported
 
-    def _carry_over(self, kept: dict[str, Publication], new: list[Publication]) -> None:
-        """Hand the old publications' forward tracks to their same-codec successors."""
-        for publication in new:
-            old = kept.pop(publication.track_id, None)
-            if old is None or old.mime_type != publication.mime_type:
-                if old is not None:
-                    old.end()
-                continue
-            for forward in old.forwards:
-                forward.restart()
-            publication.forwards, old.forwards = old.forwards, set()
-            publication.want_keyframe()
-        for old in kept.values():
-            old.end()
-
-    async def _end_publisher(
-        self, sid: str, pc: RTCPeerConnection, *, keep_forwards: bool = False
-    ) -> dict[str, Publication]:
-        """Close a publishing connection; its publications end, or are returned (still
-        feeding nobody, their forwards untouched) for a replacement to take over."""
-        kept: dict[str, Publication] = {}
-        self.publisher_users.pop(sid, None)
+    async def _end_publisher(self, sid: str, pc: RTCPeerConnection, *, leaving: bool) -> None:
+        """Close a publishing connection and end its publications. Their forwards stay with
+        the subscribers for the next publication from this person; if the person is leaving,
+        their voice frees its place among the audible ones."""
+        user_id = self.publisher_users.pop(sid, None)
         self.told_limits.pop(sid, None)
+        screen = False
         for track_id in self.publications_of.pop(sid, []):
             publication = self.publications.pop(track_id, None)
             if publication is None:
                 continue
-            if keep_forwards:
-                kept[track_id] = publication
-            else:
-                publication.end()
+            publication.end()
+            screen = screen or publication.source == "screen"
+            if leaving:
                 self.audible.discard(track_id)
         await pc.close()
-        return kept
+        if leaving and screen and user_id is not None:
+            await self._announce_screen(user_id, False)
+
+    async def _announce_screen(self, user_id: int, sharing: bool) -> None:
+        """Tell the class when someone's screen share starts or stops."""
+        if sharing != (user_id in self.sharing_screen):
+            self.sharing_screen.symmetric_difference_update({user_id})
+            await self._announce("screen_share", {"user_id": user_id, "active": sharing})
 
     async def _end_subscriber(self, subscriber: Subscriber) -> None:
         for track_id, forward in subscriber.forwards.items():

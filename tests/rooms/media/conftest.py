@@ -30,16 +30,24 @@ class Peer:
     subscriber: RTCPeerConnection | None = None
     tracks: asyncio.Queue[MediaStreamTrack] = field(default_factory=asyncio.Queue)
 
-    async def publish(self, *tracks: MediaStreamTrack, video_codec: str | None = None) -> None:
+    async def publish(
+        self,
+        *tracks: MediaStreamTrack,
+        video_codec: str | None = None,
+        screen: MediaStreamTrack | None = None,
+    ) -> None:
+        """A new publishing connection with these tracks (and ``screen`` as a screen share)."""
         self.publisher = RTCPeerConnection()
         for track in tracks:
             transceiver = self.publisher.addTransceiver(track, direction="sendonly")
             if video_codec and track.kind == "video":
                 codecs = RTCRtpSender.getCapabilities("video").codecs
                 transceiver.setCodecPreferences([c for c in codecs if c.mimeType == video_codec])
+        shared = self.publisher.addTransceiver(screen, direction="sendonly") if screen else None
         await self.publisher.setLocalDescription(await self.publisher.createOffer())
         offer = self.publisher.localDescription
-        answer = await self.socket.ok("media_publish", {"type": offer.type, "sdp": offer.sdp})
+        message = {"type": offer.type, "sdp": offer.sdp, "screen": [shared.mid] if shared else []}
+        answer = await self.socket.ok("media_publish", message)
         await self.publisher.setRemoteDescription(
             RTCSessionDescription(answer["answer"]["sdp"], answer["answer"]["type"])
         )
