@@ -340,3 +340,40 @@ async def test_before_anyone_speaks_only_the_first_voices_are_forwarded(
     assert {t for t, f in forwards.items() if not f.paused} == {lee_audio}
     await lee.socket.ok("leave")
     assert class_media.audible == set()
+
+
+class Voice(Tone):
+    """A microphone whose owner speaks or falls silent when the test says."""
+
+    def __init__(self, speaking: bool) -> None:
+        super().__init__()
+        self.speaking = speaking
+
+    async def recv(self) -> Any:
+        if self.speaking:
+            return await super().recv()
+        return await AudioStreamTrack.recv(self)
+
+
+async def test_the_active_speaker_switches_and_the_new_voice_is_heard(
+    peers: dict[str, Peer], client: AppClient
+) -> None:
+    park, kim, lee = peers["park"], peers["kim"], peers["lee"]
+    park_id, lee_id = park.socket.state["me"]["user_id"], lee.socket.state["me"]["user_id"]
+    park_voice, lee_voice = Voice(speaking=True), Voice(speaking=False)
+    await park.publish(park_voice)
+    await lee.publish(lee_voice)
+    await kim.subscribe()
+    assert await kim.socket.next("active_speaker") == {"user_id": park_id}
+    park_voice.speaking, lee_voice.speaking = False, True  # the instructor hands over
+    assert await kim.socket.next("active_speaker") == {"user_id": lee_id}
+    (class_media,) = client.app[MEDIA].classes.values()
+    assert class_media.audible == {f"{lee_id}-audio"}  # BAEUM_AUDIO_SPEAKERS=1 here
+    forwards = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards
+    assert not forwards[f"{lee_id}-audio"].paused
+    assert forwards[f"{park_id}-audio"].paused
+    heard_before = forwards[f"{lee_id}-audio"].forwarded
+    tracks = [await asyncio.wait_for(kim.tracks.get(), 10) for _ in range(2)]
+    (lee_track,) = [t for t in tracks if t.id == f"{lee_id}-audio"]
+    await frames_of(lee_track, 10)  # kim hears lee
+    assert forwards[f"{lee_id}-audio"].forwarded > heard_before
