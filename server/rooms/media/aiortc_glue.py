@@ -29,11 +29,11 @@ import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
 from aioice.ice import StunProtocol
+from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
 from aiortc.clock import current_ntp_time
-from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtp import (
     RTCP_PSFB_FIR,
