@@ -356,6 +356,12 @@ class ClassMedia:
         self._watch(pc, user_id, "receiving", who or {})
         subscriber = Subscriber(sid, user_id, pc)
         self.subscribers[sid], self.who[sid] = subscriber, who or {}
+
+        @pc.on("connectionstatechange")
+        def connected() -> None:
+            if pc.connectionState == "connected":  # its first pictures can be asked for now
+                self._ask_keyframes(subscriber)
+
         self._start_quality_loop()
         await self.tell_limits()
         async with subscriber.lock:
@@ -373,12 +379,18 @@ class ClassMedia:
             )
             subscriber.awaiting_answer = False
             again, subscriber.again = subscriber.again, False
-        for forward in subscriber.forwards.values():
-            publication = self.publications.get(forward.id)
-            if publication is not None and forward in publication.forwards:
-                publication.want_keyframe()
+        if subscriber.pc.connectionState == "connected":  # else: once it is (subscribe)
+            self._ask_keyframes(subscriber)
         if again:
             await self._renegotiate(subscriber)
+
+    def _ask_keyframes(self, subscriber: Subscriber) -> None:
+        """A keyframe from every publisher whose video this subscriber waits to start."""
+        for forward in subscriber.forwards.values():
+            publication = self.publications.get(forward.id)
+            starting = forward.waiting_for_keyframe and not forward.paused
+            if starting and publication is not None and forward in publication.forwards:
+                publication.want_keyframe()
 
     def _start_speaker_loop(self) -> None:
         if self._speaker_task is None:
