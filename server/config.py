@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     audio_speakers: int = Field(default=3, ge=1, le=16)
     media_quality_s: float = Field(default=30.0, ge=0, le=3600)
     media_host_addresses: list[IPvAnyAddress] = Field(default_factory=list)
+    loopback_max: int = Field(default=50, ge=0, le=10_000)
+    loopback_timeout_s: float = Field(default=60.0, gt=0, le=3600)
 
     trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import os
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from server.lms.schemas import ClassSessionOut, ClassSessionPath
 from server.rooms import service
 from server.rooms.devices import device_from_user_agent
 from server.rooms.events import NAMESPACE, room
+from server.rooms.media.loopback import LOOPBACKS, BadOffer, NodeFull
 from server.rooms.models import ConnectionReport, ConnectionTest
 from server.rooms.schemas import (
     AttendanceOut,
@@ -33,9 +35,13 @@ from server.rooms.schemas import (
     JoinLinkOut,
     JoinLinksIn,
     JoinOut,
+    LoopbackOut,
+    LoopbackPath,
     PayloadQuery,
     ReadinessOut,
     RedeemIn,
+    SdpIn,
+    SdpOut,
     TranscriptQuery,
 )
 from server.rooms.transcript import Line, plain_text, webvtt
@@ -263,6 +269,55 @@ async def test_payload(ctx: Ctx, query: PayloadQuery) -> web.Response:
         content_type="application/octet-stream",
         headers={"Cache-Control": "no-store"},
     )
+
+
+@router.post(
+    "/connection-tests/loopback",
+    body=SdpIn,
+    response=LoopbackOut,
+    status=201,
+    allow=Allow.signed_in(),
+)
+async def start_loopback(ctx: Ctx, body: SdpIn) -> LoopbackOut:
+    """The connection test's media check: the server sends the offered tracks straight back.
+
+    One per person (a new one replaces the old), a limited number per server, each ending by
+    itself after BAEUM_LOOPBACK_TIMEOUT_S.
+    """
+    if body.type != "offer":
+        raise _bad_sdp("type", "The loopback takes an offer.")
+    loopbacks = ctx.app[LOOPBACKS]
+    try:
+        loopback, answer = await loopbacks.start(ctx.user.user_id, body.sdp)
+    except BadOffer as exc:
+        raise _bad_sdp("sdp", str(exc)) from None
+    except NodeFull as exc:
+        problem = Problem("unavailable", str(exc))
+        problem.headers["Retry-After"] = str(math.ceil(loopbacks.timeout_s))
+        raise problem from None
+    return LoopbackOut(
+        id=loopback.id,
+        answer=SdpOut(type="answer", sdp=answer["sdp"]),
+        ice_servers=service.ice_servers_for(ctx.settings, ctx.user.user_id, ctx.clock.now()),
+        timeout_s=loopbacks.timeout_s,
+    )
+
+
+def _bad_sdp(field: str, detail: str) -> Problem:
+    """A validation error naming the body field, like pydantic's own."""
+    error = {"in": "body", "loc": [field], "msg": detail, "type": "sdp"}
+    return Problem("validation-error", detail, errors=[error])
+
+
+@router.delete(
+    "/connection-tests/loopback/{loopback_id}",
+    path_model=LoopbackPath,
+    allow=Allow.signed_in(),
+)
+async def stop_loopback(ctx: Ctx, path: LoopbackPath) -> None:
+    """End one's own connection-test loopback before its time."""
+    if not await ctx.app[LOOPBACKS].stop(ctx.user.user_id, path.loopback_id):
+        raise Problem("not-found", "No such loopback: it has ended, or it is someone else's.")
 
 
 @router.get(

@@ -276,3 +276,23 @@ class MediaViewIn(In):
 
     video: list[RecordId] | None = Field(default=None, max_length=49, description="null: all")
     audio_only: bool = False
+
+
+class SdpOut(Out):
+    type: Literal["answer"]
+    sdp: str
+
+
+class LoopbackOut(Out):
+    """The server's side of a connection test's media loopback."""
+
+    id: str = Field(description="DELETE /connection-tests/loopback/{id} ends it early")
+    answer: SdpOut
+    ice_servers: list[IceServer] = Field(
+        description="STUN/TURN (TURN with time-limited credentials) for the client's next offer"
+    )
+    timeout_s: float = Field(description="the server ends it this many seconds after answering")
+
+
+class LoopbackPath(In):
+    loopback_id: str = Field(pattern=r"^[A-Za-z0-9_-]{16,64}$")

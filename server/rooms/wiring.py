@@ -10,7 +10,7 @@ from server.core.keys import CLOCK, DATABASE, METRICS, SETTINGS, SIO
 from server.rooms import service
 from server.rooms.batching import PresenceBatcher
 from server.rooms.events import NAMESPACE, classroom, room
-from server.rooms.media import aiortc_glue
+from server.rooms.media import aiortc_glue, loopback
 from server.rooms.media import events as media_events  # noqa: F401 - registers the events
 from server.rooms.media.hosting import MEDIA_ROUTER, MediaRouter, media_signalling
 from server.rooms.media.quality import Quality
@@ -72,6 +72,7 @@ def setup(app: web.Application) -> None:
     app[MEDIA_ROUTER] = MediaRouter(app)
     app[WHIP_SESSIONS] = {}
     app.router.add_routes(whip_routes)
+    loopback.setup(app)
     classroom.mount(app, sio)  # with the media events, registered by importing them
     app.cleanup_ctx.append(housekeeping)
     app.cleanup_ctx.append(media_node)

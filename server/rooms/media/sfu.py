@@ -215,7 +215,7 @@ class Subscriber:
         return not publication.is_voice or publication.track_id in audible
 
 
-def _rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
+def rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
     """The server's own peers use STUN only: its host candidates are what clients' TURN
     relays reach (TURN is for clients behind strict networks, with their own credentials)."""
     stun = [[u for u in s.urls if u.startswith("stun:")] for s in ice_servers]
@@ -232,14 +232,14 @@ def _prefer(pc: RTCPeerConnection, mime_of: Callable[[Any], str | None] = lambda
         transceiver.setCodecPreferences([c for c in capabilities if c.mimeType.lower() in wanted])
 
 
-def _negotiated(pc: RTCPeerConnection) -> dict[str, str]:
+def negotiated_codecs(pc: RTCPeerConnection) -> dict[str, str]:
     """The codec each media line settled on (by mid), from the local description."""
     assert pc.localDescription is not None
     parsed = SessionDescription.parse(pc.localDescription.sdp)
     return {m.rtp.muxId: m.rtp.codecs[0].mimeType for m in parsed.media if m.rtp.codecs}
 
 
-def _description(pc: RTCPeerConnection) -> dict[str, str]:
+def local_description(pc: RTCPeerConnection) -> dict[str, str]:
     assert pc.localDescription is not None
     return {"type": pc.localDescription.type, "sdp": pc.localDescription.sdp}
 
@@ -305,7 +305,7 @@ class ClassMedia:
         for other in [s for s, u in self.publisher_users.items() if u == user_id] + [sid]:
             if other in self.publishers:
                 await self._end_publisher(other, self.publishers.pop(other), leaving=False)
-        pc = RTCPeerConnection(_rtc_configuration(self._ice_servers))
+        pc = RTCPeerConnection(rtc_configuration(self._ice_servers))
         self._watch(pc, user_id, "publishing", who or {})
         self.publishers[sid], self.publisher_users[sid], self.who[sid] = pc, user_id, who or {}
         if on_stage:
@@ -333,7 +333,7 @@ class ClassMedia:
         await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
         _prefer(pc)
         await pc.setLocalDescription(await pc.createAnswer())
-        codecs = _negotiated(pc)
+        codecs = negotiated_codecs(pc)
         for transceiver in pc.getTransceivers():
             for publication in new:
                 if transceiver.receiver is publication.receiver and transceiver.mid in codecs:
@@ -343,7 +343,7 @@ class ClassMedia:
                 await self._renegotiate(subscriber)
         await self._announce_screen(user_id, any(p.source == "screen" for p in new))
         await self.tell_limits()
-        return _description(pc)
+        return local_description(pc)
 
     async def subscribe(
         self, sid: str, user_id: int, who: dict[str, Any] | None = None
@@ -352,7 +352,7 @@ class ClassMedia:
         old = self.subscribers.pop(sid, None)
         if old is not None:
             await self._end_subscriber(old)
-        pc = RTCPeerConnection(_rtc_configuration(self._ice_servers))
+        pc = RTCPeerConnection(rtc_configuration(self._ice_servers))
         self._watch(pc, user_id, "receiving", who or {})
         subscriber = Subscriber(sid, user_id, pc)
         self.subscribers[sid], self.who[sid] = subscriber, who or {}
@@ -516,7 +516,7 @@ class ClassMedia:
         forward.pause(not subscriber.wants(publication, self.audible))
         sender = subscriber.pc.addTrack(forward.track)
         on_loss = self._loss_watch(subscriber) if publication.kind == "video" else _ignore
-        forward.out = aiortc_glue.RtpOut(sender, _async(publication.want_keyframe), on_loss)
+        forward.out = aiortc_glue.RtpOut(sender, as_async(publication.want_keyframe), on_loss)
         publication.forwards.add(forward)
         old = subscriber.forwards.get(publication.track_id)
         if old is not None:  # another codec: the old track stays silent
@@ -532,7 +532,7 @@ class ClassMedia:
         _prefer(subscriber.pc, mime_of)
         await subscriber.pc.setLocalDescription(await subscriber.pc.createOffer())
         subscriber.awaiting_answer = True
-        return _description(subscriber.pc)
+        return local_description(subscriber.pc)
 
     async def _renegotiate(self, subscriber: Subscriber) -> None:
         async with subscriber.lock:
@@ -663,7 +663,7 @@ def _ignore(fraction: float, jitter: int, rtt: float | None) -> None:
     """Audio loss is left to Opus's own concealment and FEC."""
 
 
-def _async(action: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+def as_async(action: Callable[[], None]) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         action()
 
