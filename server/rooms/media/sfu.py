@@ -22,6 +22,7 @@ import structlog
 from aiohttp import web
 from aiortc import (
     MediaStreamTrack,
+    RTCBundlePolicy,
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
@@ -217,9 +218,16 @@ class Subscriber:
 
 def rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
     """The server's own peers use STUN only: its host candidates are what clients' TURN
-    relays reach (TURN is for clients behind strict networks, with their own credentials)."""
+    relays reach (TURN is for clients behind strict networks, with their own credentials).
+
+    One transport for every media line (max-bundle): with aiortc's default ("balanced"), the
+    lines after the first of each kind in an offer stay on transports aiortc closes once the
+    answer bundles them (aiortc issue 1414), and those tracks never flow."""
     stun = [[u for u in s.urls if u.startswith("stun:")] for s in ice_servers]
-    return RTCConfiguration(iceServers=[RTCIceServer(urls) for urls in stun if urls])
+    return RTCConfiguration(
+        iceServers=[RTCIceServer(urls) for urls in stun if urls],
+        bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
+    )
 
 
 def _prefer(pc: RTCPeerConnection, mime_of: Callable[[Any], str | None] = lambda _: None) -> None:

@@ -377,3 +377,18 @@ async def test_the_active_speaker_switches_and_the_new_voice_is_heard(
     (lee_track,) = [t for t in tracks if t.id == f"{lee_id}-audio"]
     await frames_of(lee_track, 10)  # kim hears lee
     assert forwards[f"{lee_id}-audio"].forwarded > heard_before
+
+
+async def test_every_track_of_a_many_line_offer_flows(peers: dict[str, Peer]) -> None:
+    """Two publishers whose microphones come before their cameras: the subscriber's offer has
+    an audio line first, then videos and audios mixed. Every line must carry media (aiortc's
+    "balanced" bundling left all but the first line of each kind on a transport it closed)."""
+    park, kim, lee = peers["park"], peers["kim"], peers["lee"]
+    await park.publish(AudioStreamTrack(), VideoStreamTrack())
+    await lee.publish(AudioStreamTrack(), VideoStreamTrack())
+    await kim.subscribe()
+    tracks = [await asyncio.wait_for(kim.tracks.get(), 10) for _ in range(4)]
+    videos = [t for t in tracks if t.kind == "video"]
+    assert len(videos) == 2
+    for video in videos:
+        assert len(await frames_of(video, 5)) == 5
