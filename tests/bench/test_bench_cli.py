@@ -103,3 +103,36 @@ def test_sfu_benchmark_forwards_decodable_video_to_every_subscriber() -> None:
     assert figures["forwarded_packets"] > 0
     for name in ("us_per_packet", "subscriber_fps_min", "first_keyframe_p95_ms", "relay_ratio"):
         assert figures[name] > 0, name
+
+
+def test_sfu_benchmark_camera_pattern_makes_frames_of_several_packets() -> None:
+    proc = run_bench("sfu", "--subscribers", "1", "--seconds", "2", "--source", "pattern")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = last_json_line(proc.stdout)
+    assert figures["source"] == "pattern"
+    assert figures["packets_per_frame"] > 1
+    assert figures["video_kbps"] > 0
+    assert figures["decode_errors"] == 0
+    assert figures["no_first_frame"] == 0
+
+
+def test_sfu_benchmark_class_gets_each_page_and_the_speakers_voices() -> None:
+    proc = run_bench(
+        "sfu", "--class", "6", "--gallery", "3", "--speakers", "2", "--observers", "2",
+        "--seconds", "2",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = last_json_line(proc.stdout)
+    assert figures["bench"] == "sfu"
+    assert (figures["class_size"], figures["gallery"], figures["speakers"]) == (6, 3, 2)
+    assert figures["decode_errors"] == 0
+    assert figures["no_first_frame"] == 0
+    # every subscriber receives the video of exactly the 3 people on its page ...
+    assert figures["videos_received_per_subscriber"] == [3, 3]
+    assert figures["unexpected_videos"] == 0, proc.stdout
+    # ... and the 2 speakers' voices (a speaker: the other's), no one else's
+    assert figures["audio_streams_forwarded"] == 2
+    assert figures["unexpected_audio"] == 0, proc.stdout
+    assert figures["forwarded_packets"] > 0
+    for name in ("us_per_packet", "subscriber_fps_min", "first_keyframe_p95_ms", "video_kbps"):
+        assert figures[name] > 0, name
