@@ -14,9 +14,7 @@ The hooks, each on one aiortc object, never on the class:
 - ``RtpOut``: writes rewritten packets out of a sender as if its own loop had sent them
   (so its sender reports count them), answers NACKs from its own retransmission history
   (RTX when negotiated), and reports PLI/FIR and receiver reports to the SFU. The sender's
-  track is an ``IdleTrack``: its own loop waits and never sends. On a plain UDP pair (always,
-  for the server's own peers, which gather no relay candidates) it protects and sends the
-  packet itself instead of awaiting aiortc's and aioice's chain of send coroutines.
+  track is an ``IdleTrack``: its own loop waits and never sends.
 
 ``tests/rooms/media/test_aiortc_glue.py`` checks these names exist in the installed aiortc, so
 an upgrade that moves them fails loudly instead of silently decoding again.
@@ -29,11 +27,9 @@ import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aioice.ice import StunProtocol
 from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender
 from aiortc.clock import current_ntp_time
 from aiortc.mediastreams import MediaStreamError
-from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtp import (
     RTCP_PSFB_FIR,
@@ -49,7 +45,6 @@ from aiortc.rtp import (
 TESTED_AIORTC = "1.16.0"
 JITTER_BUFFER = "_RTCRtpReceiver__jitter_buffer"
 SENDER = "_RTCRtpSender__"  # the prefix of the sender's private attributes
-DTLS = "_RTCDtlsTransport__"
 MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
 ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
@@ -214,11 +209,10 @@ class RtpOut:
         data = header + payload
         seq = (header[2] << 8) | header[3]
         self._history[seq % HISTORY] = data
-        if not self._send_now(data):
-            try:
-                await self.sender.transport._send_rtp(data)
-            except ConnectionError:
-                return False
+        try:
+            await self.sender.transport._send_rtp(data)
+        except ConnectionError:
+            return False
         self.packets += 1
         self.octets += len(payload)
         sender = self.sender.__dict__  # what its sender reports (RTCP SR) say was sent
@@ -226,24 +220,6 @@ class RtpOut:
         sender[SENDER + "rtp_timestamp"] = timestamp
         sender[SENDER + "packet_count"] = self.packets
         sender[SENDER + "octet_count"] = self.octets
-        return True
-
-    def _send_now(self, data: bytes) -> bool:
-        """Protect and send on the connection's UDP socket without the coroutines of
-        aiortc's and aioice's send path (about a tenth of the cost of forwarding a packet).
-        False where that path is not this simple (not connected, a relayed pair): the caller
-        then sends the ordinary way."""
-        dtls = self.sender.transport
-        if dtls._state is not DtlsState.CONNECTED:
-            return False
-        pair = dtls.transport._connection._nominated.get(1)
-        if pair is None or type(pair.protocol) is not StunProtocol:
-            return False
-        protected = dtls._tx_srtp.protect(data)
-        pair.protocol.transport.sendto(protected, pair.remote_addr)
-        counters = dtls.__dict__  # the transport's statistics, as its own send would count
-        counters[DTLS + "tx_bytes"] += len(protected)
-        counters[DTLS + "tx_packets"] += 1
         return True
 
     async def retransmit(self, seq: int) -> bool:

@@ -42,23 +42,3 @@ def test_the_sender_is_started_with_its_negotiated_parameters_and_takes_feedback
     assert "parameters: RTCRtpSendParameters" in inspect.getsource(RTCRtpSender.send)
     assert "RTCP_RTPFB_NACK" in inspect.getsource(RTCRtpSender._handle_rtcp_packet)
     assert callable(RTCDtlsTransport._send_rtp)
-
-
-def test_the_short_send_path_does_what_the_long_one_does() -> None:
-    """``RtpOut._send_now`` skips aiortc's and aioice's send coroutines; it is only right while
-    they still amount to: protect with the transport's SRTP session, and sendto the
-    nominated pair's address on its UDP protocol."""
-    from aioice.ice import Connection, StunProtocol
-    from aiortc import RTCIceTransport
-
-    send_rtp = inspect.getsource(RTCDtlsTransport._send_rtp)
-    assert "self._state != State.CONNECTED" in send_rtp
-    assert "data = self._tx_srtp.protect(data)" in send_rtp
-    assert "await self.transport._send(data)" in send_rtp
-    assert "self.__tx_bytes += len(data)" in send_rtp
-    assert "self.__tx_packets += 1" in send_rtp
-    assert "self._send = self._connection.send" in inspect.getsource(RTCIceTransport.__init__)
-    sendto = inspect.getsource(Connection.sendto)
-    assert "active_pair = self._nominated.get(component)" in sendto
-    assert "active_pair.protocol.send_data(data, active_pair.remote_addr)" in sendto
-    assert "self.transport.sendto(data, addr)" in inspect.getsource(StunProtocol.send_data)
