@@ -81,7 +81,7 @@ class Signalling(Protocol):
 
     async def publish(self, offer: dict[str, str]) -> dict[str, str]: ...
 
-    async def subscribe(self) -> dict[str, Any]: ...
+    async def subscribe(self, shown: list[int] | None = None) -> dict[str, Any]: ...
 
     async def view(self, user_ids: list[int]) -> list[int]: ...
 
@@ -107,8 +107,8 @@ class SocketSignalling:
     async def publish(self, offer: dict[str, str]) -> dict[str, str]:
         return dict((await self._call("media_publish", offer))["answer"])
 
-    async def subscribe(self) -> dict[str, Any]:
-        offer = (await self._call("media_subscribe", {}))["offer"]
+    async def subscribe(self, shown: list[int] | None = None) -> dict[str, Any]:
+        offer = (await self._call("media_subscribe", {"video": shown}))["offer"]
         assert offer, "nothing to subscribe to"
         return dict(offer)
 
@@ -138,7 +138,7 @@ class HttpSignalling:
     async def publish(self, offer: dict[str, str]) -> dict[str, str]:
         return {k: str(v) for k, v in (await self._post("/publish", offer)).items()}
 
-    async def subscribe(self) -> dict[str, Any]:
+    async def subscribe(self, shown: list[int] | None = None) -> dict[str, Any]:
         return await self._post("/subscribe", {})
 
     async def view(self, user_ids: list[int]) -> list[int]:
@@ -317,10 +317,9 @@ class Subscriber:
             await track.recv()
 
     async def subscribe(self, shown: list[int] | None = None) -> None:
-        """Take the server's offer; show only ``shown``'s video (before answering, so the
-        others' video never starts); answer."""
+        """Subscribe showing only ``shown``'s video (the offer has no other cameras); answer."""
         self.started = time.monotonic()
-        offer = await self.signalling.subscribe()
+        offer = await self.signalling.subscribe(shown)
         if shown is not None:
             self.video_of = await self.signalling.view(shown)
         await self.pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))

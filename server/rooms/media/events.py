@@ -4,9 +4,11 @@
   (camera, microphone, and a screen share on the mids listed in ``screen``); answered with the
   server's answer. Offer again to add or stop a screen share, or after a network change.
 - ``screen_share`` (server to class) {user_id, active}: someone's screen share started/ended.
-- ``media_subscribe``: the client's receiving connection; answered with the server's offer
-  (``{"offer": null}`` while nobody publishes). Whenever what it receives changes, the server
-  sends ``media_offer`` again; the client answers each offer with ``media_answer``.
+- ``media_subscribe`` {video?, audio_only?} (as ``media_view``): the client's receiving
+  connection; answered with the server's offer (``{"offer": null}`` while nobody publishes).
+  A camera gets a track in the offer only once the client shows it. Whenever what it
+  receives changes, the server sends ``media_offer`` again; the client answers each offer
+  with ``media_answer``.
 - ``media_limits`` (server to publisher) {video: {max_width, max_height, max_fps, max_kbps}}:
   the most its camera should send, by class size and whether it is shown large; sent after
   publishing and whenever that changes.
@@ -37,13 +39,15 @@ async def media_publish(ctx: EventCtx, payload: PublishIn) -> dict[str, Any]:
     return {"answer": answer}
 
 
-@classroom.event("media_subscribe", rate=(20, 60.0))
-async def media_subscribe(ctx: EventCtx) -> dict[str, Any]:
-    """Receive the class's media: the server offers (null while nobody publishes)."""
+@classroom.event("media_subscribe", payload=MediaViewIn, rate=(20, 60.0))
+async def media_subscribe(ctx: EventCtx, payload: MediaViewIn) -> dict[str, Any]:
+    """Receive the class's media: the server offers (null while nobody publishes). The
+    payload is the first ``media_view`` (default: everyone's video)."""
     _require(ctx, Grant.SUBSCRIBE)
     offer = await ctx.app[MEDIA_ROUTER].call(
-        "subscribe", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id, who=_who(ctx)
-    )
+        "subscribe", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id, who=_who(ctx),
+        shown=payload.video, audio_only=payload.audio_only,
+    )  # fmt: skip
     return {"offer": offer}
 
 

@@ -98,13 +98,17 @@ async def run_locally(
                 on_stage=bool(args.get("on_stage")), screen=frozenset(args.get("screen", [])),
             )  # fmt: skip
         if op == "subscribe":
-            return await media.subscribe(args["sid"], args["user_id"], args.get("who"))
+            shown = frozenset(args["shown"]) if args.get("shown") is not None else None
+            return await media.subscribe(
+                args["sid"], args["user_id"], args.get("who"), shown,
+                bool(args.get("audio_only")),
+            )  # fmt: skip
         if op == "answer":
             await media.answer(args["sid"], args["answer"])
             return None
         if op == "view":
             shown = frozenset(args["shown"]) if args["shown"] is not None else None
-            return media.set_view(args["sid"], shown, args["audio_only"])
+            return await media.set_view(args["sid"], shown, args["audio_only"])
         if op == "leave":
             await app[MEDIA].leave(class_session_id, args["sid"])
             return None

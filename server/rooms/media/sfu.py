@@ -354,15 +354,21 @@ class ClassMedia:
         return local_description(pc)
 
     async def subscribe(
-        self, sid: str, user_id: int, who: dict[str, Any] | None = None
+        self,
+        sid: str,
+        user_id: int,
+        who: dict[str, Any] | None = None,
+        shown: frozenset[int] | None = None,
+        audio_only: bool = False,
     ) -> dict[str, str] | None:
-        """A receiving connection with everyone else's tracks; None if there is nothing yet."""
+        """A receiving connection with everyone else's tracks (the videos of ``shown`` only,
+        as ``media_view``); None if there is nothing yet."""
         old = self.subscribers.pop(sid, None)
         if old is not None:
             await self._end_subscriber(old)
         pc = RTCPeerConnection(rtc_configuration(self._ice_servers))
         self._watch(pc, user_id, "receiving", who or {})
-        subscriber = Subscriber(sid, user_id, pc)
+        subscriber = Subscriber(sid, user_id, pc, shown=shown, audio_only=audio_only)
         self.subscribers[sid], self.who[sid] = subscriber, who or {}
 
         @pc.on("connectionstatechange")
@@ -498,9 +504,9 @@ class ClassMedia:
             await self._report(user_id, "quality", role, self.who.get(sid, {}), measured)
 
     def _add_forwards(self, subscriber: Subscriber) -> bool:
-        """Feed this subscriber every publication it lacks: through the track it already has
-        for that person and source if the codec matches, else a new track. True if a track
-        was added (the subscriber must be offered again)."""
+        """Feed this subscriber every publication it lacks (videos only once shown): through
+        the track it already has for that person and source if the codec matches, else a new
+        track. True if a track was added (the subscriber must be offered again)."""
         added = False
         for track_id, publication in self.publications.items():
             if publication.user_id == subscriber.user_id:
@@ -508,12 +514,15 @@ class ClassMedia:
             forward = subscriber.forwards.get(track_id)
             if forward is not None and forward in publication.forwards:
                 continue
+            wanted = subscriber.wants(publication, self.audible)
             if forward is not None and forward.mime_type == publication.mime_type:
                 forward.restart()  # an earlier publication's track: carry on from a keyframe
-                forward.pause(not subscriber.wants(publication, self.audible))
+                forward.pause(not wanted)
                 publication.forwards.add(forward)
                 publication.want_keyframe()
                 continue
+            if publication.kind == "video" and not wanted:
+                continue  # a track only once it is shown: a big class's pages cost nothing
             self._new_forward(subscriber, publication)
             added = True
         return added
@@ -552,23 +561,28 @@ class ClassMedia:
             offer = await self._offer(subscriber)
         await self._tell(subscriber.sid, "media_offer", offer)
 
-    def set_view(self, sid: str, shown: frozenset[int] | None, audio_only: bool) -> list[int]:
-        """Forward only the video this subscriber shows; returns whose video it now gets."""
+    async def set_view(self, sid: str, shown: frozenset[int] | None, audio_only: bool) -> list[int]:
+        """Forward only the video this subscriber shows; returns whose cameras it now gets.
+        Someone shown for the first time gets a track, by offering the subscriber again."""
         subscriber = self.subscribers.get(sid)
         if subscriber is None:
             raise LookupError("Subscribe (media_subscribe) first.")
         subscriber.shown, subscriber.audio_only = shown, audio_only
         subscriber.lossy_reports = 0
-        receiving = []
-        for track_id, forward in subscriber.forwards.items():
-            publication = self.publications.get(track_id)
-            if publication is None or publication.kind != "video":
+        receiving, missing = set(), False
+        for publication in list(self.publications.values()):
+            if publication.kind != "video" or publication.user_id == subscriber.user_id:
                 continue
             wanted = subscriber.wants(publication, self.audible)
-            if forward.pause(not wanted):
+            forward = subscriber.forwards.get(publication.track_id)
+            if forward is None or forward not in publication.forwards:
+                missing = missing or wanted
+            elif forward.pause(not wanted):
                 publication.want_keyframe()
-            if wanted:
-                receiving.append(publication.user_id)
+            if wanted and publication.source == "camera":
+                receiving.add(publication.user_id)
+        if missing:
+            await self._renegotiate(subscriber)
         return sorted(receiving)
 
     async def leave(self, sid: str) -> None:

@@ -31,7 +31,7 @@ from server.rooms.media import aiortc_glue
 from server.rooms.media.sfu import MEDIA
 from server.rooms.models import ConnectionReport
 from tests.conftest import AppClient
-from tests.rooms.media.conftest import Peer
+from tests.rooms.media.conftest import Peer, bundled
 
 
 async def frames_of(track: MediaStreamTrack, count: int) -> list[Any]:
@@ -392,3 +392,30 @@ async def test_every_track_of_a_many_line_offer_flows(peers: dict[str, Peer]) ->
     assert len(videos) == 2
     for video in videos:
         assert len(await frames_of(video, 5)) == 5
+
+
+async def test_a_camera_gets_a_track_only_once_it_is_shown(
+    peers: dict[str, Peer], client: AppClient
+) -> None:
+    """In a class of 30 a page shows 9: the other 20 cameras cost a subscriber nothing, not
+    even a media line, until it turns the page to them."""
+    park, kim, lee = peers["park"], peers["kim"], peers["lee"]
+    park_id, lee_id = (p.socket.state["me"]["user_id"] for p in (park, lee))
+    await park.publish(VideoStreamTrack())
+    await lee.publish(VideoStreamTrack())
+    kim.subscriber = bundled()
+    kim.subscriber.on("track", kim.tracks.put_nowait)
+    offer = (await kim.socket.ok("media_subscribe", {"video": [park_id]}))["offer"]
+    assert offer["sdp"].count("m=video") == 1
+    await kim._answer(offer)
+    first = await asyncio.wait_for(kim.tracks.get(), 10)
+    assert first.id == f"{park_id}-video"
+    turned = await kim.socket.ok("media_view", {"video": [lee_id]})  # the next page
+    assert turned["video_of"] == [lee_id]
+    await kim.answer_next_offer()
+    second = await asyncio.wait_for(kim.tracks.get(), 10)
+    assert second.id == f"{lee_id}-video"
+    assert len(await frames_of(second, 10)) == 10
+    (class_media,) = client.app[MEDIA].classes.values()
+    forwards = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards
+    assert forwards[f"{park_id}-video"].paused
