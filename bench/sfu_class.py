@@ -149,11 +149,14 @@ def received(klass: Class, taken: Taken) -> tuple[dict[str, Any], list[str]]:
             unexpected_videos += 1
             wrong.append(f"user {klass.ids[i]} shows {page}, the server sends video of "
                          f"{subscriber.video_of}, it received {sorted(video)}")  # fmt: skip
-        voices |= tracks - video
-        if tracks - video != audio:
+        owners = subscriber.signalling.voices  # which voice each slot carries
+        heard = {f"{owners.get(t)}-audio" if t.startswith("voice-") else t
+                 for t in tracks - video}  # fmt: skip
+        voices |= heard
+        if heard != audio:
             unexpected_audio += 1
             wrong.append(f"user {klass.ids[i]} should hear {sorted(audio)}, it received "
-                         f"{sorted(tracks - video)}")  # fmt: skip
+                         f"{sorted(heard)}")  # fmt: skip
     figures = {
         "videos_received_per_subscriber": [min(videos), max(videos)],
         "unexpected_videos": unexpected_videos,

@@ -89,12 +89,20 @@ class Signalling(Protocol):
 
     async def close(self) -> None: ...
 
+    @property
+    def voices(self) -> dict[str, int | None]: ...
+
 
 class SocketSignalling:
     def __init__(self, sio: socketio.AsyncClient) -> None:
         self.sio = sio
         self.degraded = 0  # times the server stopped this subscriber's video (packet loss)
+        self.voices: dict[str, int | None] = {}  # voice slot track id -> whose voice it is
         sio.on("media_degraded", self._degraded, namespace="/class")
+        sio.on("voices", self._voices, namespace="/class")
+
+    def _voices(self, data: dict[str, int | None]) -> None:
+        self.voices = data
 
     def _degraded(self, data: Any) -> None:
         self.degraded += 1
@@ -129,6 +137,7 @@ class HttpSignalling:
 
     def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
         self.session, self.base_url = session, base_url
+        self.voices: dict[str, int | None] = {}  # the relay forwards every voice as is
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         async with self.session.post(self.base_url + path, json=body) as response:
@@ -267,7 +276,7 @@ class Publisher:
 
 class Subscriber:
     """One receiving connection; remote tracks are known by the server's track ids
-    (``{user id}-video``, ``{user id}-audio``)."""
+    (``{user id}-video``; voices come on slots ``voice-{n}``, whose owner ``voices`` says)."""
 
     def __init__(self, signalling: Signalling, *, decode: bool = True) -> None:
         self.signalling = signalling

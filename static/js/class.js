@@ -92,6 +92,13 @@ async function main() {
   const subscriber = new RTCPeerConnection(config);
   const streams = new Map();
   subscriber.ontrack = ({ track }) => {
+    if (track.id.startsWith("voice-")) { // the loudest voices, whoever they are: just play
+      const audio = document.createElement("audio");
+      audio.autoplay = true;
+      audio.srcObject = new MediaStream([track]);
+      document.body.append(audio);
+      return;
+    }
     const owner = track.id.split("-")[0] || "x";
     const stream = streams.get(owner) || new MediaStream();
     stream.addTrack(track);

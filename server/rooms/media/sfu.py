@@ -68,6 +68,7 @@ class Forward:
         self.splice = Splice(90000 if kind == "video" else 48000)
         self.out: aiortc_glue.RtpOut | None = None  # set once the sender exists
         self.mime_type = ""  # the codec its subscriber's transceiver was offered
+        self.source: str | None = None  # the publication feeding it (its track id), if any
         self.forwarded = 0
         self.paused = False  # not shown by the subscriber (another gallery page, audio only)
 
@@ -203,17 +204,18 @@ class Subscriber:
     lossy_reports: int = 0  # consecutive receiver reports of heavy video loss
     shown: frozenset[int] | None = None  # whose video the client shows; None: everyone's
     audio_only: bool = False
+    voices: list[Forward] = field(default_factory=list)  # the audible voices' slots
 
     def wants_video_of(self, user_id: int) -> bool:
         return not self.audio_only and (self.shown is None or user_id in self.shown)
 
-    def wants(self, publication: Publication, audible: set[str]) -> bool:
-        """Whether this publication is forwarded to this subscriber now."""
+    def wants(self, publication: Publication) -> bool:
+        """Whether this (non-voice) publication is forwarded to this subscriber now."""
         if publication.source == "camera":
             return self.wants_video_of(publication.user_id)
         if publication.source == "screen":
             return not self.audio_only  # a screen share is for everyone who shows video
-        return not publication.is_voice or publication.track_id in audible
+        return True
 
 
 def rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
@@ -347,6 +349,7 @@ class ClassMedia:
                 if transceiver.receiver is publication.receiver and transceiver.mid in codecs:
                     publication.mime_type = codecs[transceiver.mid]
         for subscriber in list(self.subscribers.values()):
+            self._bind_voices(subscriber)  # a voice back on a new connection: at once
             if any(p.user_id != subscriber.user_id for p in new):
                 await self._renegotiate(subscriber)
         await self._announce_screen(user_id, any(p.source == "screen" for p in new))
@@ -401,7 +404,7 @@ class ClassMedia:
     def _ask_keyframes(self, subscriber: Subscriber) -> None:
         """A keyframe from every publisher whose video this subscriber waits to start."""
         for forward in subscriber.forwards.values():
-            publication = self.publications.get(forward.id)
+            publication = self.publications.get(forward.source or "")
             starting = forward.waiting_for_keyframe and not forward.paused
             if starting and publication is not None and forward in publication.forwards:
                 publication.want_keyframe()
@@ -438,10 +441,67 @@ class ClassMedia:
             audible |= set(keep[: self._speakers - len(audible)])
         self.audible = audible
         for subscriber in self.subscribers.values():
-            for track_id, forward in subscriber.forwards.items():
-                publication = self.publications.get(track_id)
-                if publication is not None and publication.is_voice:
-                    forward.pause(track_id not in audible)
+            self._bind_voices(subscriber)
+
+    def _voice_slots(self, subscriber: Subscriber) -> bool:
+        """Give the subscriber one audio track per voice it may hear at once (up to
+        ``speakers``; fewer while fewer others publish a microphone). True if any was added.
+
+        Voices reach a subscriber through these slots, each fed by whichever voice is
+        currently audible: a class of 30 costs 3 audio lines per subscriber, not 29."""
+        others = sum(
+            1 for p in self.publications.values() if p.is_voice and p.user_id != subscriber.user_id
+        )
+        added = False
+        while len(subscriber.voices) < min(self._speakers, others):
+            slot = Forward("audio", f"voice-{len(subscriber.voices)}")
+            slot.mime_type = "audio/opus"
+            slot.pause(True)
+            sender = subscriber.pc.addTrack(slot.track)
+            slot.out = aiortc_glue.RtpOut(sender, as_async(lambda: None), _ignore)
+            subscriber.voices.append(slot)
+            subscriber.forwards[slot.id] = slot
+            added = True
+        return added
+
+    def _bind_voices(self, subscriber: Subscriber) -> None:
+        """Feed the subscriber's voice slots from the audible voices (not its own); a slot
+        whose voice stops being audible takes the next one, spliced in seamlessly."""
+        wanted = [t for t in sorted(self.audible) if t in self.publications
+                  and self.publications[t].user_id != subscriber.user_id]  # fmt: skip
+        bound = set()
+        for slot in subscriber.voices:
+            publication = self.publications.get(slot.source or "")
+            if publication is not None and slot in publication.forwards and slot.source in wanted:
+                bound.add(slot.source)
+                continue
+            if publication is not None:
+                publication.forwards.discard(slot)
+            slot.source = None
+            slot.pause(True)
+        free = [slot for slot in subscriber.voices if slot.source is None]
+        changed = False
+        for track_id, slot in zip([t for t in wanted if t not in bound], free, strict=False):
+            slot.source = track_id
+            slot.restart()
+            slot.pause(False)
+            self.publications[track_id].forwards.add(slot)
+            changed = True
+        if changed:
+            heard = {slot.id: self._user_of(slot.source) for slot in subscriber.voices}
+            self._spawn(self._tell(subscriber.sid, "voices", heard))
+
+    def _user_of(self, track_id: str | None) -> int | None:
+        publication = self.publications.get(track_id or "")
+        return publication.user_id if publication is not None else None
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        async def run() -> None:
+            await work
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def class_size(self) -> int:
         """People with a media connection in this class."""
@@ -509,15 +569,16 @@ class ClassMedia:
         track. True if a track was added (the subscriber must be offered again)."""
         added = False
         for track_id, publication in self.publications.items():
-            if publication.user_id == subscriber.user_id:
+            if publication.user_id == subscriber.user_id or publication.is_voice:
                 continue
             forward = subscriber.forwards.get(track_id)
             if forward is not None and forward in publication.forwards:
                 continue
-            wanted = subscriber.wants(publication, self.audible)
+            wanted = subscriber.wants(publication)
             if forward is not None and forward.mime_type == publication.mime_type:
                 forward.restart()  # an earlier publication's track: carry on from a keyframe
                 forward.pause(not wanted)
+                forward.source = track_id
                 publication.forwards.add(forward)
                 publication.want_keyframe()
                 continue
@@ -525,12 +586,15 @@ class ClassMedia:
                 continue  # a track only once it is shown: a big class's pages cost nothing
             self._new_forward(subscriber, publication)
             added = True
+        added = self._voice_slots(subscriber) or added
+        self._bind_voices(subscriber)
         return added
 
     def _new_forward(self, subscriber: Subscriber, publication: Publication) -> None:
         forward = Forward(publication.kind, publication.track_id)
         forward.mime_type = publication.mime_type
-        forward.pause(not subscriber.wants(publication, self.audible))
+        forward.source = publication.track_id
+        forward.pause(not subscriber.wants(publication))
         sender = subscriber.pc.addTrack(forward.track)
         on_loss = self._loss_watch(subscriber) if publication.kind == "video" else _ignore
         forward.out = aiortc_glue.RtpOut(sender, as_async(publication.want_keyframe), on_loss)
@@ -573,7 +637,7 @@ class ClassMedia:
         for publication in list(self.publications.values()):
             if publication.kind != "video" or publication.user_id == subscriber.user_id:
                 continue
-            wanted = subscriber.wants(publication, self.audible)
+            wanted = subscriber.wants(publication)
             forward = subscriber.forwards.get(publication.track_id)
             if forward is None or forward not in publication.forwards:
                 missing = missing or wanted
@@ -650,6 +714,8 @@ class ClassMedia:
             screen = screen or publication.source == "screen"
             if leaving:
                 self.audible.discard(track_id)
+        for subscriber in self.subscribers.values():
+            self._bind_voices(subscriber)  # a voice that went frees its slots
         await pc.close()
         if leaving and screen and user_id is not None:
             await self._announce_screen(user_id, False)
@@ -661,9 +727,9 @@ class ClassMedia:
             await self._announce("screen_share", {"user_id": user_id, "active": sharing})
 
     async def _end_subscriber(self, subscriber: Subscriber) -> None:
-        for track_id, forward in subscriber.forwards.items():
+        for forward in subscriber.forwards.values():
             forward.end()
-            publication = self.publications.get(track_id)
+            publication = self.publications.get(forward.source or "")
             if publication is not None:
                 publication.forwards.discard(forward)
         await subscriber.pc.close()

@@ -194,8 +194,12 @@ async def test_the_active_speaker_is_announced_and_only_the_loudest_are_heard(
     (class_media,) = client.app[MEDIA].classes.values()
     assert class_media.audible == {f"{park_id}-audio"}  # BAEUM_AUDIO_SPEAKERS=1 here
     forwards = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards
-    paused = {track_id: f.paused for track_id, f in forwards.items()}
-    assert paused == {f"{park_id}-audio": False, f"{lee.socket.state['me']['user_id']}-audio": True}
+    assert set(forwards) == {"voice-0"}  # one slot for the one voice heard at a time
+    assert forwards["voice-0"].source == f"{park_id}-audio"
+    assert not forwards["voice-0"].paused
+    (voice,) = [await asyncio.wait_for(kim.tracks.get(), 10)]
+    assert voice.id == "voice-0"
+    assert len(await frames_of(voice, 10)) == 10
 
 
 async def test_h264_is_forwarded_as_h264_and_decodes(
@@ -336,10 +340,11 @@ async def test_before_anyone_speaks_only_the_first_voices_are_forwarded(
     lee_audio = f"{lee.socket.state['me']['user_id']}-audio"
     assert class_media.audible == {lee_audio}  # BAEUM_AUDIO_SPEAKERS=1 here
     await class_media.choose_speakers()  # silence changes nothing
-    forwards = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards
-    assert {t for t, f in forwards.items() if not f.paused} == {lee_audio}
+    subscriber = class_media.subscribers[kim.socket.sio.get_sid("/class")]
+    assert [slot.source for slot in subscriber.voices] == [lee_audio]
     await lee.socket.ok("leave")
     assert class_media.audible == set()
+    assert [(slot.source, slot.paused) for slot in subscriber.voices] == [(None, True)]
 
 
 class Voice(Tone):
@@ -365,18 +370,30 @@ async def test_the_active_speaker_switches_and_the_new_voice_is_heard(
     await lee.publish(lee_voice)
     await kim.subscribe()
     assert await kim.socket.next("active_speaker") == {"user_id": park_id}
+    voice = await asyncio.wait_for(kim.tracks.get(), 10)
+    await frames_of(voice, 5)
     park_voice.speaking, lee_voice.speaking = False, True  # the instructor hands over
     assert await kim.socket.next("active_speaker") == {"user_id": lee_id}
     (class_media,) = client.app[MEDIA].classes.values()
     assert class_media.audible == {f"{lee_id}-audio"}  # BAEUM_AUDIO_SPEAKERS=1 here
-    forwards = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards
-    assert not forwards[f"{lee_id}-audio"].paused
-    assert forwards[f"{park_id}-audio"].paused
-    heard_before = forwards[f"{lee_id}-audio"].forwarded
-    tracks = [await asyncio.wait_for(kim.tracks.get(), 10) for _ in range(2)]
-    (lee_track,) = [t for t in tracks if t.id == f"{lee_id}-audio"]
-    await frames_of(lee_track, 10)  # kim hears lee
-    assert forwards[f"{lee_id}-audio"].forwarded > heard_before
+    slot = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards["voice-0"]
+    assert slot.source == f"{lee_id}-audio"  # the same slot, now fed by lee
+    heard = [await kim.socket.next("voices") for _ in range(2)]  # who is in the slot
+    assert heard == [{"voice-0": park_id}, {"voice-0": lee_id}]
+    assert kim.subscriber is not None
+    before = await packets_received(kim.subscriber)
+    deadline = asyncio.get_running_loop().time() + 5
+    while await packets_received(kim.subscriber) < before + 10:  # kim hears lee, same track
+        assert asyncio.get_running_loop().time() < deadline, "lee's voice never arrived"
+        await asyncio.sleep(0.05)
+    frame = await voice.recv()
+    assert isinstance(frame, av.AudioFrame)
+    assert frame.sample_rate == 48000
+
+
+async def packets_received(pc: RTCPeerConnection) -> int:
+    stats = await pc.getStats()
+    return sum(s.packetsReceived for s in stats.values() if s.type == "inbound-rtp")
 
 
 async def test_every_track_of_a_many_line_offer_flows(peers: dict[str, Peer]) -> None:
@@ -387,7 +404,7 @@ async def test_every_track_of_a_many_line_offer_flows(peers: dict[str, Peer]) ->
     await park.publish(AudioStreamTrack(), VideoStreamTrack())
     await lee.publish(AudioStreamTrack(), VideoStreamTrack())
     await kim.subscribe()
-    tracks = [await asyncio.wait_for(kim.tracks.get(), 10) for _ in range(4)]
+    tracks = [await asyncio.wait_for(kim.tracks.get(), 10) for _ in range(3)]  # + a voice slot
     videos = [t for t in tracks if t.kind == "video"]
     assert len(videos) == 2
     for video in videos:
