@@ -13,6 +13,7 @@ its publisher negotiated, so every packet can pass on unchanged.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -242,6 +243,27 @@ def _prefer(pc: RTCPeerConnection, mime_of: Callable[[Any], str | None] = lambda
         transceiver.setCodecPreferences([c for c in capabilities if c.mimeType.lower() in wanted])
 
 
+def ask_for_dtx(sdp: str) -> str:
+    """The answer to a publisher, asking for Opus discontinuous transmission (``usedtx=1``,
+    RFC 7587): a muted-but-live microphone then sends a packet every 400 ms, not 50 a second
+    (in a class of 30, most of what the node would receive). It only tells the sender what
+    this receiver prefers, so the server's own description need not carry it."""
+    head, *sections = sdp.split("\r\nm=")
+    return "\r\nm=".join([head, *(_dtx_in(section) for section in sections)])
+
+
+def _dtx_in(section: str) -> str:
+    """One media section: ``usedtx=1`` on Opus's format parameters (adding the line if none)."""
+    opus = re.search(r"^a=rtpmap:(\d+) opus/", section, flags=re.MULTILINE | re.IGNORECASE)
+    if opus is None:
+        return section
+    fmtp = re.compile(rf"^(a=fmtp:{opus[1]} [^\r\n]*)", flags=re.MULTILINE)
+    if fmtp.search(section):
+        return fmtp.sub(r"\1;usedtx=1", section, count=1)
+    rtpmap = re.compile(rf"^(a=rtpmap:{opus[1]} [^\r\n]*)", flags=re.MULTILINE)
+    return rtpmap.sub(rf"\1\r\na=fmtp:{opus[1]} usedtx=1", section, count=1)
+
+
 def negotiated_codecs(pc: RTCPeerConnection) -> dict[str, str]:
     """The codec each media line settled on (by mid), from the local description."""
     assert pc.localDescription is not None
@@ -354,7 +376,8 @@ class ClassMedia:
                 await self._renegotiate(subscriber)
         await self._announce_screen(user_id, any(p.source == "screen" for p in new))
         await self.tell_limits()
-        return local_description(pc)
+        described = local_description(pc)
+        return {**described, "sdp": ask_for_dtx(described["sdp"])}
 
     async def subscribe(
         self,

@@ -93,3 +93,20 @@ def test_sequence_numbers_wrap_over_a_long_class() -> None:
         if previous is not None:
             assert out[0] == (previous + 1) % SEQ_MOD
         previous, seq = out[0], (seq + 1) % SEQ_MOD
+
+
+def test_dtx_is_asked_for_on_every_opus_line_and_nothing_else() -> None:
+    from server.rooms.media.sfu import ask_for_dtx
+
+    sdp = "\r\n".join([
+        "v=0", "s=-",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111", "a=rtpmap:111 opus/48000/2", "a=rtcp-fb:111 nack",
+        "m=video 9 UDP/TLS/RTP/SAVPF 96", "a=rtpmap:96 VP8/90000", "a=fmtp:96 max-fr=30",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 109", "a=rtpmap:109 OPUS/48000/2", "a=fmtp:109 minptime=10",
+        "",
+    ])  # fmt: skip
+    lines = ask_for_dtx(sdp).split("\r\n")
+    assert lines[4] == "a=fmtp:111 usedtx=1"  # added after its rtpmap
+    assert "a=fmtp:96 max-fr=30" in lines  # video untouched
+    assert "a=fmtp:109 minptime=10;usedtx=1" in lines
+    assert len(lines) == len(sdp.split("\r\n")) + 1

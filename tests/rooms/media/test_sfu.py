@@ -436,3 +436,22 @@ async def test_a_camera_gets_a_track_only_once_it_is_shown(
     (class_media,) = client.app[MEDIA].classes.values()
     forwards = class_media.subscribers[kim.socket.sio.get_sid("/class")].forwards
     assert forwards[f"{park_id}-video"].paused
+
+
+async def test_publishers_are_asked_to_send_nothing_during_silence(
+    peers: dict[str, Peer], client: AppClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Opus DTX (usedtx=1 in the answer): browsers then send a muted-but-live microphone at
+    a packet per 400 ms, not 50 a second. The answer must still be one aiortc accepts."""
+    caplog.set_level(logging.WARNING, logger="aiortc")
+    park, kim = peers["park"], peers["kim"]
+    await park.publish(AudioStreamTrack())
+    assert park.publisher is not None
+    assert park.publisher.remoteDescription is not None
+    answer = park.publisher.remoteDescription.sdp
+    (opus,) = re.findall(r"a=rtpmap:(\d+) opus/48000/2", answer)
+    assert f"a=fmtp:{opus} usedtx=1" in answer
+    await kim.subscribe()
+    voice = await asyncio.wait_for(kim.tracks.get(), 10)
+    assert len(await frames_of(voice, 10)) == 10
+    assert decode_failures(caplog) == []
