@@ -40,6 +40,7 @@ from bench.sfu_measure import Counts, count, overloaded
 from bench.sfu_peers import (
     Camera,
     DecodeErrors,
+    DtxSilence,
     Publisher,
     SocketSignalling,
     Subscriber,
@@ -65,6 +66,9 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--speakers", type=int, default=3, help="microphones hearing a tone (3)")
     group.add_argument("--tile", type=tile_size, default=(320, 180), help="camera (320x180)")
     group.add_argument("--tile-fps", type=int, default=15, help="camera frames a second (15)")
+    group.add_argument("--dtx", action=argparse.BooleanOptionalAction, default=True,
+                       help="silent microphones send a packet per 400 ms, as browsers do with "
+                            "Opus DTX, which the server asks for (default: on)")  # fmt: skip
 
 
 @dataclass
@@ -113,9 +117,10 @@ async def take_class(args: argparse.Namespace, server: RunningServer) -> tuple[C
     people = [await connect(server.base_url, t, i) for i, t in enumerate(tokens)]
     signalling = [SocketSignalling(sio) for sio, _ in people]
     klass = Class([user_id for _, user_id in people], args.gallery, args.speakers)
+    silence = DtxSilence if args.dtx else AudioStreamTrack
     publishers = [
         Publisher(s, Camera(args.source, width, height, args.tile_fps),
-                  Tone() if i < args.speakers else AudioStreamTrack())
+                  Tone() if i < args.speakers else silence())
         for i, s in enumerate(signalling)
     ]  # fmt: skip
     subscribers = [Subscriber(s, decode=i >= n - args.observers) for i, s in enumerate(signalling)]
@@ -176,7 +181,8 @@ async def run(
     kbps = args.video_kbps or TILE_KBPS
     print(f"bench sfu: a class of {n}, {args.tile[0]}x{args.tile[1]} {args.tile_fps} fps "
           f"{args.codec} {args.source} cameras at {kbps} kbps; {gallery} shown, {speakers} "
-          f"speaking, {observers} decoding")  # fmt: skip
+          f"speaking ({'the others with DTX' if args.dtx else 'the others send silence'}), "
+          f"{observers} decoding")  # fmt: skip
     cap_video_bitrate(kbps)
     env = {**env, "BAEUM_AUDIO_SPEAKERS": str(speakers)}
     async with running_server(args.database_url, env) as server:
@@ -191,6 +197,7 @@ async def run(
         "gallery": gallery,
         "speakers": speakers,
         "observers": observers,
+        "dtx": args.dtx,
         "codec": args.codec,
         "source": args.source,
         "tile": f"{args.tile[0]}x{args.tile[1]}",

@@ -231,6 +231,21 @@ class Tone(AudioStreamTrack):
         return frame
 
 
+class DtxSilence(AudioStreamTrack):
+    """A muted-but-live microphone as a browser sends it when asked for Opus DTX (the
+    server's answer says usedtx=1): one 20 ms frame of silence every 400 ms, its timestamp
+    jumping over the frames not sent. aiortc's encoder has no DTX, so the track skips them."""
+
+    GAP = 20  # frames of 20 ms: one sent, then nothing for 400 ms
+
+    async def recv(self) -> av.AudioFrame:
+        frame = await super().recv()
+        for _ in range(self.GAP - 1):  # paced like a real microphone, and never sent
+            await super().recv()
+        assert isinstance(frame, av.AudioFrame)
+        return frame
+
+
 def cap_video_bitrate(kbps: int) -> None:
     """Make aiortc's VP8 and H.264 encoders in this process aim at ``kbps`` whatever the
     receiver's estimate (REMB) says: a gallery tile is a small, cheap stream, as a browser
