@@ -66,6 +66,13 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument("--speakers", type=int, default=3, help="microphones hearing a tone (3)")
     group.add_argument("--tile", type=tile_size, default=(320, 180), help="camera (320x180)")
     group.add_argument("--tile-fps", type=int, default=15, help="camera frames a second (15)")
+    group.add_argument(
+        "--join-every",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="subscribe one participant every S seconds (default: all at once)",
+    )
     group.add_argument("--dtx", action=argparse.BooleanOptionalAction, default=True,
                        help="silent microphones send a packet per 400 ms, as browsers do with "
                             "Opus DTX, which the server asks for (default: on)")  # fmt: skip
@@ -109,6 +116,18 @@ async def first_frames(subscribers: list[Subscriber], tiles: list[tuple[int, str
         await asyncio.sleep(0.1)
 
 
+async def join(subscribers: list[Subscriber], klass: Class, every_s: float) -> None:
+    """Everyone subscribes with their page: all at once, or one every ``every_s`` seconds
+    (a class filling up as people arrive; each one's first frames measured from its own
+    subscribing)."""
+    joining = []
+    for i, subscriber in enumerate(subscribers):
+        joining.append(asyncio.ensure_future(subscriber.subscribe(klass.page(i))))
+        if every_s > 0:
+            await asyncio.sleep(every_s)  # the arrivals' pace, not a wait for anything
+    await asyncio.gather(*joining)
+
+
 async def take_class(args: argparse.Namespace, server: RunningServer) -> tuple[Class, Taken]:
     """Join, publish, subscribe with a page each; measure ``args.seconds``; leave."""
     n, (width, height) = args.class_size, args.tile
@@ -126,7 +145,7 @@ async def take_class(args: argparse.Namespace, server: RunningServer) -> tuple[C
     subscribers = [Subscriber(s, decode=i >= n - args.observers) for i, s in enumerate(signalling)]
     try:
         await asyncio.gather(*(p.publish(args.codec) for p in publishers))
-        await asyncio.gather(*(s.subscribe(klass.page(i)) for i, s in enumerate(subscribers)))
+        await join(subscribers, klass, args.join_every)
         await first_frames(subscribers, klass.tiles())
         await asyncio.sleep(SETTLE_S)
         before = await count(server.pid, subscribers, publishers)
@@ -198,6 +217,7 @@ async def run(
         "speakers": speakers,
         "observers": observers,
         "dtx": args.dtx,
+        "join_every_s": args.join_every,
         "codec": args.codec,
         "source": args.source,
         "tile": f"{args.tile[0]}x{args.tile[1]}",
