@@ -97,6 +97,7 @@ async def measure(
         await asyncio.gather(*(s.subscribe() for s in subscribers))
         with contextlib.suppress(TimeoutError):  # a subscriber with no frame is reported
             await asyncio.wait_for(asyncio.gather(*(s.first_frame.wait() for s in subscribers)), 20)
+        print(f"  measuring for {args.seconds:.0f} s", flush=True)  # for a profiler to start
         before = await count(pid, subscribers, [publisher])
         await asyncio.sleep(args.seconds)
         window = await count(pid, subscribers, [publisher]) - before

@@ -148,6 +148,7 @@ async def take_class(args: argparse.Namespace, server: RunningServer) -> tuple[C
         await join(subscribers, klass, args.join_every)
         await first_frames(subscribers, klass.tiles())
         await asyncio.sleep(SETTLE_S)
+        print(f"  measuring for {args.seconds:.0f} s", flush=True)  # for a profiler to start
         before = await count(server.pid, subscribers, publishers)
         await asyncio.sleep(args.seconds)
         window = await count(server.pid, subscribers, publishers) - before
