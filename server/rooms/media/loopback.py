@@ -6,8 +6,8 @@ that everything the class will use works from that device and network: ICE (dire
 TURN), DTLS, the codecs, and this node's forwarding. So the loopback uses the forwarding
 unit's own parts, not a copy of them: each received track is tapped at packet level
 (``aiortc_glue.tap_packets``) and written back out of the same connection by an
-``sfu.Forward`` (an ``IdleTrack`` sender with an ``RtpOut``, headers rewritten by a
-``Splice``), with keyframe requests coalesced by an ``sfu.Publication``. Nothing is decoded or
+``tracks.Forward`` (an ``IdleTrack`` sender with an ``RtpOut``, headers rewritten by a
+``Splice``), with keyframe requests coalesced by an ``tracks.Publication``. Nothing is decoded or
 encoded, so a loopback costs the node what one publication forwarded to one subscriber costs.
 
 Every loopback is bounded, because any signed-in person may open one: one per person (a new
@@ -36,14 +36,8 @@ from server.config import IceServer
 from server.core.keys import SETTINGS
 from server.rooms.media import aiortc_glue
 from server.rooms.media.forwarding import keyframe_start
-from server.rooms.media.sfu import (
-    Forward,
-    Publication,
-    as_async,
-    local_description,
-    negotiated_codecs,
-    rtc_configuration,
-)
+from server.rooms.media.sdp import local_description, negotiated_codecs, rtc_configuration
+from server.rooms.media.tracks import Forward, Publication, as_async
 
 log = structlog.get_logger("baeum.media")
 

@@ -7,14 +7,16 @@ re-assembled nor decoded, to one ``Forward`` per subscriber, which rewrites its 
 that subscriber's stream and sends it (``aiortc_glue`` holds the aiortc internals this takes).
 
 Codecs: VP8 or H.264 for video and Opus for audio; a subscriber is offered exactly the codec
-its publisher negotiated, so every packet can pass on unchanged.
+its publisher negotiated, so every packet can pass on unchanged (``sdp``).
+
+This module is the class's media as a whole (``ClassMedia``: who publishes, who receives
+what, the speakers, limits, quality samples) and the node's (``MediaNode``); the pieces a
+class is made of are in ``tracks``, the packet rules in ``forwarding``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,27 +25,31 @@ import structlog
 from aiohttp import web
 from aiortc import (
     MediaStreamTrack,
-    RTCBundlePolicy,
-    RTCConfiguration,
-    RTCIceServer,
     RTCPeerConnection,
-    RTCRtpReceiver,
-    RTCRtpSender,
     RTCSessionDescription,
 )
-from aiortc.rtp import RtpPacket
-from aiortc.sdp import SessionDescription
 
 from server.config import IceServer
 from server.rooms.media import aiortc_glue, quality
-from server.rooms.media.forwarding import Splice, keyframe_start
 from server.rooms.media.limits import EncodingLimits, limits_for
 from server.rooms.media.quality import Counters, Quality
+from server.rooms.media.sdp import (
+    ask_for_dtx,
+    local_description,
+    negotiated_codecs,
+    prefer_codecs,
+    rtc_configuration,
+)
+from server.rooms.media.tracks import (
+    Forward,
+    Publication,
+    Subscriber,
+    as_async,
+    ignore_loss,
+)
 
 log = structlog.get_logger("baeum.media")
 
-CODECS = {"video": ("video/vp8", "video/h264", "video/rtx"), "audio": ("audio/opus",)}
-KEYFRAME_INTERVAL_S = 0.3  # at most one upstream keyframe request per publisher per interval
 SPEAKER_INTERVAL_S = 0.5  # how often the active speakers are chosen
 SPEECH_LEVEL = 50  # RFC 6464 level (-dBov) at or below which a window counts as speech
 LOSSY = 0.2  # a receiver report losing more than this share of video packets is heavy loss
@@ -53,227 +59,6 @@ Tell = Callable[[str, str, dict[str, Any]], Awaitable[None]]  # (sid, event, dat
 Announce = Callable[[str, dict[str, Any]], Awaitable[None]]  # (event, data) to the class
 #: (user id, kind, detail, who: device class, browser, OS, network type) of a media failure
 Report = Callable[[int, str, str, dict[str, Any], Quality | None], Awaitable[None]]
-TRACK_LABELS = {"camera": "video", "microphone": "audio", "screen": "screen",
-                "screen_audio": "screen_audio"}  # fmt: skip
-SendTime = tuple[int, bytes]  # (NTP timestamp, abs-send-time) of one moment, for every copy
-
-
-class Forward:
-    """One subscriber's copy of one published track: the publisher's packets, each written
-    out of the subscriber's sender with its header rewritten (``Splice``), never re-packed."""
-
-    def __init__(self, kind: str, track_id: str) -> None:
-        self.kind = kind
-        self.id = track_id
-        self.track = aiortc_glue.IdleTrack(kind, track_id)
-        self.splice = Splice(90000 if kind == "video" else 48000)
-        self.out: aiortc_glue.RtpOut | None = None  # set once the sender exists
-        self.mime_type = ""  # the codec its subscriber's transceiver was offered
-        self.source: str | None = None  # the publication feeding it (its track id), if any
-        self.forwarded = 0
-        self.paused = False  # not shown by the subscriber (another gallery page, audio only)
-
-    @property
-    def waiting_for_keyframe(self) -> bool:
-        return self.splice.waiting
-
-    def pause(self, paused: bool) -> bool:
-        """Stop or resume forwarding; True if resuming (the caller asks for a keyframe)."""
-        resuming = self.paused and not paused
-        self.paused = paused
-        if resuming:
-            self.splice.restart()
-        return resuming
-
-    def restart(self) -> None:
-        """The stream is spliced afresh at the next start (a new publication took over)."""
-        self.splice.restart()
-
-    async def forward(self, packet: RtpPacket, starts: bool, now: float, sent: SendTime) -> bool:
-        """Send one packet on; True if this subscriber still waits for a keyframe."""
-        out = self.out
-        if self.paused or out is None or not out.ready:
-            return False
-        rewritten = self.splice.rewrite(packet.sequence_number, packet.timestamp, starts, now)
-        if rewritten is None:
-            return self.splice.waiting
-        seq, timestamp = rewritten
-        level = packet.extensions.audio_level
-        header = out.header(packet.marker, seq, timestamp, sent[1], level and level[1])
-        if await out.write(header, packet.payload, timestamp, sent[0]):
-            self.forwarded += 1
-            return False
-        self.splice.restart()  # the connection went: start again at a keyframe
-        return False
-
-    def end(self) -> None:
-        self.track.end()
-
-
-@dataclass(eq=False)
-class Publication:
-    """One track a participant publishes."""
-
-    user_id: int
-    kind: str
-    receiver: RTCRtpReceiver
-    source: str = ""  # camera, microphone, screen or screen_audio (default: by kind)
-    forwards: set[Forward] = field(default_factory=set)
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # the node's, kept referenced
-    mime_type: str = ""  # the negotiated codec, which every subscriber must use too
-    levels: list[int] = field(default_factory=list)  # audio levels heard in this window
-    frames: int = 0
-    octets: int = 0  # payload bytes received, for the publishing bitrate
-    last_keyframe_request: float = 0.0
-    keyframe_pending: asyncio.TimerHandle | None = None
-
-    def __post_init__(self) -> None:
-        self.source = self.source or ("camera" if self.kind == "video" else "microphone")
-
-    @property
-    def track_id(self) -> str:
-        """One per person and source, stable for the whole class (rejoining feeds the same
-        subscriber tracks): ``{user}-video``, ``-audio``, ``-screen``, ``-screen_audio``."""
-        return f"{self.user_id}-{TRACK_LABELS[self.source]}"
-
-    @property
-    def is_voice(self) -> bool:
-        """A microphone: forwarded only among the loudest (a shared clip's sound always is)."""
-        return self.source == "microphone"
-
-    async def on_packet(self, packet: RtpPacket) -> None:
-        """One packet from the publisher, to every subscriber forwarding this track."""
-        if self.kind == "audio":
-            level = packet.extensions.audio_level
-            if level is not None:
-                self.levels.append(level[1])
-        elif packet.marker:
-            self.frames += 1
-        self.octets += len(packet.payload)
-        if not self.forwards:
-            return
-        starts = keyframe_start(self.mime_type, packet.payload)
-        now, sent = time.monotonic(), aiortc_glue.send_time()
-        waiting = False
-        for forward in list(self.forwards):
-            if await forward.forward(packet, starts, now, sent):
-                waiting = True
-        if waiting:  # asked too early (before the subscriber connected) or lost: ask again
-            self.want_keyframe()
-
-    def loudness(self) -> float:
-        """This window's mean loudness (127 - level: 0 is silence); the window starts again."""
-        levels, self.levels = self.levels, []
-        return 127 - sum(levels) / len(levels) if levels else 0.0
-
-    def want_keyframe(self) -> None:
-        """Coalesced: now if none was asked for in the last interval, else once at its end."""
-        if self.kind != "video" or self.keyframe_pending is not None:
-            return
-        loop = asyncio.get_running_loop()
-        wait = self.last_keyframe_request + KEYFRAME_INTERVAL_S - time.monotonic()
-        self.keyframe_pending = loop.call_later(max(0.0, wait), self._ask_keyframe)
-
-    def _ask_keyframe(self) -> None:
-        self.keyframe_pending = None
-        self.last_keyframe_request = time.monotonic()
-        task = asyncio.get_running_loop().create_task(aiortc_glue.request_keyframe(self.receiver))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    def end(self) -> None:
-        """Stop feeding the forwards; they stay with their subscribers, waiting for this
-        person's next publication of the same source (a rejoin, a new network, a new socket)."""
-        if self.keyframe_pending is not None:
-            self.keyframe_pending.cancel()
-        for forward in self.forwards:
-            forward.restart()
-        self.forwards.clear()
-
-
-@dataclass(eq=False)
-class Subscriber:
-    """One participant's receiving connection."""
-
-    sid: str
-    user_id: int
-    pc: RTCPeerConnection
-    forwards: dict[str, Forward] = field(default_factory=dict)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    awaiting_answer: bool = False
-    again: bool = False  # something changed while an offer was out
-    lossy_reports: int = 0  # consecutive receiver reports of heavy video loss
-    shown: frozenset[int] | None = None  # whose video the client shows; None: everyone's
-    audio_only: bool = False
-    voices: list[Forward] = field(default_factory=list)  # the audible voices' slots
-
-    def wants_video_of(self, user_id: int) -> bool:
-        return not self.audio_only and (self.shown is None or user_id in self.shown)
-
-    def wants(self, publication: Publication) -> bool:
-        """Whether this (non-voice) publication is forwarded to this subscriber now."""
-        if publication.source == "camera":
-            return self.wants_video_of(publication.user_id)
-        if publication.source == "screen":
-            return not self.audio_only  # a screen share is for everyone who shows video
-        return True
-
-
-def rtc_configuration(ice_servers: list[IceServer]) -> RTCConfiguration:
-    """The server's own peers use STUN only: its host candidates are what clients' TURN
-    relays reach (TURN is for clients behind strict networks, with their own credentials).
-
-    One transport for every media line (max-bundle): with aiortc's default ("balanced"), the
-    lines after the first of each kind in an offer stay on transports aiortc closes once the
-    answer bundles them (aiortc issue 1414), and those tracks never flow."""
-    stun = [[u for u in s.urls if u.startswith("stun:")] for s in ice_servers]
-    return RTCConfiguration(
-        iceServers=[RTCIceServer(urls) for urls in stun if urls],
-        bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
-    )
-
-
-def _prefer(pc: RTCPeerConnection, mime_of: Callable[[Any], str | None] = lambda _: None) -> None:
-    """Negotiate only codecs the forwarding path passes through unchanged; where a transceiver
-    forwards a publication, only that publication's codec (and retransmissions)."""
-    for transceiver in pc.getTransceivers():
-        forced = mime_of(transceiver)
-        wanted = (forced.lower(), "video/rtx") if forced else CODECS[transceiver.kind]
-        capabilities = RTCRtpSender.getCapabilities(transceiver.kind).codecs
-        transceiver.setCodecPreferences([c for c in capabilities if c.mimeType.lower() in wanted])
-
-
-def ask_for_dtx(sdp: str) -> str:
-    """The answer to a publisher, asking for Opus discontinuous transmission (``usedtx=1``,
-    RFC 7587): a muted-but-live microphone then sends a packet every 400 ms, not 50 a second
-    (in a class of 30, most of what the node would receive). It only tells the sender what
-    this receiver prefers, so the server's own description need not carry it."""
-    head, *sections = sdp.split("\r\nm=")
-    return "\r\nm=".join([head, *(_dtx_in(section) for section in sections)])
-
-
-def _dtx_in(section: str) -> str:
-    """One media section: ``usedtx=1`` on Opus's format parameters (adding the line if none)."""
-    opus = re.search(r"^a=rtpmap:(\d+) opus/", section, flags=re.MULTILINE | re.IGNORECASE)
-    if opus is None:
-        return section
-    fmtp = re.compile(rf"^(a=fmtp:{opus[1]} [^\r\n]*)", flags=re.MULTILINE)
-    if fmtp.search(section):
-        return fmtp.sub(r"\1;usedtx=1", section, count=1)
-    rtpmap = re.compile(rf"^(a=rtpmap:{opus[1]} [^\r\n]*)", flags=re.MULTILINE)
-    return rtpmap.sub(rf"\1\r\na=fmtp:{opus[1]} usedtx=1", section, count=1)
-
-
-def negotiated_codecs(pc: RTCPeerConnection) -> dict[str, str]:
-    """The codec each media line settled on (by mid), from the local description."""
-    assert pc.localDescription is not None
-    parsed = SessionDescription.parse(pc.localDescription.sdp)
-    return {m.rtp.muxId: m.rtp.codecs[0].mimeType for m in parsed.media if m.rtp.codecs}
-
-
-def local_description(pc: RTCPeerConnection) -> dict[str, str]:
-    assert pc.localDescription is not None
-    return {"type": pc.localDescription.type, "sdp": pc.localDescription.sdp}
 
 
 @dataclass(frozen=True)
@@ -363,7 +148,7 @@ class ClassMedia:
             new.append(publication)
 
         await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
-        _prefer(pc)
+        prefer_codecs(pc)
         await pc.setLocalDescription(await pc.createAnswer())
         codecs = negotiated_codecs(pc)
         for transceiver in pc.getTransceivers():
@@ -481,7 +266,7 @@ class ClassMedia:
             slot.mime_type = "audio/opus"
             slot.pause(True)
             sender = subscriber.pc.addTrack(slot.track)
-            slot.out = aiortc_glue.RtpOut(sender, as_async(lambda: None), _ignore)
+            slot.out = aiortc_glue.RtpOut(sender, as_async(lambda: None), ignore_loss)
             subscriber.voices.append(slot)
             subscriber.forwards[slot.id] = slot
             added = True
@@ -619,7 +404,7 @@ class ClassMedia:
         forward.source = publication.track_id
         forward.pause(not subscriber.wants(publication))
         sender = subscriber.pc.addTrack(forward.track)
-        on_loss = self._loss_watch(subscriber) if publication.kind == "video" else _ignore
+        on_loss = self._loss_watch(subscriber) if publication.kind == "video" else ignore_loss
         forward.out = aiortc_glue.RtpOut(sender, as_async(publication.want_keyframe), on_loss)
         publication.forwards.add(forward)
         old = subscriber.forwards.get(publication.track_id)
@@ -633,7 +418,7 @@ class ClassMedia:
             publication = self.publications.get(track.id) if track is not None else None
             return publication.mime_type or None if publication is not None else None
 
-        _prefer(subscriber.pc, mime_of)
+        prefer_codecs(subscriber.pc, mime_of)
         await subscriber.pc.setLocalDescription(await subscriber.pc.createOffer())
         subscriber.awaiting_answer = True
         return local_description(subscriber.pc)
@@ -768,17 +553,6 @@ class ClassMedia:
 
     def is_empty(self) -> bool:
         return not self.publishers and not self.subscribers
-
-
-def _ignore(fraction: float, jitter: int, rtt: float | None) -> None:
-    """Audio loss is left to Opus's own concealment and FEC."""
-
-
-def as_async(action: Callable[[], None]) -> Callable[[], Awaitable[None]]:
-    async def run() -> None:
-        action()
-
-    return run
 
 
 class MediaNode:

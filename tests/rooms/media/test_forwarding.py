@@ -96,7 +96,7 @@ def test_sequence_numbers_wrap_over_a_long_class() -> None:
 
 
 def test_dtx_is_asked_for_on_every_opus_line_and_nothing_else() -> None:
-    from server.rooms.media.sfu import ask_for_dtx
+    from server.rooms.media.sdp import ask_for_dtx
 
     sdp = "\r\n".join([
         "v=0", "s=-",

@@ -141,7 +141,7 @@ async def test_a_subscriber_receives_only_the_video_it_shows(
 
 async def test_keyframe_requests_are_coalesced_per_publisher() -> None:
     """However many subscribers ask, the publisher is asked at most once per 300 ms."""
-    from server.rooms.media.sfu import KEYFRAME_INTERVAL_S, Publication
+    from server.rooms.media.tracks import KEYFRAME_INTERVAL_S, Publication
 
     pc = RTCPeerConnection()
     publication = Publication(1, "video", pc.addTransceiver("video").receiver)
