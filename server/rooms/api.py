@@ -159,6 +159,16 @@ async def class_page(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC_DIR / "class.html")
 
 
+@pages.get("/check")
+async def check_page(request: web.Request) -> web.StreamResponse:
+    """The pre-class connection check (static/check.html), for anyone signed in on this
+    device (a join link signs a trainee in); ``?class=ID`` files the result under a class."""
+    async with request.app[DATABASE].unit_of_work() as session:
+        if await auth.identify(session, request) is None:
+            return _message_page("로그인이 필요합니다", "Sign in or open your join link.", 401)
+    return web.FileResponse(STATIC_DIR / "check.html")
+
+
 def _message_page(
     title: str,
     detail: str,

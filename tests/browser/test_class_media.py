@@ -9,53 +9,18 @@ page's own WebRTC statistics must show decoded video frames and received audio.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
-from server.config import Settings
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
-from server.core.keys import DATABASE, SECRET_KEY, SETTINGS
 from server.lms.models import StaffRole
-from server.lms.service import get_class_session
 from server.rooms.media.limits import GALLERY_TIERS, STAGE
-from server.rooms.service import sign_invitation
-from tests import debian
+from tests.browser.conftest import join_link
 from tests.conftest import AppClient, add_person
 from tests.factories import make_class
-
-CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]  # fmt: skip
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=debian.ensure("chromium", "chromium"),
-            args=CHROMIUM_FLAGS,
-            headless=True,
-        )
-        yield launched
-        await launched.close()
-
-
-async def join_link(client: AppClient, class_session_id: int, user_id: int) -> str:
-    app = client.app
-    async with app[DATABASE].unit_of_work() as session:
-        class_session = await get_class_session(session, class_session_id)
-    settings: Settings = app[SETTINGS]
-    token, _ = sign_invitation(app[SECRET_KEY], settings, class_session, user_id)
-    return str(client.make_url(f"/join/{token}"))
 
 
 async def media_arrives(page: Page, deadline_s: float = 30.0) -> dict[str, Any]:

@@ -1,0 +1,46 @@
+"""Real browsers for the end-to-end tests: Debian's Chromium (installed by the test set-up
+when missing) driven by Playwright, with a fake camera and microphone, and the join links that
+bring a person into a class from it. Any page's test can use ``browser`` and ``join_link``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from server.config import Settings
+from server.core.keys import DATABASE, SECRET_KEY, SETTINGS
+from server.lms.service import get_class_session
+from server.rooms.service import sign_invitation
+from tests import debian
+from tests.conftest import AppClient
+
+CHROMIUM_FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]  # fmt: skip
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=debian.ensure("chromium", "chromium"),
+            args=CHROMIUM_FLAGS,
+            headless=True,
+        )
+        yield launched
+        await launched.close()
+
+
+async def join_link(client: AppClient, class_session_id: int, user_id: int) -> str:
+    app = client.app
+    async with app[DATABASE].unit_of_work() as session:
+        class_session = await get_class_session(session, class_session_id)
+    settings: Settings = app[SETTINGS]
+    token, _ = sign_invitation(app[SECRET_KEY], settings, class_session, user_id)
+    return str(client.make_url(f"/join/{token}"))
