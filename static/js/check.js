@@ -3,6 +3,8 @@
 // back, as the class will), and the download speed; the result is stored
 // (POST /api/v1/connection-tests) so operators see who is at risk before the class starts.
 
+import { api } from "/static/js/api.js";
+
 const classId = Number(new URLSearchParams(location.search).get("class")) || null;
 const MEDIA_WAIT_MS = 15000;
 
@@ -20,23 +22,6 @@ const advise = (text) => {
   item.textContent = text;
   document.getElementById("advice").append(item);
 };
-
-async function session() {
-  const response = await fetch("/api/v1/auth/session", { credentials: "same-origin" });
-  if (!response.ok) throw new Error("로그인이 필요합니다 (please sign in)");
-  return response.json();
-}
-
-async function api(method, path, body) {
-  const { csrf_token: csrf } = await session();
-  const response = await fetch(path, {
-    method, credentials: "same-origin",
-    headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error((await response.json()).detail);
-  return response.status === 204 ? null : response.json();
-}
 
 async function devices() {
   if (!navigator.mediaDevices || !window.RTCPeerConnection) {

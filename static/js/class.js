@@ -2,24 +2,15 @@
 // receive everyone else's media from the server's forwarding unit. (The full classroom UI
 // grows from here; see docs/api.md for the protocol.)
 
+import { api } from "/static/js/api.js";
+
 const classId = Number(location.pathname.split("/").pop());
 const statusLine = document.getElementById("status");
+document.getElementById("check").href = `/check?class=${classId}`;
 const say = (text) => { statusLine.textContent = text; };
 const clientId = sessionStorage.getItem("baeum.client") ||
   (crypto.randomUUID ? crypto.randomUUID().replaceAll("-", "") : String(Math.random()).slice(2));
 sessionStorage.setItem("baeum.client", clientId);
-
-async function api(path, options = {}) {
-  const session = await fetch("/api/v1/auth/session", { credentials: "same-origin" });
-  if (!session.ok) throw new Error("로그인이 필요합니다 (please sign in)");
-  const { csrf_token: csrf } = await session.json();
-  const response = await fetch(path, {
-    credentials: "same-origin", method: "POST",
-    headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" }, ...options,
-  });
-  if (!response.ok) throw new Error((await response.json()).detail);
-  return response.json();
-}
 
 function call(socket, event, data) {
   return new Promise((resolve, reject) => {
@@ -46,7 +37,7 @@ function showRemote(stream, id) {
 }
 
 async function main() {
-  const grant = await api(`/api/v1/class-sessions/${classId}/class-token`);
+  const grant = await api("POST", `/api/v1/class-sessions/${classId}/class-token`);
   const config = { iceServers: grant.ice_servers.map((s) => ({ urls: s.urls,
     username: s.username ?? undefined, credential: s.credential ?? undefined })) };
   const socket = io("/class", { auth: { token: grant.token, client_id: clientId },
