@@ -52,6 +52,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         ProblemType("not-enrolled", 403, "Not enrolled", "You are not enrolled in this class."),
         ProblemType("class-ended", 409, "Class ended", "This class has ended."),
         ProblemType("class-locked", 423, "Class locked", "The instructor has locked the class."),
+        ProblemType("class-full", 409, "Class full", "The class is full."),
+        ProblemType("class-not-open", 425, "Class not open yet", "The lobby is not open yet."),
         ProblemType("removed-from-class", 403, "Removed from class", "An instructor removed you."),
         ProblemType("not-in-class", 409, "Not in the class", "Join the class first."),
         ProblemType("rate-limited", 429, "Too many requests", "Slow down; see Retry-After."),

@@ -125,6 +125,16 @@ async def staff_roles(
     return frozenset(StaffRole(r) for r in (await session.scalars(stmt)).all())
 
 
+async def staff_of(session: AsyncSession, class_session_id: int) -> list[tuple[int, StaffRole]]:
+    """Who teaches, assists and captions the class: (user id, role), in the order assigned."""
+    stmt = (
+        select(SessionStaff.user_id, SessionStaff.role)
+        .where(SessionStaff.class_session_id == class_session_id)
+        .order_by(SessionStaff.id)
+    )
+    return [(user_id, StaffRole(role)) for user_id, role in (await session.execute(stmt)).all()]
+
+
 async def joinable_trainees(session: AsyncSession, class_session_id: int) -> list[int]:
     stmt = (
         select(Enrolment.user_id)

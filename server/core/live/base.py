@@ -49,6 +49,10 @@ class LiveState(Protocol):
         """One member's fields, without reading the whole space."""
         ...
 
+    async def presence_count(self, space: str) -> int:
+        """How many members, without reading them (admission checks a class's size)."""
+        ...
+
     # counters
     async def incr(self, key: str, amount: int = 1) -> int: ...
 

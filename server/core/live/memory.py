@@ -61,6 +61,9 @@ class MemoryLiveState:
         fields = self._presence.get(space, {}).get(member)
         return dict(fields) if fields is not None else None
 
+    async def presence_count(self, space: str) -> int:
+        return len(self._presence.get(space, {}))
+
     async def incr(self, key: str, amount: int = 1) -> int:
         self._counters[key] += amount
         return self._counters[key]

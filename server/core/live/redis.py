@@ -126,6 +126,9 @@ class RedisLiveState:
         raw = await self._redis.hget(self._key("presence", space), member)
         return json.loads(raw) if raw is not None else None
 
+    async def presence_count(self, space: str) -> int:
+        return int(await self._redis.hlen(self._key("presence", space)))
+
     async def incr(self, key: str, amount: int = 1) -> int:
         return int(await self._redis.incrby(self._key("counter", key), amount))
 
