@@ -14,6 +14,7 @@ from server.core.keys import DATABASE, SECRET_KEY, SETTINGS
 from server.lms.service import get_class_session
 from server.rooms.service import sign_invitation
 from tests import debian
+from tests.browser.a11y import ensure_korean_fonts
 from tests.conftest import AppClient
 
 CHROMIUM_FLAGS = [
@@ -27,6 +28,7 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
+    ensure_korean_fonts()
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=debian.ensure("chromium", "chromium"),
