@@ -2,30 +2,74 @@
 // through the server (POST /api/v1/connection-tests/loopback: the server sends our own tracks
 // back, as the class will), and the download speed; the result is stored
 // (POST /api/v1/connection-tests) so operators see who is at risk before the class starts.
+//
+// Words come from the "check" message catalog (static/i18n/{ko,en}/check.json). What the page
+// shows is kept as message keys in `shown`, so switching language redraws it in place.
 
-import { api } from "/static/js/api.js";
+import { api, ApiError } from "/static/js/api.js";
+import { languageButton, loadCatalogs, t } from "/static/js/i18n.js";
 
 const classId = Number(new URLSearchParams(location.search).get("class")) || null;
 const MEDIA_WAIT_MS = 15000;
+const CHECKS = ["check-devices", "check-media", "check-speed"];
+const DEVICE_ADVICE = ["NotAllowedError", "NotFoundError", "NotReadableError"];
 
-const ADVICE = {
-  NotAllowedError: "브라우저 주소창의 카메라 아이콘에서 카메라와 마이크를 허용하세요. Allow the camera and microphone from the camera icon in the address bar.",
-  NotFoundError: "카메라나 마이크가 없습니다. 이어폰 마이크를 연결하거나 다른 기기를 쓰세요. No camera or microphone found: plug in a headset or use another device.",
-  NotReadableError: "다른 앱이 카메라를 쓰고 있습니다. 화상회의 앱을 닫고 다시 점검하세요. Another app is using the camera: close it and check again.",
-  media: "회사·기관 네트워크가 영상 연결을 막고 있을 수 있습니다. 휴대전화 데이터나 다른 Wi-Fi로 다시 점검하세요. A workplace network may block video: try mobile data or another Wi-Fi.",
-  unsupported: "이 브라우저는 영상 수업을 지원하지 않습니다. 최신 Chrome, Edge, Safari를 쓰세요. This browser cannot join video classes: use a current Chrome, Edge or Safari.",
-};
+/** A message to show: a catalog key and its placeholders. */
+const msg = (key, vars = {}) => ({ key, vars });
 
-const show = (id, text) => { document.querySelector(`#${id} output`).textContent = text; };
-const advise = (text) => {
-  const item = document.createElement("li");
-  item.textContent = text;
-  document.getElementById("advice").append(item);
-};
+const shown = { outputs: {}, verdict: null, advice: [] };
+
+function render() {
+  for (const [id, message] of Object.entries(shown.outputs)) {
+    document.querySelector(`#${id} output`).textContent = t(message.key, message.vars);
+  }
+  const verdict = document.getElementById("verdict");
+  if (shown.verdict === null) {
+    verdict.replaceChildren();
+    delete verdict.dataset.verdict;
+  } else if (shown.verdict.checking) {
+    verdict.textContent = t("check.checking");
+    delete verdict.dataset.verdict;
+  } else {
+    const { result } = shown.verdict;
+    verdict.dataset.verdict = result.verdict;
+    verdict.replaceChildren(t(`check.verdict.${result.verdict}`));
+    if (result.reasons.length) {
+      // The server's reasons are English sentences (operators read them too).
+      const reasons = document.createElement("span");
+      reasons.lang = "en";
+      reasons.textContent = result.reasons.join(", ");
+      verdict.append(": ", reasons);
+    }
+  }
+  document.getElementById("advice").replaceChildren(...shown.advice.map((message) => {
+    const item = document.createElement("li");
+    item.textContent = t(message.key, message.vars);
+    return item;
+  }));
+  document.getElementById("advice-box").hidden = shown.advice.length === 0;
+}
+
+const show = (id, message) => { shown.outputs[id] = message; render(); };
+const advise = (message) => { shown.advice.push(message); render(); };
+
+/** What to tell the person about an error: by the API's problem type where there is one. */
+function explain(error) {
+  if (error instanceof ApiError) {
+    if (error.type === "not-authenticated" || error.type === "csrf-failed") {
+      return msg("error.not-authenticated");
+    }
+    if (error.type === "unavailable") return msg("check.error.busy");
+    if (error.type === "rate-limited") return msg("check.error.rate-limited");
+  } else if (error instanceof TypeError && /fetch|network|load failed/i.test(error.message)) {
+    return msg("error.network"); // fetch() did not reach the server
+  }
+  return msg("error.generic", { detail: error.message });
+}
 
 async function devices() {
   if (!navigator.mediaDevices || !window.RTCPeerConnection) {
-    advise(ADVICE.unsupported);
+    advise(msg("check.advice.unsupported"));
     return { camera_ok: false, microphone_ok: false, stream: null };
   }
   try {
@@ -34,7 +78,8 @@ async function devices() {
     return { camera_ok: stream.getVideoTracks().length > 0,
       microphone_ok: stream.getAudioTracks().length > 0, stream };
   } catch (error) {
-    advise(ADVICE[error.name] || `${error.name}: ${error.message}`);
+    advise(DEVICE_ADVICE.includes(error.name) ? msg(`check.advice.${error.name}`)
+      : msg("check.advice.device", { name: error.name, detail: error.message }));
     return { camera_ok: false, microphone_ok: false, stream: null };
   }
 }
@@ -86,31 +131,46 @@ function networkType() {
 }
 
 async function check() {
-  document.getElementById("advice").replaceChildren();
-  document.getElementById("verdict").textContent = "점검 중… Checking…";
-  ["check-devices", "check-media", "check-speed"].forEach((id) => show(id, "…"));
+  shown.advice = [];
+  shown.verdict = { checking: true };
+  CHECKS.forEach((id) => { shown.outputs[id] = msg("check.pending"); });
+  render();
   const found = await devices();
-  show("check-devices", found.camera_ok && found.microphone_ok ? "정상 OK" : "문제 있음 Problem");
+  show("check-devices", msg(found.camera_ok && found.microphone_ok ? "check.ok" : "check.problem"));
   let mediaOk = null;
   if (found.stream) {
-    mediaOk = await loopback(found.stream).catch((error) => { advise(error.message); return false; });
-    show("check-media", mediaOk ? "정상 OK" : "연결 안 됨 No video came back");
-    if (!mediaOk) advise(ADVICE.media);
+    let refused = false; // the server said why (busy, signed out): not the network's fault
+    mediaOk = await loopback(found.stream).catch((error) => {
+      refused = error instanceof ApiError;
+      advise(explain(error));
+      return false;
+    });
+    show("check-media", msg(mediaOk ? "check.ok" : "check.no-video"));
+    if (!mediaOk && !refused) advise(msg("check.advice.media"));
   } else {
-    show("check-media", "점검 못 함 Not checked");
+    show("check-media", msg("check.not-checked"));
   }
   const kbps = await speed().catch(() => null);
-  show("check-speed", kbps === null ? "점검 못 함 Not checked" : `${kbps} kbit/s`);
+  show("check-speed", kbps === null ? msg("check.not-checked") : msg("check.kbps", { kbps }));
   const result = await api("POST", "/api/v1/connection-tests", {
     class_session_id: classId, camera_ok: found.camera_ok, microphone_ok: found.microphone_ok,
     media_ok: mediaOk, bitrate_kbps: kbps, network_type: networkType(),
   });
-  const words = { ready: "준비 완료 Ready", at_risk: "주의 At risk", failed: "접속 어려움 Not ready" };
-  document.getElementById("verdict").textContent = `${words[result.verdict]}`
-    + (result.reasons.length ? `: ${result.reasons.join(", ")}` : "");
+  shown.verdict = { result };
+  render();
   if (found.stream) found.stream.getTracks().forEach((track) => track.stop());
   window.baeumCheck = { done: true, result, mediaOk };
 }
+
+function failed(error) {
+  if (shown.verdict && shown.verdict.checking) shown.verdict = null;
+  advise(explain(error));
+}
+
+// Without its catalogs the page still checks (the markup's Korean stays; messages show keys).
+await loadCatalogs(["check"]).catch((error) => console.error(error));
+languageButton(document.getElementById("lang"));
+document.addEventListener("baeum:language", render);
 
 if (classId) {
   const join = document.getElementById("join");
@@ -119,6 +179,6 @@ if (classId) {
 }
 document.getElementById("again").addEventListener("click", () => {
   window.baeumCheck = null;
-  check().catch((error) => advise(error.message));
+  check().catch(failed);
 });
-check().catch((error) => { advise(error.message); window.baeumCheck = { done: true, error: error.message }; });
+check().catch((error) => { failed(error); window.baeumCheck = { done: true, error: error.message }; });
