@@ -15,11 +15,11 @@ from server.core.auth.roles import STAFF, Role
 from server.core.errors import Problem
 from server.core.health import STATIC_DIR
 from server.core.http import Allow, ApiRouter, Ctx
-from server.core.keys import CLOCK, DATABASE, SECRET_KEY, SETTINGS, SIO
+from server.core.keys import CLOCK, DATABASE, LIVE, SECRET_KEY, SETTINGS, SIO
 from server.lms import service as lms
 from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionOut, ClassSessionPath
-from server.rooms import service
+from server.rooms import admission, service
 from server.rooms.devices import device_from_user_agent
 from server.rooms.events import NAMESPACE, room
 from server.rooms.media.loopback import LOOPBACKS, BadOffer, NodeFull
@@ -32,9 +32,11 @@ from server.rooms.schemas import (
     ConnectionReportOut,
     ConnectionTestIn,
     ConnectionTestOut,
+    Grant,
     JoinLinkOut,
     JoinLinksIn,
     JoinOut,
+    LobbyOut,
     LoopbackOut,
     LoopbackPath,
     PayloadQuery,
@@ -120,6 +122,19 @@ async def class_token(ctx: Ctx, path: ClassSessionPath) -> ClassTokenOut:
     )
 
 
+@router.get(
+    "/class-sessions/{class_session_id}/lobby",
+    path_model=ClassSessionPath,
+    response=LobbyOut,
+    allow=Allow.signed_in(),
+)
+async def lobby(ctx: Ctx, path: ClassSessionPath) -> LobbyOut:
+    """The join page before the class: who teaches, when it opens, whether you can come in."""
+    return await admission.lobby(
+        ctx.session, ctx.app[LIVE], ctx.settings, ctx.user, path.class_session_id, ctx.clock.now()
+    )
+
+
 @pages.get("/join/{token}")
 async def join_page(request: web.Request) -> web.StreamResponse:
     """The link a trainee taps on a phone: logs in and goes straight to the class."""
@@ -157,6 +172,32 @@ async def class_page(request: web.Request) -> web.StreamResponse:
         except Problem as problem:
             return _message_page(problem.type.title, problem.detail, problem.type.status)
     return web.FileResponse(STATIC_DIR / "class.html")
+
+
+@pages.get("/class/{class_session_id:\\d+}/caption")
+async def caption_page(request: web.Request) -> web.StreamResponse:
+    """The captioner's (속기사) page (static/caption.html): for this class's captioner, and
+    for those who run it (the moderate grant), to take over or check the captions."""
+    app = request.app
+    hint = "이 수업의 속기사나 강사로 로그인하세요. Sign in as the class's captioner or instructor."
+    async with app[DATABASE].unit_of_work() as session:
+        principal = await auth.identify(session, request)
+        if principal is None:
+            return _message_page("로그인이 필요합니다", "Sign in first.", 401, hint)
+        try:
+            class_session = await lms.get_class_session(
+                session, int(request.match_info["class_session_id"])
+            )
+            grants = await service.grants_for(session, principal, class_session.id)
+        except Problem as problem:
+            return _message_page(problem.type.title, problem.detail, problem.type.status, hint)
+    if not {Grant.CAPTION, Grant.MODERATE} & set(grants):
+        detail = (
+            "자막 입력은 이 수업의 속기사와 강사만 할 수 있습니다. "
+            "Only this class's captioner and instructors can write its captions."
+        )
+        return _message_page("자막 입력 권한 없음 · No caption access", detail, 403, hint)
+    return web.FileResponse(STATIC_DIR / "caption.html")
 
 
 @pages.get("/check")

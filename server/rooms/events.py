@@ -29,12 +29,13 @@ from server.core.sio import socket_principal
 from server.lms import service as lms
 from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionOut
-from server.rooms import presence, service
+from server.rooms import admission, presence, service
 from server.rooms.devices import device_from_user_agent
 from server.rooms.media.hosting import MEDIA_ROUTER
 from server.rooms.models import AttendanceKind, ClassEvent, ConnectionReport
 from server.rooms.node import ROOMS
 from server.rooms.schemas import (
+    CaptionCorrectedOut,
     CaptionIn,
     ChatIn,
     ClassEventOut,
@@ -88,14 +89,11 @@ async def admit_participant(
         principal, class_session_id = await _credential(session, app, environ, client)
         role, grants = await service.place_in_class(session, principal, class_session_id)
         class_session = await lms.get_class_session(session, class_session_id)
-    if class_session.state == SessionState.ENDED:
-        raise Problem("class-ended")
-    live = app[LIVE]
-    if await presence.removal_reason(live, class_session_id, principal.user_id) is not None:
-        raise Problem("removed-from-class")
-    flags = await presence.flags(live, class_session_id)
-    if flags.get("locked") == "1" and Grant.MODERATE not in grants:
-        raise Problem("class-locked")
+    kept_out = await admission.refusal(
+        app[LIVE], app[SETTINGS], class_session, principal.user_id, grants, app[CLOCK].now()
+    )
+    if kept_out is not None:
+        raise Problem(kept_out)
     device = device_from_user_agent(environ.get("HTTP_USER_AGENT"))
     rooms = [room(class_session_id), person_room(class_session_id, principal.user_id)]
     if Grant.MODERATE in grants or Grant.CAPTION in grants:
@@ -141,6 +139,7 @@ def participant_out(entry: presence.Entry) -> ParticipantOut:
         user_id=entry.user_id, name=entry.name, role=entry.role, device_class=entry.device_class,
         status="reconnecting" if entry.status == presence.RECONNECTING else "present",
         since=entry.since, hand_raised_at=entry.hand_raised_at, mic=entry.mic, cam=entry.cam,
+        connection=entry.connection if entry.connection in ("good", "fair", "poor") else None,
     )  # fmt: skip
 
 
@@ -257,7 +256,7 @@ async def class_state(ctx: EventCtx, last_event_id: int | None) -> ClassStateOut
     entries = await presence.everyone(live, cs_id)
     flags = await presence.flags(live, cs_id)
     chat = await _visible(ctx, kinds=("chat",), newest=CHAT_TAIL)
-    captions = await _visible(ctx, kinds=("caption",), newest=CAPTION_TAIL)
+    captions = await service.captions(ctx.session, cs_id, newest=CAPTION_TAIL)
     missed = await _visible(ctx, after_id=last_event_id) if last_event_id is not None else []
     newest = await _visible(ctx, newest=1)
     me = next(e for e in entries if e.user_id == ctx.user_id)
@@ -363,9 +362,11 @@ async def lower_hand(ctx: EventCtx) -> dict[str, Any]:
 
 @classroom.event("set_media_state", payload=MediaStateIn, rate=(30, 10.0))
 async def set_media_state(ctx: EventCtx, payload: MediaStateIn) -> dict[str, Any]:
-    """Tell the class my microphone and camera are on or off."""
+    """Tell the class my microphone and camera are on or off, and how my connection is."""
     _require_joined(ctx)
     fields = {k: "1" if v else "0" for k, v in payload.model_dump(exclude_none=True).items()}
+    if payload.connection is not None:
+        fields["connection"] = payload.connection
     entry = await presence.update(ctx.app[LIVE], _class_id(ctx), ctx.user_id, fields)
     assert entry is not None
     body = participant_out(entry).model_dump(mode="json")
@@ -406,18 +407,39 @@ async def send_chat(ctx: EventCtx, payload: ChatIn) -> dict[str, Any]:
 
 @classroom.event("send_caption", payload=CaptionIn, rate=(60, 10.0))
 async def send_caption(ctx: EventCtx, payload: CaptionIn) -> dict[str, Any]:
-    """A live caption line from the captioner (속기사); final lines become the transcript."""
+    """A live caption line from the captioner (속기사): drafts are only shown, final lines
+    become the transcript, and a final line with ``corrects`` replaces an earlier line's text."""
     _require(ctx, Grant.CAPTION)
     cs_id = _class_id(ctx)
     if not payload.final:
         ctx.emit("caption_draft", {"text": payload.text, "by": ctx.user_id}, to=room(cs_id))
         return {}
+    if payload.corrects is not None:
+        return await _correct_caption(ctx, payload.corrects, payload.text)
     event = await service.append_class_event(
-        ctx.session, cs_id, "caption", {"text": payload.text, "by": ctx.user_id},
+        ctx.session, cs_id, service.CAPTION, {"text": payload.text, "by": ctx.user_id},
         ctx.clock.now(), actor_id=ctx.user_id,
     )  # fmt: skip
     ctx.emit("caption", event_out(event), to=room(cs_id))
     return {"id": event.id}
+
+
+async def _correct_caption(ctx: EventCtx, line_id: int, text: str) -> dict[str, Any]:
+    """Replace the text of an earlier final line of this class: a new event (the line stays
+    as it was typed); the transcript and the class state show the latest correction."""
+    cs_id = _class_id(ctx)
+    await service.caption_line(ctx.session, cs_id, line_id)  # not-found: nothing changes
+    event = await service.append_class_event(
+        ctx.session, cs_id, service.CAPTION_CORRECTION,
+        {"corrects": line_id, "text": text, "by": ctx.user_id}, ctx.clock.now(),
+        actor_id=ctx.user_id,
+    )  # fmt: skip
+    corrected = CaptionCorrectedOut(
+        id=line_id, text=text, corrected_by=ctx.user_id, corrected_at=event.at,
+        correction_id=event.id,
+    )  # fmt: skip
+    ctx.emit("caption_corrected", corrected.model_dump(mode="json"), to=room(cs_id))
+    return {"id": event.id, "corrects": line_id}
 
 
 # ---- instructor controls --------------------------------------------------------------------

@@ -45,6 +45,7 @@ class Entry:
     hand_raised_at: datetime | None
     mic: bool
     cam: bool
+    connection: str | None
 
     @classmethod
     def parse(cls, user_id: str, f: dict[str, str]) -> Entry:
@@ -62,6 +63,7 @@ class Entry:
             hand_raised_at=_time(f.get("hand")),
             mic=f.get("mic") == "1",
             cam=f.get("cam") == "1",
+            connection=f.get("connection") or None,
         )
 
 
@@ -128,6 +130,11 @@ async def everyone(live: LiveState, class_session_id: int) -> list[Entry]:
     members = await live.presence_members(_space(class_session_id))
     entries = [Entry.parse(user_id, fields) for user_id, fields in members.items()]
     return sorted(entries, key=lambda e: (e.since, e.user_id))
+
+
+async def count(live: LiveState, class_session_id: int) -> int:
+    """People in the class, connected or reconnecting (they keep their place while away)."""
+    return await live.presence_count(_space(class_session_id))
 
 
 async def expire_dropped(

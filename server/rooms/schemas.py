@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from server.config import IceServer
 from server.core.auth.schemas import UserOut
@@ -42,8 +42,31 @@ class ClassTokenOut(Out):
     token: str = Field(description="pass as auth.token when connecting to the /class namespace")
     class_session_id: int
     grants: list[Grant]
+    issued_at: datetime = Field(
+        description="the server's time now: expires_at - issued_at is "
+        "the token's lifetime, whatever the client's clock says"
+    )
     expires_at: datetime
     ice_servers: list[IceServer]
+
+
+class LobbyOut(Out):
+    """What the join page shows before the class: the class, who teaches it, when its lobby
+    opens (by the server's clock), and whether this person can come in now and if not why."""
+
+    class_session: ClassSessionOut
+    instructors: list[str]
+    my_role: str
+    grants: list[Grant]
+    opens_at: datetime
+    server_time: datetime
+    present: int
+    max_participants: int
+    locked: bool
+    refusal: str | None = Field(
+        description="why this person cannot come in now: class-not-open, class-full, "
+        "class-locked, class-ended, removed-from-class; null when they can"
+    )
 
 
 class JoinOut(Out):
@@ -82,8 +105,30 @@ class ChatIn(In):
 
 
 class CaptionIn(In):
+    """A caption line as typed: a draft (``final`` false, not kept), a final line, or a final
+    correction of an earlier final line of this class (``corrects``: that line's event id)."""
+
     text: str = Field(min_length=1, max_length=500)
     final: bool = True
+    corrects: RecordId | None = Field(
+        default=None, description="the id of an earlier final caption line this one replaces"
+    )
+
+    @model_validator(mode="after")
+    def _corrections_are_final(self) -> CaptionIn:
+        if self.corrects is not None and not self.final:
+            raise ValueError("a correction is a final line (final: true)")
+        return self
+
+
+class CaptionCorrectedOut(Out):
+    """``caption_corrected``: a final caption line's text replaced by a correction."""
+
+    id: int = Field(description="the corrected line's event id (as its `caption` had it)")
+    text: str = Field(description="the line's text now")
+    corrected_by: int
+    corrected_at: datetime
+    correction_id: int = Field(description="the correction's own event id (last_event_id)")
 
 
 class ReactionIn(In):
@@ -97,9 +142,16 @@ class ReactionIn(In):
         return value
 
 
+ConnectionLevel = Literal["good", "fair", "poor"]
+
+
 class MediaStateIn(In):
+    """My microphone and camera, and how my connection is doing (the browser judges it from its
+    own WebRTC statistics), for the participant list and the instructor's console."""
+
     mic: bool | None = None
     cam: bool | None = None
+    connection: ConnectionLevel | None = None
 
 
 class TargetIn(In):
@@ -150,6 +202,7 @@ class ParticipantOut(Out):
     hand_raised_at: datetime | None
     mic: bool
     cam: bool
+    connection: ConnectionLevel | None = Field(description="null: not reported yet")
 
 
 class ClassEventOut(Out):

@@ -142,6 +142,7 @@ async def mint_class_token(
         token=tokens.sign(secret, tokens.Purpose.CLASS, claims, expires),
         class_session_id=class_session.id,
         grants=grants,
+        issued_at=now,
         expires_at=expires,
         ice_servers=ice_servers_for(settings, principal.user_id, now),
     )
@@ -312,13 +313,57 @@ async def attendance_summary(
     ]
 
 
-async def captions(session: AsyncSession, class_session_id: int) -> list[ClassEvent]:
-    stmt = (
+#: the class events a caption line and a correction of one are stored as
+CAPTION, CAPTION_CORRECTION = "caption", "caption_correction"
+
+
+async def caption_line(session: AsyncSession, class_session_id: int, event_id: int) -> ClassEvent:
+    """A final caption line of this class (what a correction may name); else not-found."""
+    line = await session.get(ClassEvent, event_id)
+    if line is None or line.class_session_id != class_session_id or line.kind != CAPTION:
+        raise Problem("not-found", f"No caption line {event_id} in this class.")
+    return line
+
+
+async def captions(
+    session: AsyncSession, class_session_id: int, *, newest: int | None = None
+) -> list[ClassEvent]:
+    """The class's final caption lines, oldest first (all, or the newest few), each as its
+    latest correction has it: the corrected text at the line's own id and time, with
+    ``corrected_by``, ``corrected_at`` and ``correction_id`` in the payload. A corrected line
+    is a copy outside the session; the stored line is never edited (a correction is an event)."""
+    stmt = select(ClassEvent).where(
+        ClassEvent.class_session_id == class_session_id, ClassEvent.kind == CAPTION
+    )
+    if newest is not None:
+        rows = await session.scalars(stmt.order_by(ClassEvent.id.desc()).limit(newest))
+        lines = list(reversed(rows.all()))
+    else:
+        lines = list((await session.scalars(stmt.order_by(ClassEvent.id))).all())
+    if not lines:
+        return []
+    fixes = await session.scalars(
         select(ClassEvent)
-        .where(ClassEvent.class_session_id == class_session_id, ClassEvent.kind == "caption")
+        .where(
+            ClassEvent.class_session_id == class_session_id,
+            ClassEvent.kind == CAPTION_CORRECTION,
+            ClassEvent.id > lines[0].id,  # a correction always comes after its line
+        )
         .order_by(ClassEvent.id)
     )
-    return list((await session.scalars(stmt)).all())
+    latest = {fix.payload.get("corrects"): fix for fix in fixes}  # the latest one wins
+    return [_corrected(line, latest[line.id]) if line.id in latest else line for line in lines]
+
+
+def _corrected(line: ClassEvent, fix: ClassEvent) -> ClassEvent:
+    payload = {
+        **line.payload, "text": fix.payload["text"], "corrected_by": fix.payload.get("by"),
+        "corrected_at": fix.at, "correction_id": fix.id,
+    }  # fmt: skip
+    return ClassEvent(
+        id=line.id, class_session_id=line.class_session_id, kind=line.kind,
+        audience=line.audience, actor_id=line.actor_id, payload=payload, at=line.at,
+    )  # fmt: skip
 
 
 def judge(test: ConnectionTest) -> tuple[str, list[str]]:

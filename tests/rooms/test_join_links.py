@@ -94,7 +94,7 @@ async def test_tapping_the_link_logs_in_and_lands_in_the_class(
     assert "baeum_session" in landing.cookies
     page = await client.get(landing.headers["Location"])
     assert page.status == 200
-    assert '<script type="module" src="/static/js/class.js">' in await page.text()
+    assert '<script type="module" src="/static/js/classroom/main.js">' in await page.text()
     me = await (await client.get("/api/v1/users/me")).json()
     assert me["id"] == people[Role.TRAINEE].id
 
