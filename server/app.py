@@ -43,6 +43,7 @@ from server.core.sio import (
     start_manager,
     stop_manager,
 )
+from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
 from server.rooms import wiring as rooms
 from server.rooms.api import pages as room_pages
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     health.add_routes(app)
     app.router.add_get("/problems/{slug}", describe_problem)
     app.router.add_routes(room_pages)
+    app.router.add_routes(home_pages)
 
     app.on_shutdown.append(_close_sockets)
     app.cleanup_ctx.append(_database)
