@@ -3,9 +3,10 @@
 
 /** A refused call, carrying the problem's stable type (e.g. "join-link-expired"). */
 export class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, headers = null) {
     super(problem.detail || problem.title || `HTTP ${status}`);
     this.status = status;
+    this.retryAfter = Number(headers?.get("Retry-After")) || null;
     this.type = (problem.type || "").replace("/problems/", "") || `http-${status}`;
     this.problem = problem;
   }
@@ -22,13 +23,15 @@ export async function session() {
 }
 
 export async function api(method, path, body) {
-  if (method !== "GET" && csrfToken === null) await session();
+  if (method !== "GET" && csrfToken === null) await session().catch(() => null); // anonymous calls need none
   const response = await fetch(path, {
     method, credentials: "same-origin",
     headers: { "X-CSRF-Token": csrfToken || "", "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => ({})));
+  if (!response.ok) {
+    throw new ApiError(response.status, await response.json().catch(() => ({})), response.headers);
+  }
   return response.status === 204 ? null : response.json();
 }
 
