@@ -46,8 +46,8 @@ from server.core.sio import (
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
 from server.rooms import wiring as rooms
-from server.rooms.api import pages as room_pages
 from server.rooms.api import router as rooms_router
+from server.rooms.pages import pages as room_pages
 
 ROUTERS: tuple[ApiRouter, ...] = (auth_router, audit_router, lms_router, rooms_router)
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)

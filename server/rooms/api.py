@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 import os
 from datetime import timedelta
@@ -13,9 +12,8 @@ from server.core.auth import service as auth
 from server.core.auth.api import set_session_cookie
 from server.core.auth.roles import STAFF, Role
 from server.core.errors import Problem
-from server.core.health import STATIC_DIR
 from server.core.http import Allow, ApiRouter, Ctx
-from server.core.keys import CLOCK, DATABASE, LIVE, SECRET_KEY, SETTINGS, SIO
+from server.core.keys import LIVE, SECRET_KEY, SIO
 from server.lms import service as lms
 from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionOut, ClassSessionPath
@@ -32,7 +30,6 @@ from server.rooms.schemas import (
     ConnectionReportOut,
     ConnectionTestIn,
     ConnectionTestOut,
-    Grant,
     JoinLinkOut,
     JoinLinksIn,
     JoinOut,
@@ -49,7 +46,6 @@ from server.rooms.schemas import (
 from server.rooms.transcript import Line, plain_text, webvtt
 
 router = ApiRouter("rooms")
-pages = web.RouteTableDef()
 
 
 @router.post(
@@ -133,99 +129,6 @@ async def lobby(ctx: Ctx, path: ClassSessionPath) -> LobbyOut:
     return await admission.lobby(
         ctx.session, ctx.app[LIVE], ctx.settings, ctx.user, path.class_session_id, ctx.clock.now()
     )
-
-
-@pages.get("/join/{token}")
-async def join_page(request: web.Request) -> web.StreamResponse:
-    """The link a trainee taps on a phone: logs in and goes straight to the class."""
-    app = request.app
-    try:
-        async with app[DATABASE].unit_of_work() as session:
-            done = await service.redeem_join_link(
-                session,
-                app[SECRET_KEY],
-                app[SETTINGS],
-                request.match_info["token"],
-                now=app[CLOCK].now(),
-                user_agent=request.headers.get("User-Agent"),
-            )
-    except Problem as problem:
-        return _message_page(problem.type.title, problem.detail, problem.type.status)
-    redirect = web.HTTPSeeOther(f"/class/{done.class_session.id}")
-    set_session_cookie(redirect, done.session_cookie, app[SETTINGS])
-    raise redirect
-
-
-@pages.get("/class/{class_session_id:\\d+}")
-async def class_page(request: web.Request) -> web.StreamResponse:
-    """Where a join link lands: the live class page (static/class.html) for who may be in it."""
-    app = request.app
-    async with app[DATABASE].unit_of_work() as session:
-        principal = await auth.identify(session, request)
-        if principal is None:
-            return _message_page("로그인이 필요합니다", "Sign in or open your join link.", 401)
-        try:
-            class_session = await lms.get_class_session(
-                session, int(request.match_info["class_session_id"])
-            )
-            await service.grants_for(session, principal, class_session.id)
-        except Problem as problem:
-            return _message_page(problem.type.title, problem.detail, problem.type.status)
-    return web.FileResponse(STATIC_DIR / "class.html")
-
-
-@pages.get("/class/{class_session_id:\\d+}/caption")
-async def caption_page(request: web.Request) -> web.StreamResponse:
-    """The captioner's (속기사) page (static/caption.html): for this class's captioner, and
-    for those who run it (the moderate grant), to take over or check the captions."""
-    app = request.app
-    hint = "이 수업의 속기사나 강사로 로그인하세요. Sign in as the class's captioner or instructor."
-    async with app[DATABASE].unit_of_work() as session:
-        principal = await auth.identify(session, request)
-        if principal is None:
-            return _message_page("로그인이 필요합니다", "Sign in first.", 401, hint)
-        try:
-            class_session = await lms.get_class_session(
-                session, int(request.match_info["class_session_id"])
-            )
-            grants = await service.grants_for(session, principal, class_session.id)
-        except Problem as problem:
-            return _message_page(problem.type.title, problem.detail, problem.type.status, hint)
-    if not {Grant.CAPTION, Grant.MODERATE} & set(grants):
-        detail = (
-            "자막 입력은 이 수업의 속기사와 강사만 할 수 있습니다. "
-            "Only this class's captioner and instructors can write its captions."
-        )
-        return _message_page("자막 입력 권한 없음 · No caption access", detail, 403, hint)
-    return web.FileResponse(STATIC_DIR / "caption.html")
-
-
-@pages.get("/check")
-async def check_page(request: web.Request) -> web.StreamResponse:
-    """The pre-class connection check (static/check.html), for anyone signed in on this
-    device (a join link signs a trainee in); ``?class=ID`` files the result under a class."""
-    async with request.app[DATABASE].unit_of_work() as session:
-        if await auth.identify(session, request) is None:
-            return _message_page("로그인이 필요합니다", "Sign in or open your join link.", 401)
-    return web.FileResponse(STATIC_DIR / "check.html")
-
-
-def _message_page(
-    title: str,
-    detail: str,
-    status: int,
-    hint: str = "담당자에게 새 링크를 요청하세요. Ask the course operator for a new link.",
-) -> web.Response:
-    body = (
-        "<!doctype html><html lang='ko'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<link rel='stylesheet' href='/static/base.css'>"
-        f"<title>{html.escape(title)} · 배움</title></head><body><main>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p>"
-        f"<p>{html.escape(hint)}</p>"
-        "</main></body></html>"
-    )
-    return web.Response(text=body, status=status, content_type="text/html")
 
 
 @router.get(

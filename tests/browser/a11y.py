@@ -19,6 +19,7 @@ SCREENSHOTS = REPOSITORY / "test-output" / "screenshots"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 FAILING_IMPACTS = ("serious", "critical")
 NOTO_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"  # Debian's fonts-noto-cjk
+NOTO_EMOJI = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"  # fonts-noto-color-emoji
 
 _NODES_SHOWN = 3
 
@@ -101,7 +102,9 @@ _CONTROLS_JS = (
 
 
 def ensure_korean_fonts() -> Path:
-    """Debian's Noto CJK fonts (Hangul included), installed when missing; their path."""
+    """Debian's Noto CJK fonts (Hangul included) and colour emoji (the class's reactions and
+    control icons, which every phone draws), installed when missing; the CJK fonts' path."""
+    debian.ensure_file(NOTO_EMOJI, "fonts-noto-color-emoji")
     return debian.ensure_file(NOTO_CJK, "fonts-noto-cjk")
 
 

@@ -111,6 +111,9 @@ async def test_a_phone_trainee_and_a_desktop_instructor_hold_a_class(
             "maxBitrate": STAGE.max_kbps * 1000, "maxFramerate": STAGE.max_fps,
         }  # fmt: skip
 
+        await screenshot(trainee, "classroom-phone")
+        await screenshot(instructor, "classroom-desktop")
+
         # chat both ways through the pages' own forms
         await open_panel(trainee, "chat")
         await trainee.fill("#chat-text", "질문 있습니다")
@@ -129,7 +132,8 @@ async def test_a_phone_trainee_and_a_desktop_instructor_hold_a_class(
         await trainee.wait_for_selector("#hand[aria-pressed=true]")
         await instructor.get_by_role("button", name="김민지님의 손 내리기").click()
         await trainee.wait_for_selector("#hand[aria-pressed=false]")
-        await text_in(instructor, "#hand-queue", "손 든 사람이 없습니다")
+        await instructor.wait_for_selector("#no-hands", state="visible")
+        assert await instructor.locator("#hand-queue li").count() == 0
 
         # captions typed in the captioner's view reach the trainee's captions panel
         captioner = await desktop.new_page()
@@ -141,7 +145,7 @@ async def test_a_phone_trainee_and_a_desktop_instructor_hold_a_class(
         await text_in(trainee, "#caption-log", "오늘은 핵심가치를 배웁니다")
         await text_in(instructor, "#caption-log", "오늘은 핵심가치를 배웁니다")
 
-        await screenshot(trainee, "classroom-phone")
+        await screenshot(trainee, "captions-phone")
         await screenshot(instructor, "instructor-desktop")
         await assert_accessible(trainee, context="classroom (phone)")
         await assert_accessible(instructor, context="instructor console (desktop)")

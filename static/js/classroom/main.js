@@ -161,7 +161,8 @@ class Classroom {
   watchQuality() {
     setInterval(async () => {
       if (!this.live.socket.connected || !this.receiver) return;
-      const level = await connectionLevel(this.publisher, this.receiver).catch(() => null);
+      if (this.counters?.receiver !== this.receiver) this.counters = { receiver: this.receiver };
+      const level = await connectionLevel(this.publisher, this.receiver, this.counters).catch(() => null);
       if (level && level !== this.level) {
         this.level = level;
         this.showConnection("connected");

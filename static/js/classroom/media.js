@@ -154,8 +154,9 @@ export class Receiver extends EventTarget {
   }
 }
 
-/** How this connection is doing, from both connections' own statistics: good, fair or poor. */
-export async function connectionLevel(publisher, receiver) {
+/** How this connection is doing since the last look, from both connections' own statistics:
+ * good, fair or poor. ``last`` carries the packet counters between looks. */
+export async function connectionLevel(publisher, receiver, last = {}) {
   let rtt = null;
   let lost = 0;
   let got = 0;
@@ -168,7 +169,10 @@ export async function connectionLevel(publisher, receiver) {
   (await read(receiver?.pc)).forEach((s) => {
     if (s.type === "inbound-rtp") { lost += s.packetsLost || 0; got += s.packetsReceived || 0; }
   });
-  const loss = got + lost > 0 ? (100 * lost) / (got + lost) : 0;
+  const newLost = Math.max(0, lost - (last.lost ?? 0));
+  const newGot = Math.max(0, got - (last.got ?? 0));
+  Object.assign(last, { lost, got });
+  const loss = newGot + newLost > 0 ? (100 * newLost) / (newGot + newLost) : 0;
   if (loss > 8 || (rtt ?? 0) > 600) return "poor";
   if (loss > 2 || (rtt ?? 0) > 250) return "fair";
   return "good";

@@ -80,12 +80,7 @@ export class People {
       item.textContent = this.people.get(id)?.name ?? String(id);
       return item;
     }));
-    if (!this.queue.length) {
-      const none = document.createElement("li");
-      none.className = "muted";
-      none.textContent = t("class.no_hands");
-      $("hand-queue").replaceChildren(none);
-    }
+    $("no-hands").hidden = this.queue.length > 0;
     const away = everyone.filter((p) => p.status === "reconnecting").length;
     $("attendance-glance").textContent = t("console.glance", { present: everyone.length - away, away,
       hands: this.queue.length });
