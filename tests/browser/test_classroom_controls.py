@@ -12,13 +12,12 @@ from playwright.async_api import Browser, Dialog, Page
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
 from server.lms.models import StaffRole
-from tests.browser.a11y import interactive_controls, tab_through
+from tests.browser.a11y import assert_accessible, interactive_controls, screenshot, tab_through
 from tests.browser.classroom import in_lobby, join, open_panel, page_errors, sign_in
 from tests.browser.conftest import join_link
 from tests.conftest import AppClient, Person, add_person, api_token
 from tests.factories import ClassFixture, make_class
 from tests.rooms.classroom import Participant
-
 
 EVERY_CONTROL = {
     "mic", "cam", "hand", "react", "share", "saver", "toggle-chat", "toggle-captions",
@@ -84,7 +83,7 @@ async def test_the_classroom_works_by_keyboard_alone_and_at_200_percent_text(
         controls = await interactive_controls(page)
         missing = {key_of(c) for c in controls} - {key_of(c) for c in reached}
         assert not missing, f"not reachable by Tab: {missing}"
-        assert EVERY_CONTROL <= {key_of(c) for c in controls}  # and none of them is missed
+        assert {key_of(c) for c in controls} >= EVERY_CONTROL  # and none of them is missed
         assert all(c["focus_visible"] for c in reached), [
             c for c in reached if not c["focus_visible"]
         ]
@@ -154,6 +153,14 @@ async def test_the_instructors_console_drives_the_trainees_page(
             "document.getElementById('people-list').textContent.includes('마이크 끔')"
         )
 
+        await teacher.click("#share")  # the instructor shares a screen; the phone shows it large
+        await trainee.wait_for_selector("#screen", state="visible")
+        await trainee.wait_for_function("document.getElementById('screen-video').videoWidth > 0")
+        assert "박강사" in str(await trainee.text_content("#screen-label"))
+        await screenshot(trainee, "screen-share-phone")
+        await teacher.click("#share")
+        await trainee.wait_for_selector("#screen", state="hidden")
+
         await trainee.click("#react")
         await trainee.get_by_role("button", name="👏 반응 보내기").click()
         await teacher.wait_for_function(
@@ -168,6 +175,12 @@ async def test_the_instructors_console_drives_the_trainees_page(
         await teacher.click("#lock")
         await teacher.wait_for_selector("#lock[aria-pressed=true]")
 
+        await teacher.click("#lang-room")  # the console in English, in place
+        await teacher.wait_for_function("document.documentElement.lang === 'en'")
+        assert await teacher.text_content("#lock") == "Unlock entry"
+        await teacher.get_by_role("button", name="Lower hand: 김민지").wait_for()
+        await assert_accessible(teacher, context="instructor console in English")
+
         dialogs: asyncio.Queue[str] = asyncio.Queue()
 
         async def accept(dialog: Dialog) -> None:
@@ -175,7 +188,7 @@ async def test_the_instructors_console_drives_the_trainees_page(
             await dialog.accept()
 
         teacher.on("dialog", accept)
-        await teacher.get_by_role("button", name="김민지님을 수업에서 내보내기").click()
+        await teacher.get_by_role("button", name="Remove: 김민지").click()
         assert "김민지" in await asyncio.wait_for(dialogs.get(), 10)
         await trainee.wait_for_function("window.baeum.phase === 'ended'")
         assert "내보냈습니다" in str(await trainee.text_content("#lobby-status"))

@@ -20,7 +20,7 @@ export class Chat {
     text.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
-        $("chat-form").requestSubmit();
+        this.send(); // (requestSubmit is missing on older iOS Safari)
       }
     });
     $("chat-form").addEventListener("submit", (event) => { event.preventDefault(); this.send(); });

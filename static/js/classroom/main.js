@@ -68,6 +68,13 @@ class Classroom {
     this.listen();
     this.apply(state);
     this.gallery.addEventListener("view", (e) => this.view(e.detail));
+    document.addEventListener("baeum:language", () => { // words drawn by scripts, again
+      this.gallery.render();
+      this.people.render();
+      this.people.setLocked($("lock").getAttribute("aria-pressed") === "true");
+      this.setHand(this.hand);
+      this.showConnection(this.live.socket.connected ? "connected" : "reconnecting");
+    });
     this.autoSaver();
     await this.startMedia();
     this.watchQuality();
@@ -141,13 +148,22 @@ class Classroom {
       }
       audio.srcObject = stream;
       if (this.speakerDevice && audio.setSinkId) audio.setSinkId(this.speakerDevice).catch(() => null);
-      audio.play().catch(() => notice(t("class.tap_for_sound"), true));
+      audio.play().catch(() => this.soundAfterTap());
       return;
     }
     const [owner, kind] = [Number(id.split("-")[0]), id.slice(id.indexOf("-") + 1)];
     if (kind === "video") this.gallery.setVideo(owner, stream);
     if (kind === "screen") this.gallery.setScreen(owner, stream);
     track.addEventListener("ended", () => { if (kind === "screen") this.gallery.setScreen(null); });
+  }
+
+  /** iOS and some Androids play sound only after a tap: ask for one, then start every voice. */
+  soundAfterTap() {
+    notice(t("class.tap_for_sound"), true);
+    document.addEventListener("pointerdown", () => {
+      document.querySelectorAll("#voices audio").forEach((audio) => audio.play().catch(() => null));
+      alertLine("");
+    }, { once: true });
   }
 
   closeMedia() {

@@ -94,6 +94,10 @@ export class People {
       this.rows.set(person.user_id, row);
       if (this.moderator && person.user_id !== this.meId) this.controls(row, person.user_id);
     }
+    row.querySelectorAll(".actions button").forEach((b) => {
+      b.textContent = t(b.dataset.i18n);
+      b.setAttribute("aria-label", t(`${b.dataset.i18n}_of`, { name: person.name }));
+    });
     row.querySelector(".who").textContent = person.user_id === this.meId ? t("class.me", { name: person.name }) : person.name;
     const marks = [
       person.hand_raised_at ? t("people.hand") : null,
