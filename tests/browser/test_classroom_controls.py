@@ -198,3 +198,34 @@ async def test_the_instructors_console_drives_the_trainees_page(
     finally:
         await phone.close()
         await desktop.close()
+
+
+async def test_a_phone_away_past_its_token_and_the_grace_still_comes_back(
+    client: AppClient, clock: ManualClock, browser: Browser
+) -> None:
+    who, klass = await class_of_two(client, clock)
+    phone = await browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True,
+                                      has_touch=True)  # fmt: skip
+    try:
+        page = await phone.new_page()
+        errors = page_errors(page)
+        await page.goto(await join_link(client, klass.class_session_id, who["kim"].id))
+        await in_lobby(page)
+        await join(page)
+        await phone.set_offline(True)
+        await page.wait_for_selector("#reconnecting", state="visible")
+        clock.advance(15 * 60)  # past the class token's 10 minutes and the 2-minute grace
+        await phone.set_offline(False)
+        await page.wait_for_function("window.baeum.reconnects === 1", timeout=30_000)
+        await page.wait_for_selector("#reconnecting", state="hidden")
+        token = await api_token(client, "park")
+        response = await client.get(
+            f"/api/v1/class-sessions/{klass.class_session_id}/attendance",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        (kim,) = [r for r in await response.json() if r["user_id"] == who["kim"].id]
+        assert len(kim["intervals"]) == 2  # away too long: a new interval ...
+        assert kim["dropouts"] == 1  # ... and the dropout on record
+        assert errors == []
+    finally:
+        await phone.close()

@@ -78,6 +78,15 @@ export class LiveClass extends EventTarget {
       if (reason === "io server disconnect") socket.connect(); // e.g. after a server restart
     });
     socket.on("connect", () => { if (this.joins > 0) this.rejoin(); });
+    socket.on("connect_error", (error) => { // a refusal while coming back: socket.io stops there
+      if (this.joins === 0 || !error.data) return; // (network errors retry by themselves)
+      if (error.data.type === "not-authenticated") { // a token that lapsed while away
+        this.grant = null;
+        setTimeout(() => socket.connect(), 1000);
+      } else {
+        this.dispatchEvent(new CustomEvent("refused", { detail: new CallError(error.data) }));
+      }
+    });
     socket.io.on("reconnect_attempt", () =>
       this.dispatchEvent(new CustomEvent("connection", { detail: { state: "reconnecting" } })));
     this.watchNetwork();
