@@ -77,6 +77,9 @@ async def test_the_captioner_sends_and_corrects_a_line(
         await expect(page.locator("#preview-past")).to_contain_text(LINE)
         await assert_accessible(page, context="captioner, a line sent, on a phone")
         await screenshot(page, "caption-line-sent-phone")
+        await page.set_viewport_size({"width": 1280, "height": 800})
+        await screenshot(page, "caption-line-sent-desktop")
+        await page.set_viewport_size({"width": 360, "height": 740})
         reached = await tab_through(page)  # every control by keyboard, focus always visible
         assert all(control["focus_visible"] for control in reached), reached
         controls = await interactive_controls(page)

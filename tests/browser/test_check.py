@@ -47,6 +47,9 @@ async def test_a_trainee_checks_their_connection_before_class(
         assert ("준비 완료" in verdict) or ("주의" in verdict)
         await assert_accessible(page, context="check done, on a phone")
         await screenshot(page, "check-phone")
+        await page.set_viewport_size({"width": 1280, "height": 800})
+        await screenshot(page, "check-desktop")
+        await page.set_viewport_size({"width": 360, "height": 640})
         reached = await tab_through(page)
         assert all(control["focus_visible"] for control in reached), reached
         controls = await interactive_controls(page)

@@ -71,6 +71,7 @@ async def test_the_classroom_works_by_keyboard_alone_and_at_200_percent_text(
         errors = page_errors(page)
         await page.goto(await join_link(client, klass.class_session_id, who["kim"].id))
         await in_lobby(page)
+        await screenshot(page, "lobby-desktop")
         lobby_reached = {key_of(c) for c in await tab_through(page)}
         assert {key_of(c) for c in await interactive_controls(page)} <= lobby_reached
         await press_on(page, "join")

@@ -98,6 +98,9 @@ async def test_staff_sign_in_see_the_days_classes_switch_language_and_sign_out(
         await expect(page.get_by_label(KO["login.password-label"], exact=True)).to_be_focused()
         await assert_accessible(page, context="log-in refused, on a phone")
         await screenshot(page, "login-refused-phone")
+        await page.set_viewport_size({"width": 1280, "height": 800})
+        await screenshot(page, "login-refused-desktop")
+        await page.set_viewport_size({"width": 360, "height": 640})
         await assert_keyboard_reaches_everything(page)
 
         await sign_in(page, "hong", PASSWORD)
@@ -130,6 +133,9 @@ async def test_staff_sign_in_see_the_days_classes_switch_language_and_sign_out(
         await expect(upcoming.get_by_role("heading", level=3)).to_have_text("모레의 과정")
         await assert_accessible(page, context="home of an operator, on a phone")
         await screenshot(page, "home-operator-phone")
+        await page.set_viewport_size({"width": 1280, "height": 800})
+        await screenshot(page, "home-operator-desktop")
+        await page.set_viewport_size({"width": 360, "height": 640})
         await assert_keyboard_reaches_everything(page)
         await page.set_viewport_size({"width": 320, "height": 640})  # WCAG 1.4.10 reflow
         assert await page.evaluate(NO_SIDEWAYS_SCROLL)
