@@ -47,9 +47,12 @@ from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
 from server.rooms import wiring as rooms
 from server.rooms.api import router as rooms_router
+from server.rooms.breakout.api import router as breakout_router
 from server.rooms.pages import pages as room_pages
 
-ROUTERS: tuple[ApiRouter, ...] = (auth_router, audit_router, lms_router, rooms_router)
+ROUTERS: tuple[ApiRouter, ...] = (
+    auth_router, audit_router, lms_router, rooms_router, breakout_router,
+)  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
 

@@ -14,6 +14,13 @@ from server.lms.models import (
     SessionStaff,
     SubArea,
 )
+from server.rooms.breakout.models import (
+    BreakoutGroup,
+    BreakoutMember,
+    BreakoutMove,
+    BreakoutRound,
+    BreakoutSet,
+)
 from server.rooms.models import AttendanceEvent, ClassEvent, ConnectionReport, ConnectionTest
 
 __all__ = [
@@ -21,6 +28,11 @@ __all__ = [
     "AttendanceEvent",
     "AuditEntry",
     "Base",
+    "BreakoutGroup",
+    "BreakoutMember",
+    "BreakoutMove",
+    "BreakoutRound",
+    "BreakoutSet",
     "ClassEvent",
     "ClassSession",
     "Cohort",

@@ -13,6 +13,7 @@ from server.core.errors import Problem
 from server.lms.models import (
     JOINABLE,
     ClassSession,
+    Cohort,
     CompetencyArea,
     Course,
     CoursePlan,
@@ -133,6 +134,35 @@ async def staff_of(session: AsyncSession, class_session_id: int) -> list[tuple[i
         .order_by(SessionStaff.id)
     )
     return [(user_id, StaffRole(role)) for user_id, role in (await session.execute(stmt)).all()]
+
+
+async def cohort_trainees(session: AsyncSession, cohort_id: int) -> list[int]:
+    """The cohort's trainees who may take part (approved, or already completed or not)."""
+    stmt = (
+        select(Enrolment.user_id)
+        .where(Enrolment.cohort_id == cohort_id, Enrolment.status.in_([s.value for s in JOINABLE]))
+        .order_by(Enrolment.user_id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def teaches_cohort(session: AsyncSession, cohort_id: int, user_id: int) -> bool:
+    """An instructor or assistant of any of the cohort's sessions."""
+    stmt = (
+        select(SessionStaff.id)
+        .join(ClassSession, ClassSession.id == SessionStaff.class_session_id)
+        .where(
+            ClassSession.cohort_id == cohort_id,
+            SessionStaff.user_id == user_id,
+            SessionStaff.role.in_([StaffRole.INSTRUCTOR.value, StaffRole.ASSISTANT.value]),
+        )
+        .limit(1)
+    )
+    return (await session.scalar(stmt)) is not None
+
+
+async def get_cohort(session: AsyncSession, cohort_id: int) -> Cohort:
+    return await get_or_404(session, Cohort, cohort_id, "cohort")
 
 
 async def joinable_trainees(session: AsyncSession, class_session_id: int) -> list[int]:

@@ -177,6 +177,22 @@ async def names_of(session: AsyncSession, user_ids: list[int]) -> dict[int, str]
     return {user_id: name for user_id, name in rows}
 
 
+async def users_by_id(session: AsyncSession, user_ids: list[int]) -> list[User]:
+    """Several people at once, in id order (unknown ids are left out)."""
+    if not user_ids:
+        return []
+    stmt = select(User).where(User.id.in_(user_ids)).order_by(User.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def ids_by_login(session: AsyncSession, logins: list[str]) -> dict[str, int]:
+    """Log-in → user id, for the logins that exist."""
+    if not logins:
+        return {}
+    rows = await session.execute(select(User.login, User.id).where(User.login.in_(logins)))
+    return {login: user_id for login, user_id in rows.all()}
+
+
 async def list_users(session: AsyncSession, query: UserQuery) -> list[User]:
     """Up to limit+1 users after the cursor, so the caller can tell if there is more."""
     stmt = keyset_page(select(User), User.id, query)

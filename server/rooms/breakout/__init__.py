@@ -1,0 +1,1 @@
+"""Breakout groups (분임): group sets, filling them, and live rounds."""
