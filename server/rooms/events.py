@@ -30,6 +30,7 @@ from server.lms import service as lms
 from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionOut
 from server.rooms import admission, presence, service
+from server.rooms.breakout import rounds as breakout_rounds
 from server.rooms.devices import device_from_user_agent
 from server.rooms.media.hosting import MEDIA_ROUTER
 from server.rooms.models import AttendanceKind, ClassEvent, ConnectionReport
@@ -140,6 +141,7 @@ def participant_out(entry: presence.Entry) -> ParticipantOut:
         status="reconnecting" if entry.status == presence.RECONNECTING else "present",
         since=entry.since, hand_raised_at=entry.hand_raised_at, mic=entry.mic, cam=entry.cam,
         connection=entry.connection if entry.connection in ("good", "fair", "poor") else None,
+        group_id=entry.group_id, visiting=entry.visiting,
     )  # fmt: skip
 
 
@@ -244,6 +246,7 @@ async def join(ctx: EventCtx, payload: JoinIn) -> ClassStateOut:
         ctx.socket["joined"] = True
         await _save_socket(ctx)
         ctx.app[ROOMS].joined(cs_id)
+    await breakout_rounds.on_join(ctx.session, live, cs_id, ctx.user_id, now)
     me = await presence.get(live, cs_id, ctx.user_id)
     assert me is not None
     kind = "resumed" if previous is not None else "joined"
@@ -261,6 +264,8 @@ async def class_state(ctx: EventCtx, last_event_id: int | None) -> ClassStateOut
     newest = await _visible(ctx, newest=1)
     me = next(e for e in entries if e.user_id == ctx.user_id)
     class_session = await lms.get_class_session(ctx.session, cs_id)
+    rnd = await breakout_rounds.current(live, cs_id)
+    breakout = None if rnd is None else rnd.out(entries, me.group_id, ctx.clock.now())
     return ClassStateOut(
         class_session=ClassSessionOut.model_validate(class_session),
         me=participant_out(me),
@@ -275,6 +280,7 @@ async def class_state(ctx: EventCtx, last_event_id: int | None) -> ClassStateOut
         last_event_id=newest[-1].id if newest else 0,
         ice_servers=service.ice_servers_for(ctx.app[SETTINGS], ctx.user_id, ctx.clock.now()),
         reconnect_grace_s=ctx.app[SETTINGS].reconnect_grace_s,
+        breakout=breakout,
     )
 
 
@@ -285,10 +291,12 @@ async def _visible(
     kinds: tuple[str, ...] | None = None,
     newest: int | None = None,
 ) -> list[ClassEvent]:
-    """The class's events this socket's person may see."""
+    """The class's events this socket's person may see (their group's chat included)."""
+    me = await presence.get(ctx.app[LIVE], _class_id(ctx), ctx.user_id)
+    group = ("all", f"group:{me.group_id}") if me and me.group_id else ("all",)
     return await service.class_events(
         ctx.session, _class_id(ctx), staff=_is_staff(ctx), user_id=ctx.user_id,
-        after_id=after_id, kinds=kinds, newest=newest,
+        after_id=after_id, kinds=kinds, newest=newest, audiences=group,
     )  # fmt: skip
 
 
@@ -391,6 +399,8 @@ async def send_chat(ctx: EventCtx, payload: ChatIn) -> dict[str, Any]:
     cs_id = _class_id(ctx)
     body = {"from_id": ctx.user_id, "from_name": ctx.socket["name"],
             "from_role": ctx.socket["role"], "text": payload.text, "to": payload.to}  # fmt: skip
+    if payload.to == "group":
+        return await _group_chat(ctx, body)
     audience = "all" if payload.to == "all" else "staff"
     event = await service.append_class_event(
         ctx.session, cs_id, "chat", body, ctx.clock.now(), actor_id=ctx.user_id, audience=audience
@@ -402,6 +412,23 @@ async def send_chat(ctx: EventCtx, payload: ChatIn) -> dict[str, Any]:
         ctx.emit("chat_message", out, to=staff_room(cs_id))
         if not _is_staff(ctx):
             ctx.emit("chat_message", out, to=person_room(cs_id, ctx.user_id))
+    return {"id": event.id}
+
+
+async def _group_chat(ctx: EventCtx, body: dict[str, Any]) -> dict[str, Any]:
+    """A message to my breakout group: to the people in it now (members and visitors)."""
+    cs_id, live = _class_id(ctx), ctx.app[LIVE]
+    me = await presence.get(live, cs_id, ctx.user_id)
+    if me is None or me.group_id is None:
+        raise Problem("conflict", "You are not in a breakout group.")
+    body["group_id"] = me.group_id
+    event = await service.append_class_event(
+        ctx.session, cs_id, "chat", body, ctx.clock.now(), actor_id=ctx.user_id,
+        audience=f"group:{me.group_id}",
+    )  # fmt: skip
+    for entry in await presence.everyone(live, cs_id):
+        if entry.group_id == me.group_id:
+            ctx.emit("chat_message", event_out(event), to=person_room(cs_id, entry.user_id))
     return {"id": event.id}
 
 

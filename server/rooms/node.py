@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import structlog
@@ -34,6 +34,7 @@ class RoomsNode:
         self.local: Counter[int] = Counter()  # joined sockets on this node, per class
         self.watched: set[int] = set()  # classes this node sweeps
         self.presence_changes = presence_changes  # coalesced announcements to each class
+        self.tickers: list[Callable[[int], Awaitable[None]]] = []  # per-class clocks (breakouts)
 
     def joined(self, class_session_id: int) -> None:
         self.local[class_session_id] += 1
@@ -62,6 +63,8 @@ async def sweep(app: web.Application) -> None:
     grace = timedelta(seconds=app[SETTINGS].reconnect_grace_s)
     for class_session_id in list(node.watched):
         await _drop_orphans(app, class_session_id)
+        for tick in node.tickers:
+            await tick(class_session_id)
         for entry in await presence.expire_dropped(live, class_session_id, now, grace):
             gone = {"user_id": entry.user_id, "reason": "not back in time"}
             node.presence_changes.add(class_session_id, "left", gone)

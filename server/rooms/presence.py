@@ -46,6 +46,9 @@ class Entry:
     mic: bool
     cam: bool
     connection: str | None
+    group_id: int | None  # the breakout group they are in now (None: the main room)
+    visiting: bool  # staff looking into a group, not its member
+    help_at: datetime | None  # when they called for help from their group
 
     @classmethod
     def parse(cls, user_id: str, f: dict[str, str]) -> Entry:
@@ -64,6 +67,9 @@ class Entry:
             mic=f.get("mic") == "1",
             cam=f.get("cam") == "1",
             connection=f.get("connection") or None,
+            group_id=int(f["group"]) if f.get("group") else None,
+            visiting=f.get("visiting") == "1",
+            help_at=_time(f.get("help")),
         )
 
 
@@ -158,6 +164,14 @@ async def update(
         return None
     await live.presence_set(_space(class_session_id), str(user_id), fields)
     return await get(live, class_session_id, user_id)
+
+
+def help_queue(entries: list[Entry]) -> list[dict[str, object]]:
+    """Help calls from groups, oldest first."""
+    calls = sorted(
+        (e for e in entries if e.help_at is not None), key=lambda e: e.help_at or e.since
+    )
+    return [{"user_id": e.user_id, "group_id": e.group_id, "at": e.help_at} for e in calls]
 
 
 def hand_queue(entries: list[Entry]) -> list[int]:

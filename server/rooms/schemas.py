@@ -12,6 +12,7 @@ from server.config import IceServer
 from server.core.auth.schemas import UserOut
 from server.core.schemas import In, Out, RecordId
 from server.lms.schemas import ClassSessionOut
+from server.rooms.breakout.schemas import RoundOut
 
 
 class Grant(StrEnum):
@@ -101,7 +102,9 @@ class JoinIn(In):
 
 class ChatIn(In):
     text: str = Field(min_length=1, max_length=1000)
-    to: Literal["all", "staff"] = "all"
+    to: Literal["all", "staff", "group"] = Field(
+        default="all", description="group: my breakout group (and whoever visits it)"
+    )
 
 
 class CaptionIn(In):
@@ -203,6 +206,8 @@ class ParticipantOut(Out):
     mic: bool
     cam: bool
     connection: ConnectionLevel | None = Field(description="null: not reported yet")
+    group_id: int | None = Field(default=None, description="breakout group now; null: main room")
+    visiting: bool = Field(default=False, description="staff looking into a group")
 
 
 class ClassEventOut(Out):
@@ -228,7 +233,9 @@ class ClassStateOut(Out):
     captions: list[ClassEventOut]
     missed: list[ClassEventOut] = Field(description="events after last_event_id, if it was sent")
     last_event_id: int
-    breakouts: None = Field(default=None, description="breakout layout (issue 6)")
+    breakout: RoundOut | None = Field(
+        default=None, description="the open breakout round, with my group; null: none open"
+    )
     polls: list[Any] = Field(default_factory=list, description="open polls (issue 7)")
     boards: list[Any] = Field(default_factory=list, description="boards (issue 8)")
     ice_servers: list[IceServer]

@@ -273,13 +273,15 @@ async def class_events(
     after_id: int = 0,
     kinds: tuple[str, ...] | None = None,
     newest: int | None = None,
+    audiences: tuple[str, ...] = ("all",),
 ) -> list[ClassEvent]:
-    """Events this person may see, oldest first: after an id (replay) or the newest few."""
+    """Events this person may see, oldest first: after an id (replay) or the newest few.
+    ``audiences``: what they may read besides their own (e.g. their breakout group's chat)."""
     stmt = select(ClassEvent).where(
         ClassEvent.class_session_id == class_session_id, ClassEvent.id > after_id
     )
     if not staff:
-        stmt = stmt.where((ClassEvent.audience == "all") | (ClassEvent.actor_id == user_id))
+        stmt = stmt.where(ClassEvent.audience.in_(audiences) | (ClassEvent.actor_id == user_id))
     if kinds is not None:
         stmt = stmt.where(ClassEvent.kind.in_(kinds))
     if newest is not None:

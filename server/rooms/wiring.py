@@ -9,6 +9,7 @@ from aiohttp import web
 from server.core.keys import CLOCK, DATABASE, METRICS, SETTINGS, SIO
 from server.rooms import service
 from server.rooms.batching import PresenceBatcher
+from server.rooms.breakout import events as breakout_events
 from server.rooms.events import NAMESPACE, classroom, room
 from server.rooms.media import aiortc_glue, loopback
 from server.rooms.media import events as media_events  # noqa: F401 - registers the events
@@ -28,6 +29,7 @@ def setup(app: web.Application) -> None:
         await sio.emit("participants_changed", data, to=room(class_session_id), namespace=NAMESPACE)
 
     node = RoomsNode(PresenceBatcher(announce, app[SETTINGS].presence_batch_s))
+    node.tickers.append(lambda class_session_id: breakout_events.tick(app, class_session_id))
     app[ROOMS] = node
     app[METRICS].track_live_classes(node.live_classes)
 

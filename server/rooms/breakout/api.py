@@ -9,7 +9,7 @@ from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx
 from server.lms import service as lms
 from server.lms.schemas import ClassSessionPath
-from server.rooms.breakout import service
+from server.rooms.breakout import rounds, service
 from server.rooms.breakout.models import BreakoutSet
 from server.rooms.breakout.schemas import (
     ChooseIn,
@@ -18,6 +18,8 @@ from server.rooms.breakout.schemas import (
     FillOut,
     ImportIn,
     MembersIn,
+    MoveOut,
+    RoundRecordOut,
     SetIn,
     SetOut,
     SetPath,
@@ -114,3 +116,16 @@ async def choose_group(ctx: Ctx, path: SetPath, body: ChooseIn) -> SetOut:
 async def delete_set(ctx: Ctx, path: SetPath) -> None:
     group_set = await _managed(ctx, path.set_id)
     await ctx.session.delete(group_set)
+
+
+@router.get("/class-sessions/{class_session_id}/breakout-rounds", path_model=ClassSessionPath,
+            response=list[RoundRecordOut], allow=RUNS)  # fmt: skip
+async def round_history(ctx: Ctx, path: ClassSessionPath) -> list[RoundRecordOut]:
+    """Every breakout round of the class with each move: who was in which group when."""
+    await lms.get_class_session(ctx.session, path.class_session_id)
+    await check_runs_class(ctx.session, ctx.user, path.class_session_id)
+    return [
+        RoundRecordOut(id=r.id, set_id=r.set_id, opened_at=r.opened_at, ends_at=r.ends_at,
+                       closed_at=r.closed_at, moves=[MoveOut.model_validate(m) for m in moves])
+        for r, moves in await rounds.history(ctx.session, path.class_session_id)
+    ]  # fmt: skip

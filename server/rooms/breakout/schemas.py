@@ -40,6 +40,7 @@ class GroupOut(Out):
     position: int
     capacity: int | None
     members: list[int]
+    visitors: list[int] = Field(default_factory=list, description="staff looking in (live round)")
 
 
 class SetOut(Out):
@@ -94,6 +95,11 @@ class OpenIn(In):
     warnings_s: list[int] = Field(default=[60], max_length=5, description="seconds before the end")
 
 
+class MoveIn(In):
+    user_id: RecordId
+    group_id: RecordId | None = Field(description="null: back to the main room")
+
+
 class ExtendIn(In):
     minutes: float = Field(gt=0, le=120)
 
@@ -133,3 +139,21 @@ class SetPath(In):
 class FillOut(Out):
     set: SetOut
     seed: int = Field(description="send it again to get the same groups")
+
+
+class MoveOut(Out):
+    user_id: int
+    group_id: int | None = Field(description="null: the main room")
+    at: datetime
+    visiting: bool
+
+
+class RoundRecordOut(Out):
+    """One round on record: who was in which group when (attendance counts it as class)."""
+
+    id: int
+    set_id: int
+    opened_at: datetime
+    ends_at: datetime
+    closed_at: datetime | None
+    moves: list[MoveOut]

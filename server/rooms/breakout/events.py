@@ -1,0 +1,212 @@
+"""Breakout rounds on the class socket (/class): the instructor opens, moves, extends, closes,
+broadcasts and visits; a participant calls for help; everyone sees the groups and the clock.
+A group's messages go to the people in it (their person rooms), so it works on every node."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from server.core.errors import Problem
+from server.core.events import EventCtx
+from server.core.keys import CLOCK, DATABASE, LIVE, SIO
+from server.rooms import presence
+from server.rooms import service as rooms_service
+from server.rooms.breakout import rounds
+from server.rooms.breakout.schemas import (
+    BroadcastIn,
+    CloseIn,
+    ExtendIn,
+    MoveIn,
+    OpenIn,
+    VisitIn,
+)
+from server.rooms.events import (
+    NAMESPACE,
+    _announce,
+    _class_id,
+    _require,
+    _require_joined,
+    classroom,
+    participant_out,
+    person_room,
+    room,
+    staff_room,
+)
+from server.rooms.node import ROOMS
+from server.rooms.schemas import Grant, TargetIn
+
+
+def _timer(rnd: rounds.Round) -> dict[str, Any]:
+    return {"round_id": rnd.round_id, "ends_at": rnd.ends_at.isoformat(),
+            "closing_at": rnd.closing_at.isoformat() if rnd.closing_at else None}  # fmt: skip
+
+
+async def _round_out(ctx: EventCtx, rnd: rounds.Round) -> dict[str, Any]:
+    entries = await presence.everyone(ctx.app[LIVE], _class_id(ctx))
+    mine = rnd.plan.get(ctx.user_id)
+    return rnd.out(entries, mine, ctx.clock.now()).model_dump(mode="json")
+
+
+async def _announce_people(ctx: EventCtx, user_ids: list[int]) -> None:
+    for user_id in user_ids:
+        entry = await presence.get(ctx.app[LIVE], _class_id(ctx), user_id)
+        if entry is not None:
+            _announce(ctx, "updated", participant_out(entry).model_dump(mode="json"))
+
+
+@classroom.event("breakout_open", payload=OpenIn, rate=(10, 60.0))
+async def breakout_open(ctx: EventCtx, payload: OpenIn) -> dict[str, Any]:
+    """Open the set's groups for some minutes: everyone placed moves at once."""
+    _require(ctx, Grant.MODERATE)
+    rnd = await rounds.open_round(
+        ctx.session, ctx.app[LIVE], _class_id(ctx), set_id=payload.set_id,
+        minutes=payload.minutes, warnings_s=payload.warnings_s, opened_by=ctx.user_id,
+        now=ctx.clock.now(),
+    )  # fmt: skip
+    body = await _round_out(ctx, rnd)
+    ctx.emit("breakout_opened", body, to=room(_class_id(ctx)))
+    await _announce_people(ctx, list(rnd.plan))
+    return body
+
+
+@classroom.event("breakout_move", payload=MoveIn, rate=(120, 10.0))
+async def breakout_move(ctx: EventCtx, payload: MoveIn) -> dict[str, Any]:
+    """Move someone to another group (or out of every group) while the groups are open."""
+    _require(ctx, Grant.MODERATE)
+    await rounds.move(ctx.session, ctx.app[LIVE], _class_id(ctx), payload.user_id,
+                      payload.group_id, ctx.clock.now())  # fmt: skip
+    body = {"user_id": payload.user_id, "group_id": payload.group_id}
+    ctx.emit("breakout_moved", body, to=room(_class_id(ctx)))
+    await _announce_people(ctx, [payload.user_id])
+    return body
+
+
+@classroom.event("breakout_extend", payload=ExtendIn, rate=(20, 60.0))
+async def breakout_extend(ctx: EventCtx, payload: ExtendIn) -> dict[str, Any]:
+    _require(ctx, Grant.MODERATE)
+    rnd = await rounds.extend(ctx.app[LIVE], _class_id(ctx), payload.minutes)
+    ctx.emit("breakout_timer", _timer(rnd), to=room(_class_id(ctx)))
+    return _timer(rnd)
+
+
+@classroom.event("breakout_close", payload=CloseIn, rate=(20, 60.0))
+async def breakout_close(ctx: EventCtx, payload: CloseIn) -> dict[str, Any]:
+    """Close now, or after a last countdown everyone sees."""
+    _require(ctx, Grant.MODERATE)
+    cs_id, live, now = _class_id(ctx), ctx.app[LIVE], ctx.clock.now()
+    if payload.grace_s:
+        rnd = await rounds.start_closing(live, cs_id, now + timedelta(seconds=payload.grace_s))
+        ctx.emit("breakout_timer", _timer(rnd), to=room(cs_id))
+        return _timer(rnd)
+    rnd = await rounds.close_round(ctx.session, live, cs_id, now)
+    ctx.emit("breakout_closed", {"round_id": rnd.round_id}, to=room(cs_id))
+    await _announce_people(ctx, [e.user_id for e in await presence.everyone(live, cs_id)])
+    return {"round_id": rnd.round_id}
+
+
+@classroom.event("breakout_broadcast", payload=BroadcastIn, rate=(20, 60.0))
+async def breakout_broadcast(ctx: EventCtx, payload: BroadcastIn) -> dict[str, Any]:
+    """A message from the main room into every group."""
+    _require(ctx, Grant.MODERATE)
+    cs_id = _class_id(ctx)
+    event = await rooms_service.append_class_event(
+        ctx.session, cs_id, "breakout_message",
+        {"text": payload.text, "from_id": ctx.user_id, "from_name": ctx.socket["name"]},
+        ctx.clock.now(), actor_id=ctx.user_id,
+    )  # fmt: skip
+    out = {"id": event.id, "text": payload.text, "from_name": ctx.socket["name"],
+           "at": event.at.isoformat()}  # fmt: skip
+    ctx.emit("breakout_message", out, to=room(cs_id))
+    return {"id": event.id}
+
+
+async def _help_calls(ctx: EventCtx) -> list[dict[str, Any]]:
+    entries = await presence.everyone(ctx.app[LIVE], _class_id(ctx))
+    return [{**call, "at": call["at"].isoformat()}  # type: ignore[attr-defined]
+            for call in presence.help_queue(entries)]  # fmt: skip
+
+
+@classroom.event("breakout_help", rate=(10, 60.0))
+async def breakout_help(ctx: EventCtx) -> dict[str, Any]:
+    """Call the instructor to my group (keeps my place in the queue if already calling)."""
+    _require_joined(ctx)
+    cs_id, live = _class_id(ctx), ctx.app[LIVE]
+    me = await presence.get(live, cs_id, ctx.user_id)
+    if me is None or me.group_id is None or me.visiting:
+        raise Problem("conflict", "Call for help from inside a group.")
+    if me.help_at is None:
+        await presence.update(live, cs_id, ctx.user_id, {"help": ctx.clock.now().isoformat()})
+    calls = await _help_calls(ctx)
+    ctx.emit("help_calls", {"queue": calls}, to=staff_room(cs_id))
+    return {"queue_position": [c["user_id"] for c in calls].index(ctx.user_id) + 1}
+
+
+@classroom.event("breakout_help_done", payload=TargetIn, rate=(60, 10.0))
+async def breakout_help_done(ctx: EventCtx, payload: TargetIn) -> dict[str, Any]:
+    """The instructor has answered a help call."""
+    _require(ctx, Grant.MODERATE)
+    cs_id = _class_id(ctx)
+    await presence.update(ctx.app[LIVE], cs_id, payload.user_id, {"help": ""})
+    calls = await _help_calls(ctx)
+    ctx.emit("help_calls", {"queue": calls}, to=staff_room(cs_id))
+    ctx.emit("help_answered", {"by": ctx.user_id}, to=person_room(cs_id, payload.user_id))
+    return {"queue": calls}
+
+
+@classroom.event("breakout_visit", payload=VisitIn, rate=(60, 10.0))
+async def breakout_visit(ctx: EventCtx, payload: VisitIn) -> dict[str, Any]:
+    """Look into a group (its chat and media) without becoming a member; null: come back."""
+    _require(ctx, Grant.MODERATE)
+    rnd = await rounds.visit(ctx.session, ctx.app[LIVE], _class_id(ctx), ctx.user_id,
+                             payload.group_id, ctx.clock.now())  # fmt: skip
+    await _announce_people(ctx, [ctx.user_id])
+    members = [u for u, g in rnd.plan.items() if g == payload.group_id]
+    return {"group_id": payload.group_id, "members": sorted(members)}
+
+
+@classroom.event("breakout_overview", rate=(60, 10.0))
+async def breakout_overview(ctx: EventCtx) -> dict[str, Any]:
+    """Every group at a glance, without joining any: who is in it, who looks in, help calls."""
+    _require(ctx, Grant.MODERATE)
+    rnd = await rounds.current(ctx.app[LIVE], _class_id(ctx))
+    if rnd is None:
+        return {"open": False, "groups": []}
+    entries = await presence.everyone(ctx.app[LIVE], _class_id(ctx))
+    groups = []
+    for gid, name in rnd.groups.items():
+        inside = [e for e in entries if e.group_id == gid]
+        groups.append({
+            "id": gid, "name": name,
+            "present": sorted(e.user_id for e in inside if not e.visiting),
+            "away": sorted(u for u, g in rnd.plan.items() if g == gid
+                           and u not in {e.user_id for e in inside}),
+            "visitors": sorted(e.user_id for e in inside if e.visiting),
+            "help": sorted(e.user_id for e in inside if e.help_at is not None),
+        })  # fmt: skip
+    return {"open": True, **_timer(rnd), "groups": groups}
+
+
+async def tick(app: web.Application, class_session_id: int) -> None:
+    """The groups' clock, from the node's sweeper: warnings before the end, closing at it."""
+    live, now = app[LIVE], app[CLOCK].now()
+    warnings, close = await rounds.due(live, class_session_id, now)
+    sio = app[SIO]
+    for seconds in warnings:
+        await sio.emit("breakout_warning", {"seconds_left": seconds}, to=room(class_session_id),
+                       namespace=NAMESPACE)  # fmt: skip
+    if not close:
+        return
+    async with app[DATABASE].unit_of_work(request_id="breakout:close") as session:
+        try:
+            rnd = await rounds.close_round(session, live, class_session_id, now)
+        except Problem:
+            return  # another node closed it first
+    await sio.emit("breakout_closed", {"round_id": rnd.round_id}, to=room(class_session_id),
+                   namespace=NAMESPACE)  # fmt: skip
+    for entry in await presence.everyone(live, class_session_id):
+        app[ROOMS].presence_changes.add(
+            class_session_id, "updated", participant_out(entry).model_dump(mode="json")
+        )
