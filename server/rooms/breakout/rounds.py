@@ -252,12 +252,13 @@ async def due(live: LiveState, class_session_id: int, now: datetime) -> tuple[li
     if now >= rnd.deadline:
         return [], True
     left = (rnd.ends_at - now).total_seconds()
-    warnings = []
-    for seconds in rnd.warnings_s:
-        if left <= seconds and rnd.closing_at is None:
-            key = f"breakout:{class_session_id}:{rnd.round_id}:{rnd.ends_at.isoformat()}:{seconds}"
-            if await live.incr(key) == 1:
-                warnings.append(seconds)
+    crossed = sorted(s for s in rnd.warnings_s if left <= s)
+    if rnd.closing_at is not None or not crossed:
+        return [], False
+    # only the most urgent warning crossed is given; the ones it passed are spent with it
+    fresh = [await live.incr(f"breakout:{class_session_id}:{rnd.round_id}:"
+                             f"{rnd.ends_at.isoformat()}:{s}") == 1 for s in crossed]  # fmt: skip
+    warnings = [crossed[0]] if fresh[0] else []
     return warnings, False
 
 
