@@ -176,3 +176,51 @@ async def test_media_crosses_nodes_through_the_host_and_moves_when_it_stops(
     finally:
         for pc in pcs:
             await pc.close()
+
+
+async def test_breakout_groups_span_nodes_and_survive_a_node_restart(
+    two: TwoNodes, clock: ManualClock, nodes: NodeFactory,
+    aiohttp_client: Callable[..., Awaitable[AppClient]],
+) -> None:  # fmt: skip
+    made = await two.a.post(
+        f"/api/v1/class-sessions/{two.class_session_id}/breakout-sets",
+        json={"name": "분임", "groups": ["A", "B"]}, headers=bearer(two.tokens["park"]),
+    )  # fmt: skip
+    group_set = await made.json()
+    a = group_set["groups"][0]["id"]
+    placed = await two.a.put(
+        f"/api/v1/breakout-sets/{group_set['id']}/members", headers=bearer(two.tokens["park"]),
+        json={"assignments": [{"user_id": two.ids["kim"], "group_id": a},
+                              {"user_id": two.ids["lee"], "group_id": a}]},
+    )  # fmt: skip
+    assert placed.status == 200
+    park = await two.join(two.a, "park")
+    kim = await two.join(two.a, "kim")
+    lee = await two.join(two.b, "lee")
+    await park.ok("breakout_open", {"set_id": group_set["id"], "minutes": 10, "warnings_s": [60]})
+    assert (await lee.next("breakout_opened"))["groups"][0]["members"] == sorted(
+        [two.ids["kim"], two.ids["lee"]]
+    )
+    await kim.ok("send_chat", {"text": "다른 노드의 같은 조", "to": "group"})
+    assert (await lee.next("chat_message"))["payload"]["text"] == "다른 노드의 같은 조"
+
+    # node B restarts: the groups and the clock are in Redis; lee comes back to group A
+    await lee.close()
+    await two.b.close()
+    quiet = {"rooms_housekeeping_s": 3600.0}
+    b2 = await aiohttp_client(create_app(nodes.settings(node_id="node-b", **quiet), clock=clock))
+    lee = await two.join(b2, "lee")
+    assert lee.state["breakout"]["my_group"] == a
+    # both nodes sweep; the warning is given once, wherever it is swept
+    clock.advance(9 * 60 + 1)
+    await sweep(two.a.app)
+    await sweep(b2.app)
+    assert (await lee.next("breakout_warning"))["seconds_left"] == 60
+    assert (await kim.next("breakout_warning"))["seconds_left"] == 60
+    await park.ok("breakout_broadcast", {"text": "마무리하세요"})
+    await kim.next("breakout_message")
+    assert kim.nothing_pending("breakout_warning")  # once, though two nodes swept
+    clock.advance(60)
+    await sweep(b2.app)
+    await kim.next("breakout_closed")
+    await lee.next("breakout_closed")
