@@ -31,6 +31,7 @@ from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionOut
 from server.rooms import admission, presence, service
 from server.rooms.breakout import rounds as breakout_rounds
+from server.rooms.breakout.media import sync_media_rooms
 from server.rooms.devices import device_from_user_agent
 from server.rooms.media.hosting import MEDIA_ROUTER
 from server.rooms.models import AttendanceKind, ClassEvent, ConnectionReport
@@ -246,7 +247,13 @@ async def join(ctx: EventCtx, payload: JoinIn) -> ClassStateOut:
         ctx.socket["joined"] = True
         await _save_socket(ctx)
         ctx.app[ROOMS].joined(cs_id)
-    await breakout_rounds.on_join(ctx.session, live, cs_id, ctx.user_id, now)
+    if await breakout_rounds.on_join(ctx.session, live, cs_id, ctx.user_id, now):
+        app = ctx.app
+
+        async def media_rooms() -> None:  # back in their group: its media, not the main room's
+            await sync_media_rooms(app, cs_id)
+
+        ctx.after_commit(media_rooms)
     me = await presence.get(live, cs_id, ctx.user_id)
     assert me is not None
     kind = "resumed" if previous is not None else "joined"

@@ -166,6 +166,17 @@ async def update(
     return await get(live, class_session_id, user_id)
 
 
+async def rooms(live: LiveState, class_session_id: int) -> dict[int, int]:
+    """Who is in which breakout group now (the main room's people are left out)."""
+    return {e.user_id: e.group_id for e in await everyone(live, class_session_id) if e.group_id}
+
+
+async def heard_everywhere(live: LiveState, class_session_id: int) -> set[int]:
+    """Whose voice reaches every breakout group (an instructor speaking to all of them)."""
+    members = await live.presence_members(_space(class_session_id))
+    return {int(user) for user, fields in members.items() if fields.get("everywhere") == "1"}
+
+
 def help_queue(entries: list[Entry]) -> list[dict[str, object]]:
     """Help calls from groups, oldest first."""
     calls = sorted(

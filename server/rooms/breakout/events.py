@@ -15,6 +15,7 @@ from server.core.keys import CLOCK, DATABASE, LIVE, SIO
 from server.rooms import presence
 from server.rooms import service as rooms_service
 from server.rooms.breakout import rounds
+from server.rooms.breakout.media import sync_media_rooms
 from server.rooms.breakout.schemas import (
     BroadcastIn,
     CloseIn,
@@ -22,6 +23,7 @@ from server.rooms.breakout.schemas import (
     MoveIn,
     OpenIn,
     VisitIn,
+    VoiceIn,
 )
 from server.rooms.events import (
     NAMESPACE,
@@ -51,6 +53,13 @@ async def _round_out(ctx: EventCtx, rnd: rounds.Round) -> dict[str, Any]:
 
 
 async def _announce_people(ctx: EventCtx, user_ids: list[int]) -> None:
+    """Their new place to the class, and the groups to the media host, once committed."""
+    app, cs_id = ctx.app, _class_id(ctx)
+
+    async def media() -> None:
+        await sync_media_rooms(app, cs_id)
+
+    ctx.after_commit(media)
     for user_id in user_ids:
         entry = await presence.get(ctx.app[LIVE], _class_id(ctx), user_id)
         if entry is not None:
@@ -121,6 +130,17 @@ async def breakout_broadcast(ctx: EventCtx, payload: BroadcastIn) -> dict[str, A
            "at": event.at.isoformat()}  # fmt: skip
     ctx.emit("breakout_message", out, to=room(cs_id))
     return {"id": event.id}
+
+
+@classroom.event("breakout_voice", payload=VoiceIn, rate=(20, 10.0))
+async def breakout_voice(ctx: EventCtx, payload: VoiceIn) -> dict[str, Any]:
+    """Speak into every group at once (and stop): the media host forwards this voice to all."""
+    _require(ctx, Grant.MODERATE)
+    await rounds.speak_everywhere(ctx.app[LIVE], _class_id(ctx), ctx.user_id, payload.on)
+    body = {"user_id": ctx.user_id, "on": payload.on}
+    ctx.emit("breakout_voice", body, to=room(_class_id(ctx)))
+    await _announce_people(ctx, [])
+    return body
 
 
 async def _help_calls(ctx: EventCtx) -> list[dict[str, Any]]:
@@ -206,6 +226,7 @@ async def tick(app: web.Application, class_session_id: int) -> None:
             return  # another node closed it first
     await sio.emit("breakout_closed", {"round_id": rnd.round_id}, to=room(class_session_id),
                    namespace=NAMESPACE)  # fmt: skip
+    await sync_media_rooms(app, class_session_id)
     for entry in await presence.everyone(live, class_session_id):
         app[ROOMS].presence_changes.add(
             class_session_id, "updated", participant_out(entry).model_dump(mode="json")

@@ -212,6 +212,12 @@ async def _open(live: LiveState, class_session_id: int) -> Round:
     return rnd
 
 
+async def speak_everywhere(live: LiveState, class_session_id: int, user_id: int, on: bool) -> None:
+    """The instructor's voice into every group (a spoken broadcast), or back to one room."""
+    await _open(live, class_session_id)
+    await presence.update(live, class_session_id, user_id, {"everywhere": "1" if on else ""})
+
+
 async def extend(live: LiveState, class_session_id: int, minutes: float) -> Round:
     rnd = await _open(live, class_session_id)
     rnd.ends_at += timedelta(minutes=minutes)
@@ -237,6 +243,8 @@ async def close_round(
     for entry in await presence.everyone(live, class_session_id):
         if entry.group_id is not None or entry.help_at is not None:
             await _place(session, live, class_session_id, rnd, entry.user_id, None, now)
+    for user_id in await presence.heard_everywhere(live, class_session_id):
+        await presence.update(live, class_session_id, user_id, {"everywhere": ""})
     await session.execute(
         update(BreakoutRound).where(BreakoutRound.id == rnd.round_id).values(closed_at=now)
     )

@@ -112,6 +112,10 @@ class BroadcastIn(In):
     text: str = Field(min_length=1, max_length=500)
 
 
+class VoiceIn(In):
+    on: bool = Field(description="my voice into every group (true) or back to my room only")
+
+
 class VisitIn(In):
     group_id: RecordId | None = Field(description="null: back to the main room")
 

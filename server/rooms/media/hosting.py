@@ -23,6 +23,7 @@ from aiohttp import web
 
 from server.core.errors import Problem
 from server.core.keys import LIVE, SETTINGS
+from server.rooms import presence
 from server.rooms.media.sfu import MEDIA
 
 log = structlog.get_logger("baeum.media")
@@ -90,7 +91,17 @@ async def run_locally(
         if class_session_id in app[MEDIA].classes:
             await app[MEDIA].classes[class_session_id].set_spotlight(args["user_id"])
         return None
+    if op == "rooms":  # breakout groups: likewise
+        if class_session_id in app[MEDIA].classes:
+            rooms = {int(user): int(group) for user, group in args["rooms"].items()}
+            everywhere = {int(user) for user in args.get("everywhere", [])}
+            await app[MEDIA].classes[class_session_id].set_rooms(rooms, everywhere)
+        return None
+    fresh = class_session_id not in app[MEDIA].classes
     media = app[MEDIA].of(class_session_id)
+    if fresh:  # a class's media starting here (or moving here) follows its open groups
+        media.rooms.update(await presence.rooms(app[LIVE], class_session_id))
+        media.everywhere.update(await presence.heard_everywhere(app[LIVE], class_session_id))
     try:
         if op == "publish":
             return await media.publish(

@@ -102,6 +102,8 @@ class ClassMedia:
         self.publications: dict[str, Publication] = {}  # by track id
         self.publications_of: dict[str, list[str]] = {}  # socket id -> track ids
         self.subscribers: dict[str, Subscriber] = {}
+        self.rooms: dict[int, int] = {}  # user id -> breakout group while groups are open
+        self.everywhere: set[int] = set()  # whose voice reaches every group (a broadcast)
 
     async def publish(
         self,
@@ -180,6 +182,8 @@ class ClassMedia:
         pc = RTCPeerConnection(rtc_configuration(self._ice_servers))
         self._watch(pc, user_id, "receiving", who or {})
         subscriber = Subscriber(sid, user_id, pc, shown=shown, audio_only=audio_only)
+        subscriber.rooms = self.rooms  # shared: a move is seen by every subscriber at once
+        subscriber.everywhere = self.everywhere
         self.subscribers[sid], self.who[sid] = subscriber, who or {}
 
         @pc.on("connectionstatechange")
@@ -235,8 +239,15 @@ class ClassMedia:
             (t for t, v in loudness.items() if v >= 127 - SPEECH_LEVEL),
             key=lambda t: -loudness[t],
         )
-        if speaking:
-            self._set_audible(set(speaking[: self._speakers]))
+        if speaking:  # the loudest few of each room (the main room, or each breakout group)
+            by_room: dict[int | None, list[str]] = {}
+            for track_id in speaking:
+                user_id = self.publications[track_id].user_id
+                room = -1 if user_id in self.everywhere else self.rooms.get(user_id)
+                by_room.setdefault(room, []).append(track_id)
+            self._set_audible(
+                {t for loudest in by_room.values() for t in loudest[: self._speakers]}
+            )
         speaker = self.publications[speaking[0]].user_id if speaking else None
         if speaker is not None and speaker != self.active_speaker:
             self.active_speaker = speaker
@@ -258,8 +269,9 @@ class ClassMedia:
         Voices reach a subscriber through these slots, each fed by whichever voice is
         currently audible: a class of 30 costs 3 audio lines per subscriber, not 29."""
         others = sum(
-            1 for p in self.publications.values() if p.is_voice and p.user_id != subscriber.user_id
-        )
+            1 for p in self.publications.values()
+            if p.is_voice and p.user_id != subscriber.user_id and subscriber.same_room(p.user_id)
+        )  # fmt: skip
         added = False
         while len(subscriber.voices) < min(self._speakers, others):
             slot = Forward("audio", f"voice-{len(subscriber.voices)}")
@@ -276,7 +288,8 @@ class ClassMedia:
         """Feed the subscriber's voice slots from the audible voices (not its own); a slot
         whose voice stops being audible takes the next one, spliced in seamlessly."""
         wanted = [t for t in sorted(self.audible) if t in self.publications
-                  and self.publications[t].user_id != subscriber.user_id]  # fmt: skip
+                  and self.publications[t].user_id != subscriber.user_id
+                  and subscriber.same_room(self.publications[t].user_id)]  # fmt: skip
         bound = set()
         for slot in subscriber.voices:
             publication = self.publications.get(slot.source or "")
@@ -432,6 +445,20 @@ class ClassMedia:
                 return
             offer = await self._offer(subscriber)
         await self._tell(subscriber.sid, "media_offer", offer)
+
+    async def set_rooms(self, rooms: dict[int, int], everywhere: set[int] | None = None) -> None:
+        """Breakout groups open, change or close (``rooms`` empty): each subscriber then gets
+        only its own group's (or the main room's) video, screen and voices, plus the voices
+        of ``everywhere`` (the instructor speaking into every group)."""
+        self.rooms.clear()
+        self.rooms.update(rooms)
+        self.everywhere.clear()
+        self.everywhere.update(everywhere or set())
+        self._set_audible(set(self.audible))  # rebinds every subscriber's voice slots
+        for subscriber in list(self.subscribers.values()):
+            await self.set_view(subscriber.sid, subscriber.shown, subscriber.audio_only)
+            await self._renegotiate(subscriber)  # more voice slots, if the new room has more
+            self._bind_voices(subscriber)
 
     async def set_view(self, sid: str, shown: frozenset[int] | None, audio_only: bool) -> list[int]:
         """Forward only the video this subscriber shows; returns whose cameras it now gets.

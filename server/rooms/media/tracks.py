@@ -176,12 +176,20 @@ class Subscriber:
     shown: frozenset[int] | None = None  # whose video the client shows; None: everyone's
     audio_only: bool = False
     voices: list[Forward] = field(default_factory=list)  # the audible voices' slots
+    rooms: dict[int, int] = field(default_factory=dict)  # the class's: user id -> breakout group
+    everywhere: set[int] = field(default_factory=set)  # heard in every group (a broadcast)
 
     def wants_video_of(self, user_id: int) -> bool:
         return not self.audio_only and (self.shown is None or user_id in self.shown)
 
+    def same_room(self, user_id: int) -> bool:
+        """In the same breakout group (or both in the main room) as this subscriber."""
+        return user_id in self.everywhere or self.rooms.get(self.user_id) == self.rooms.get(user_id)
+
     def wants(self, publication: Publication) -> bool:
         """Whether this (non-voice) publication is forwarded to this subscriber now."""
+        if not self.same_room(publication.user_id):
+            return False  # while groups are open, a group sees and hears only itself
         if publication.source == "camera":
             return self.wants_video_of(publication.user_id)
         if publication.source == "screen":
