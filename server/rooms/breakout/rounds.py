@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.auth import service as auth
 from server.core.errors import Problem
 from server.core.live import LiveState
 from server.lms import service as lms
@@ -34,6 +35,7 @@ class Round:
     warnings_s: list[int]
     groups: dict[int, str]  # id → name, in order
     plan: dict[int, int] = field(default_factory=dict)  # member → group
+    names: dict[int, str] = field(default_factory=dict)  # members' names, for every client
 
     def fields(self) -> dict[str, str]:
         return {
@@ -43,6 +45,7 @@ class Round:
             "warnings": json.dumps(self.warnings_s),
             "groups": json.dumps([[gid, name] for gid, name in self.groups.items()]),
             "plan": json.dumps({str(u): g for u, g in self.plan.items()}),
+            "names": json.dumps({str(u): n for u, n in self.names.items()}),
         }  # fmt: skip
 
     @classmethod
@@ -54,6 +57,7 @@ class Round:
             warnings_s=json.loads(f["warnings"]),
             groups={int(gid): name for gid, name in json.loads(f["groups"])},
             plan={int(u): int(g) for u, g in json.loads(f["plan"]).items()},
+            names={int(u): n for u, n in json.loads(f.get("names", "{}")).items()},
         )  # fmt: skip
 
     @property
@@ -69,6 +73,7 @@ class Round:
         return RoundOut(
             round_id=self.round_id, set_id=self.set_id, ends_at=self.ends_at,
             closing_at=self.closing_at, my_group=my_group, server_time=now,
+            names={**self.names, **{e.user_id: e.name for e in entries}},
             groups=[GroupOut(id=gid, name=name, position=n, capacity=None,
                              members=members.get(gid, []),
                              visitors=sorted(u for u, g in visitors.items() if g == gid))
@@ -121,7 +126,8 @@ async def open_round(
     session.add(record)
     await session.flush()
     rnd = Round(record.id, set_id, ends_at, None, sorted(set(warnings_s), reverse=True),
-                {g.id: g.name for g in groups}, plan)  # fmt: skip
+                {g.id: g.name for g in groups}, plan,
+                await auth.names_of(session, sorted(plan)))  # fmt: skip
     await _save(live, class_session_id, rnd)
     for entry in await presence.everyone(live, class_session_id):
         if entry.user_id in plan:

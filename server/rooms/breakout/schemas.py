@@ -51,6 +51,7 @@ class SetOut(Out):
     self_select: bool
     groups: list[GroupOut]
     unassigned: list[int] = Field(description="the class's trainees in no group of this set")
+    names: dict[int, str] = Field(default_factory=dict, description="user id -> name")
 
 
 class Assignment(In):
@@ -130,6 +131,7 @@ class RoundOut(Out):
     groups: list[GroupOut]
     my_group: int | None
     server_time: datetime
+    names: dict[int, str] = Field(default_factory=dict, description="user id -> name")
 
 
 class CohortPath(In):

@@ -115,6 +115,7 @@ async def set_out(session: AsyncSession, group_set: BreakoutSet) -> SetOut:
         groups=[GroupOut(id=g.id, name=g.name, position=g.position, capacity=g.capacity,
                          members=by_group[g.id]) for g in groups],
         unassigned=[u for u in everyone if u not in members],
+        names=await auth.names_of(session, sorted(set(everyone) | set(members))),
     )  # fmt: skip
 
 

@@ -47,7 +47,8 @@ export class Chat {
     const item = document.createElement("li");
     item.className = from === this.meId ? "mine" : "";
     const who = document.createElement("strong");
-    who.textContent = to === "staff" ? t("chat.to_staff_from", { name }) : name;
+    who.textContent = to === "staff" ? t("chat.to_staff_from", { name })
+      : to === "group" ? t("chat.to_group_from", { name }) : name;
     const when = document.createElement("time");
     when.dateTime = message.at;
     when.textContent = formatTime(message.at, { timeStyle: "short" });

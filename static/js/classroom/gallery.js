@@ -28,6 +28,7 @@ export class Gallery extends EventTarget {
     this.screenOf = null;
     this.audioOnly = false;
     this.tiles = new Map(); // user id → its <li>
+    this.room = null; // the breakout group shown (null: the main room)
     $("view-gallery").addEventListener("click", () => this.setMode("gallery"));
     $("view-speaker").addEventListener("click", () => this.setMode("speaker"));
     $("page-prev").addEventListener("click", () => this.turn(-1));
@@ -92,10 +93,15 @@ export class Gallery extends EventTarget {
 
   setAudioOnly(on) { this.audioOnly = on; $("audio-only-note").hidden = !on; this.render(); }
 
+  /** A breakout group opened or closed: show the faces of the room I am in. */
+  setRoom(groupId) { this.room = groupId; this.page = 0; this.render(); }
+
   /** People in the order the gallery shows them: spotlight, instructors, hands, then by name. */
   ordered() {
+    const here = (p) => (p.group_id ?? null) === this.room || p.user_id === this.meId;
     const rank = (p) => (p.user_id === this.spotlight ? 0 : p.role === "instructor" ? 1 : p.user_id === this.meId ? 2 : 3);
-    return [...this.people.values()].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+    return [...this.people.values()].filter(here)
+      .sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
   }
 
   /** Who is on screen now. */

@@ -4,6 +4,7 @@
 
 import { ApiError } from "/static/js/api.js";
 import { languageButton, loadCatalogs, t } from "/static/js/i18n.js";
+import { BreakoutConsole, BreakoutView } from "./breakout.js";
 import { Captions } from "./captions.js";
 import { Chat } from "./chat.js";
 import { Gallery } from "./gallery.js";
@@ -16,6 +17,7 @@ const $ = (id) => document.getElementById(id);
 const classId = Number(location.pathname.split("/")[2]);
 const REACTIONS = ["👍", "👏", "😂", "😮", "❤️", "🙋", "🙏", "✅"];
 const QUALITY_EVERY_MS = 5000;
+const PANELS = ["chat", "captions", "people", "breakout"];
 
 const hook = { phase: "lobby", reconnects: 0, connection: "connecting" };
 window.baeum = hook; // what the browser tests read
@@ -64,6 +66,13 @@ class Classroom {
     this.chat = new Chat(this.live, state.me.user_id, { onUnread: () => this.unread(), say: notice });
     this.captions = new Captions(this.live, classId);
     this.people = new People(this.live, state, { say: notice });
+    const names = (id) => this.people.people.get(id)?.name ?? this.breakout?.round?.names?.[id]
+      ?? this.console?.current()?.names?.[id] ?? `#${id}`;
+    this.breakout = new BreakoutView(this.live, state.me.user_id, { say: notice, names,
+      onRoom: (groupId) => this.gallery.setRoom(groupId) });
+    if (state.grants.includes("moderate")) {
+      this.console = new BreakoutConsole(this.live, classId, { say: notice, names });
+    }
     this.controls();
     this.listen();
     this.apply(state);
@@ -96,6 +105,8 @@ class Classroom {
     }
     const me = state.participants.find((p) => p.user_id === state.me.user_id);
     this.setHand(Boolean(me?.hand_raised_at));
+    this.breakout.apply(state.breakout, state.breakout?.my_group ?? null);
+    this.console?.load(state.breakout).catch((e) => notice(e.message, true));
   }
 
   // ---- media --------------------------------------------------------------------------------
@@ -245,7 +256,7 @@ class Classroom {
     $("reactions").addEventListener("keydown", (e) => {
       if (e.key === "Escape") { $("reactions").hidden = true; $("react").setAttribute("aria-expanded", "false"); $("react").focus(); }
     });
-    for (const name of ["chat", "captions", "people"]) {
+    for (const name of PANELS) {
       $(`toggle-${name}`).addEventListener("click", () => this.panel(name));
     }
     if (!navigator.mediaDevices?.getDisplayMedia) {
@@ -258,11 +269,11 @@ class Classroom {
     const section = $(`panel-${name}`);
     const show = open ?? section.hidden;
     if (show && this.phone()) {
-      for (const other of ["chat", "captions", "people"]) if (other !== name) this.panel(other, false);
+      for (const other of PANELS) if (other !== name) this.panel(other, false);
     }
     section.hidden = !show;
     $(`toggle-${name}`).setAttribute("aria-expanded", String(show));
-    document.body.classList.toggle("panel-open", ["chat", "captions", "people"].some((n) => !$(`panel-${n}`).hidden));
+    document.body.classList.toggle("panel-open", PANELS.some((n) => !$(`panel-${n}`).hidden));
     if (name === "chat" && show) { $("chat-unread").hidden = true; this.unreadCount = 0; $("chat-text").focus(); }
   }
 
@@ -348,6 +359,8 @@ class Classroom {
         } else if (change.name !== undefined) {
           this.gallery.upsert(change);
           this.people.upsert(change);
+          if (change.user_id === me() && change.visiting) this.gallery.setRoom(change.group_id);
+          else if (change.user_id === me() && this.people.moderator && !change.group_id) this.gallery.setRoom(null);
         }
       }
     });

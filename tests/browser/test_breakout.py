@@ -1,0 +1,101 @@
+"""A whole breakout round in real browsers: the instructor (desktop, log-in) prepares a set in
+the console's panel, fills it at random and opens it; the trainees (a phone and a desktop, join
+links) see their group, its members and the countdown; a broadcast reaches them; a help call
+reaches the instructor; closing brings everyone back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.async_api import Browser
+
+from server.core.auth.roles import Role
+from server.core.clock import ManualClock
+from server.lms.models import StaffRole
+from tests.browser.a11y import assert_accessible, screenshot
+from tests.browser.classroom import in_lobby, join, open_panel, page_errors, sign_in
+from tests.browser.conftest import join_link
+from tests.conftest import AppClient, add_person
+from tests.factories import make_class
+
+
+async def test_a_breakout_round_from_setup_to_return(
+    client: AppClient, clock: ManualClock, browser: Browser
+) -> None:
+    kim = await add_person(client.app, "kim", [Role.TRAINEE], clock, name="김민지")
+    lee = await add_person(client.app, "lee", [Role.TRAINEE], clock, name="이서준")
+    park = await add_person(client.app, "park", [Role.INSTRUCTOR], clock, name="박강사")
+    klass = await make_class(client.app, clock, trainees=[kim.id, lee.id],
+                             staff={StaffRole.INSTRUCTOR: park.id},
+                             starts_in=timedelta(minutes=-5))  # fmt: skip
+    phone = await browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True,
+                                      has_touch=True)  # fmt: skip
+    desktop = await browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        trainees = []
+        for context, person in ((phone, kim), (desktop, lee)):
+            page = await context.new_page()
+            await page.goto(await join_link(client, klass.class_session_id, person.id))
+            await in_lobby(page)
+            await join(page)
+            trainees.append(page)
+        phone_page = trainees[0]
+        errors = page_errors(phone_page)
+        teacher = await desktop.new_page()
+        await sign_in(teacher, client, "park", f"/class/{klass.class_session_id}")
+        await in_lobby(teacher)
+        await join(teacher)
+        assert await phone_page.is_hidden("#toggle-breakout")  # the panel is the instructor's
+
+        await open_panel(teacher, "breakout")
+        await teacher.fill("#breakout-new-name", "토의 분임")
+        await teacher.fill("#breakout-new-count", "2")
+        await teacher.click("#breakout-new button[type=submit]")
+        await teacher.wait_for_function(
+            "document.getElementById('breakout-set').selectedOptions[0]?.text === '토의 분임'"
+        )
+        await teacher.select_option("#breakout-fill", "random")
+        await teacher.click("#breakout-fill-go")
+        await teacher.wait_for_function(  # both trainees placed, nobody left over
+            "document.querySelectorAll('#breakout-groups [data-group]:not([data-group=\"\"]) li')"
+            ".length === 2"
+        )
+        await assert_accessible(teacher, context="breakout panel, prepared")
+        await teacher.fill("#breakout-minutes", "10")
+        await teacher.click("#breakout-open")
+
+        await phone_page.wait_for_selector("#group-bar", state="visible")
+        assert "분임" in str(await phone_page.text_content("#group-name"))
+        assert "김민지" in str(await phone_page.text_content("#group-members"))
+        timer = str(await phone_page.text_content("#group-timer"))
+        assert timer.startswith(("10:", "9:")), timer
+        assert await phone_page.input_value("#chat-to") == "group"
+        await teacher.wait_for_selector("#breakout-running", state="visible")
+
+        await teacher.fill("#breakout-broadcast-text", "5분 뒤에 발표합니다")
+        await teacher.click("#breakout-broadcast button[type=submit]")
+        for page in trainees:
+            await page.wait_for_function(
+                "t => document.getElementById('breakout-message').textContent.includes(t)",
+                arg="5분 뒤에 발표합니다",
+            )
+
+        await phone_page.click("#group-help")
+        await teacher.wait_for_function(
+            "document.getElementById('breakout-help').textContent.includes('김민지')"
+        )
+        await screenshot(phone_page, "breakout-group-phone")
+        await screenshot(teacher, "breakout-console-desktop")
+        await assert_accessible(phone_page, context="a trainee in a group (phone)")
+        await assert_accessible(teacher, context="breakout panel, running")
+
+        await teacher.click("#breakout-close")
+        for page in trainees:
+            await page.wait_for_selector("#group-bar", state="hidden")
+        assert "전체 방으로 돌아왔습니다" in str(await phone_page.text_content("#alert"))
+        assert await phone_page.input_value("#chat-to") == "all"
+        await teacher.wait_for_selector("#breakout-running", state="hidden")
+        assert errors == []
+    finally:
+        await phone.close()
+        await desktop.close()
