@@ -42,6 +42,7 @@ async def test_a_breakout_round_from_setup_to_return(
         phone_page = trainees[0]
         errors = page_errors(phone_page)
         teacher = await desktop.new_page()
+        teacher_errors = page_errors(teacher)
         await sign_in(teacher, client, "park", f"/class/{klass.class_session_id}")
         await in_lobby(teacher)
         await join(teacher)
@@ -71,6 +72,12 @@ async def test_a_breakout_round_from_setup_to_return(
         assert timer.startswith(("10:", "9:")), timer
         assert await phone_page.input_value("#chat-to") == "group"
         await teacher.wait_for_selector("#breakout-running", state="visible")
+        await teacher.wait_for_function(
+            "/^(10|9):\\d\\d$/.test(document.getElementById('breakout-timer').textContent)"
+        )
+        await teacher.wait_for_function(  # the overview: both groups, one person each
+            "document.querySelectorAll('#breakout-overview li').length === 3"
+        )
 
         await teacher.fill("#breakout-broadcast-text", "5분 뒤에 발표합니다")
         await teacher.click("#breakout-broadcast button[type=submit]")
@@ -96,6 +103,7 @@ async def test_a_breakout_round_from_setup_to_return(
         assert await phone_page.input_value("#chat-to") == "all"
         await teacher.wait_for_selector("#breakout-running", state="hidden")
         assert errors == []
+        assert teacher_errors == []
     finally:
         await phone.close()
         await desktop.close()

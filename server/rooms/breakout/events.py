@@ -126,8 +126,8 @@ async def breakout_broadcast(ctx: EventCtx, payload: BroadcastIn) -> dict[str, A
         {"text": payload.text, "from_id": ctx.user_id, "from_name": ctx.socket["name"]},
         ctx.clock.now(), actor_id=ctx.user_id,
     )  # fmt: skip
-    out = {"id": event.id, "text": payload.text, "from_name": ctx.socket["name"],
-           "at": event.at.isoformat()}  # fmt: skip
+    out = {"id": event.id, "text": payload.text, "from_id": ctx.user_id,
+           "from_name": ctx.socket["name"], "at": event.at.isoformat()}  # fmt: skip
     ctx.emit("breakout_message", out, to=room(cs_id))
     return {"id": event.id}
 

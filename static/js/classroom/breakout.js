@@ -33,7 +33,8 @@ export class BreakoutView {
     live.on("breakout_warning", ({ seconds_left: left }) =>
       this.say(t("breakout.warning", { time: clock(left * 1000) }), true));
     live.on("breakout_closed", () => this.closed());
-    live.on("breakout_message", ({ text, from_name: from }) => {
+    live.on("breakout_message", ({ text, from_name: from, from_id: fromId }) => {
+      if (fromId === this.meId) return; // the sender knows what they sent
       $("breakout-message").textContent = t("breakout.message", { name: from, text });
       $("breakout-message").hidden = false;
       this.say(t("breakout.message", { name: from, text }), true);
@@ -281,7 +282,9 @@ export class BreakoutConsole {
     $("breakout-open").disabled = true;
     clearInterval(this.overviewTimer);
     this.overviewTimer = setInterval(() => this.overview().catch(() => null), OVERVIEW_EVERY_MS);
+    clearInterval(this.timerTick);
     this.timerTick = setInterval(() => this.tick(), 1000);
+    this.tick();
     this.overview().catch(() => null);
   }
 
