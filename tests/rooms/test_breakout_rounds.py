@@ -14,8 +14,9 @@ import pytest
 
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
+from server.core.keys import LIVE, SETTINGS
 from server.lms.models import StaffRole
-from server.rooms.node import sweep
+from server.rooms.node import NODE_LEASE_S, node_lease, sweep
 from tests.conftest import AppClient, Person, add_person, api_token, bearer
 from tests.factories import ClassFixture, make_class
 from tests.rooms.classroom import Participant
@@ -25,7 +26,7 @@ TRAINEES = ["kim", "lee", "choi", "jung", "kang", "yoon"]  # A: kim lee choi, B:
 
 @dataclass
 class Breakout:
-    client: AppClient
+    clients: list[AppClient]  # one node, or two sharing Redis and the database
     klass: ClassFixture
     who: dict[str, Person]
     tokens: dict[str, str]
@@ -34,13 +35,28 @@ class Breakout:
     b: int
     sockets: list[Participant]
 
+    @property
+    def client(self) -> AppClient:
+        return self.clients[0]
+
     async def enter(self, login: str, client_id: str | None = None) -> Participant:
+        """Join the class, on the nodes in turn (with two nodes, neighbours differ)."""
+        node = self.clients[len(self.sockets) % len(self.clients)]
         p = Participant(client_id)
         self.sockets.append(p)
-        await p.connect(self.client, {"api_token": self.tokens[login],
-                                      "class_session_id": self.klass.class_session_id})  # fmt: skip
+        await p.connect(node, {"api_token": self.tokens[login],
+                               "class_session_id": self.klass.class_session_id})  # fmt: skip
         p.state = await p.ok("join")
         return p
+
+    async def sweep(self) -> None:
+        """Every node's housekeeping once, as its timer would: renew its heartbeat (the test's
+        clock jumps minutes), then sweep the classes it has people in."""
+        for node in self.clients:
+            node_id = node.app[SETTINGS].node_id
+            await node.app[LIVE].lease_acquire(node_lease(node_id), node_id, NODE_LEASE_S)
+        for node in self.clients:
+            await sweep(node.app)
 
     async def record(self) -> list[dict[str, Any]]:
         response = await self.client.get(
@@ -51,8 +67,9 @@ class Breakout:
         return list(await response.json())
 
 
-@pytest.fixture
-async def breakout(client: AppClient, clock: ManualClock) -> AsyncIterator[Breakout]:
+async def prepare(clients: list[AppClient], clock: ManualClock) -> Breakout:
+    """Six trainees and an instructor; a set with groups A (kim lee choi) and B (the rest)."""
+    client = clients[0]
     who = {login: await add_person(client.app, login, [Role.TRAINEE], clock, name=login.title())
            for login in TRAINEES}  # fmt: skip
     who["park"] = await add_person(client.app, "park", [Role.INSTRUCTOR], clock, name="박강사")
@@ -71,7 +88,12 @@ async def breakout(client: AppClient, clock: ManualClock) -> AsyncIterator[Break
                               for n, t in enumerate(TRAINEES)]},
     )  # fmt: skip
     assert placed.status == 200, await placed.text()
-    state = Breakout(client, klass, who, tokens, group_set["id"], a, b, [])
+    return Breakout(clients, klass, who, tokens, group_set["id"], a, b, [])
+
+
+@pytest.fixture
+async def breakout(client: AppClient, clock: ManualClock) -> AsyncIterator[Breakout]:
+    state = await prepare([client], clock)
     yield state
     for p in state.sockets:
         await p.close()
@@ -172,22 +194,22 @@ async def test_help_calls_and_moves(breakout: Breakout) -> None:
 
 
 async def test_the_clock_warns_extends_and_closes(breakout: Breakout, clock: ManualClock) -> None:
-    bo, app = breakout, breakout.client.app
+    bo = breakout
     park = await bo.enter("park")
     kim = await bo.enter("kim")
     await open_groups(bo, park, minutes=10, warnings_s=[120, 30])
     clock.advance(8 * 60 + 1)
-    await sweep(app)
+    await bo.sweep()
     assert (await kim.next("breakout_warning"))["seconds_left"] == 120
-    await sweep(app)  # the same warning is not given twice
+    await bo.sweep()  # the same warning is not given twice
     extended = await park.ok("breakout_extend", {"minutes": 5})
     assert (await kim.next("breakout_timer"))["ends_at"] == extended["ends_at"]
     assert kim.nothing_pending("breakout_warning")
     clock.advance(6 * 60 + 31)
-    await sweep(app)
+    await bo.sweep()
     assert (await kim.next("breakout_warning"))["seconds_left"] == 30
     clock.advance(31)
-    await sweep(app)
+    await bo.sweep()
     closed = await kim.next("breakout_closed")
     change = await park.change("updated", bo.who["kim"].id)
     while change["group_id"] is not None:
@@ -209,10 +231,10 @@ async def test_closing_with_a_last_countdown(breakout: Breakout, clock: ManualCl
     timer = await park.ok("breakout_close", {"grace_s": 30})
     assert (await kim.next("breakout_timer"))["closing_at"] == timer["closing_at"]
     clock.advance(29)
-    await sweep(bo.client.app)
+    await bo.sweep()
     assert kim.nothing_pending("breakout_closed")
     clock.advance(2)
-    await sweep(bo.client.app)
+    await bo.sweep()
     await kim.next("breakout_closed")
     now = await park.ok("breakout_open", {"set_id": bo.set_id, "minutes": 5})  # again
     closed = await park.ok("breakout_close", {})
