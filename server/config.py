@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     reconnect_grace_s: int = Field(default=120, ge=0, le=3600)
     lobby_opens_before_min: int = Field(default=60, ge=0, le=24 * 60)
     class_max_participants: int = Field(default=1000, ge=1, le=100_000)
+    breakout_silence_alert_s: int = Field(default=300, ge=10, le=3600)
     rooms_housekeeping_s: float = Field(default=5.0, gt=0, le=3600)
     presence_batch_s: float = Field(default=0.25, ge=0, le=5)
     audio_speakers: int = Field(default=3, ge=1, le=16)

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from server.core.errors import Problem
 from server.core.events import EventCtx
-from server.core.keys import CLOCK, DATABASE, LIVE, SIO
+from server.core.keys import CLOCK, DATABASE, LIVE, SETTINGS, SIO
 from server.rooms import presence
 from server.rooms import service as rooms_service
 from server.rooms.breakout import rounds
@@ -37,6 +37,7 @@ from server.rooms.events import (
     room,
     staff_room,
 )
+from server.rooms.media.hosting import MEDIA_ROUTER
 from server.rooms.node import ROOMS
 from server.rooms.schemas import Grant, TargetIn
 
@@ -189,24 +190,44 @@ async def breakout_visit(ctx: EventCtx, payload: VisitIn) -> dict[str, Any]:
 
 @classroom.event("breakout_overview", rate=(60, 10.0))
 async def breakout_overview(ctx: EventCtx) -> dict[str, Any]:
-    """Every group at a glance, without joining any: who is in it, who looks in, help calls."""
+    """Every group at a glance, without joining any: who is in it, who looks in, help calls,
+    who is talking and how long the group has been silent (an alert past the setting)."""
     _require(ctx, Grant.MODERATE)
-    rnd = await rounds.current(ctx.app[LIVE], _class_id(ctx))
+    cs_id, now = _class_id(ctx), ctx.clock.now()
+    rnd = await rounds.current(ctx.app[LIVE], cs_id)
     if rnd is None:
         return {"open": False, "groups": []}
-    entries = await presence.everyone(ctx.app[LIVE], _class_id(ctx))
+    entries = await presence.everyone(ctx.app[LIVE], cs_id)
+    try:
+        heard = {int(u): s for u, s in (await ctx.app[MEDIA_ROUTER].call("silence", cs_id)).items()}
+    except Problem:
+        heard = None  # the media host is unreachable: silence unknown, not zero
+    since_open = (now - rnd.opened_at).total_seconds() if rnd.opened_at else None
+    limit = ctx.app[SETTINGS].breakout_silence_alert_s
     groups = []
     for gid, name in rnd.groups.items():
         inside = [e for e in entries if e.group_id == gid]
+        present = sorted(e.user_id for e in inside if not e.visiting)
+        quiet = _quiet_s(heard, present, since_open)
         groups.append({
-            "id": gid, "name": name,
-            "present": sorted(e.user_id for e in inside if not e.visiting),
-            "away": sorted(u for u, g in rnd.plan.items() if g == gid
-                           and u not in {e.user_id for e in inside}),
+            "id": gid, "name": name, "present": present,
+            "away": sorted(u for u, g in rnd.plan.items() if g == gid and u not in present),
             "visitors": sorted(e.user_id for e in inside if e.visiting),
             "help": sorted(e.user_id for e in inside if e.help_at is not None),
+            "talking": sorted(u for u in present if heard is not None and heard.get(u, 1e9) <= 3),
+            "quiet_s": quiet, "silence_alert": quiet is not None and quiet >= limit,
         })  # fmt: skip
     return {"open": True, **_timer(rnd), "groups": groups}
+
+
+def _quiet_s(
+    heard: dict[int, float] | None, present: list[int], since_open: float | None
+) -> float | None:
+    """How long nobody in the group has been heard (since the groups opened at most)."""
+    if heard is None or since_open is None:
+        return None
+    last = min((heard[u] for u in present if u in heard), default=since_open)
+    return round(min(last, since_open), 1)
 
 
 async def tick(app: web.Application, class_session_id: int) -> None:

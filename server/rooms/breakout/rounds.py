@@ -36,6 +36,7 @@ class Round:
     groups: dict[int, str]  # id → name, in order
     plan: dict[int, int] = field(default_factory=dict)  # member → group
     names: dict[int, str] = field(default_factory=dict)  # members' names, for every client
+    opened_at: datetime | None = None
 
     def fields(self) -> dict[str, str]:
         return {
@@ -46,6 +47,7 @@ class Round:
             "groups": json.dumps([[gid, name] for gid, name in self.groups.items()]),
             "plan": json.dumps({str(u): g for u, g in self.plan.items()}),
             "names": json.dumps({str(u): n for u, n in self.names.items()}),
+            "opened_at": self.opened_at.isoformat() if self.opened_at else "",
         }  # fmt: skip
 
     @classmethod
@@ -58,6 +60,7 @@ class Round:
             groups={int(gid): name for gid, name in json.loads(f["groups"])},
             plan={int(u): int(g) for u, g in json.loads(f["plan"]).items()},
             names={int(u): n for u, n in json.loads(f.get("names", "{}")).items()},
+            opened_at=datetime.fromisoformat(f["opened_at"]) if f.get("opened_at") else None,
         )  # fmt: skip
 
     @property
@@ -127,7 +130,7 @@ async def open_round(
     await session.flush()
     rnd = Round(record.id, set_id, ends_at, None, sorted(set(warnings_s), reverse=True),
                 {g.id: g.name for g in groups}, plan,
-                await auth.names_of(session, sorted(plan)))  # fmt: skip
+                await auth.names_of(session, sorted(plan)), now)  # fmt: skip
     await _save(live, class_session_id, rnd)
     for entry in await presence.everyone(live, class_session_id):
         if entry.user_id in plan:

@@ -91,6 +91,10 @@ async def run_locally(
         if class_session_id in app[MEDIA].classes:
             await app[MEDIA].classes[class_session_id].set_spotlight(args["user_id"])
         return None
+    if op == "silence":  # who was heard when: nobody heard where the class has no media
+        media_here = app[MEDIA].classes.get(class_session_id)
+        silence = media_here.silence() if media_here is not None else {}
+        return {str(user_id): seconds for user_id, seconds in silence.items()}
     if op == "rooms":  # breakout groups: likewise
         if class_session_id in app[MEDIA].classes:
             rooms = {int(user): int(group) for user, group in args["rooms"].items()}

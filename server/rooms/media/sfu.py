@@ -104,6 +104,7 @@ class ClassMedia:
         self.subscribers: dict[str, Subscriber] = {}
         self.rooms: dict[int, int] = {}  # user id -> breakout group while groups are open
         self.everywhere: set[int] = set()  # whose voice reaches every group (a broadcast)
+        self.spoke_at: dict[int, float] = {}  # user id -> when last heard speaking (loop time)
 
     async def publish(
         self,
@@ -239,6 +240,9 @@ class ClassMedia:
             (t for t, v in loudness.items() if v >= 127 - SPEECH_LEVEL),
             key=lambda t: -loudness[t],
         )
+        now = asyncio.get_running_loop().time()
+        for track_id in speaking:
+            self.spoke_at[self.publications[track_id].user_id] = now
         if speaking:  # the loudest few of each room (the main room, or each breakout group)
             by_room: dict[int | None, list[str]] = {}
             for track_id in speaking:
@@ -445,6 +449,11 @@ class ClassMedia:
                 return
             offer = await self._offer(subscriber)
         await self._tell(subscriber.sid, "media_offer", offer)
+
+    def silence(self) -> dict[int, float]:
+        """Seconds since each person was last heard speaking (those heard at all)."""
+        now = asyncio.get_running_loop().time()
+        return {user_id: now - at for user_id, at in self.spoke_at.items()}
 
     async def set_rooms(self, rooms: dict[int, int], everywhere: set[int] | None = None) -> None:
         """Breakout groups open, change or close (``rooms`` empty): each subscriber then gets

@@ -316,7 +316,10 @@ export class BreakoutConsole {
       const who = document.createElement("span");
       who.textContent = ` ${t("breakout.present_n", { n: g.present.length })}`
         + (g.away.length ? ` · ${t("breakout.away_n", { n: g.away.length })}` : "")
-        + (g.help.length ? ` · ${t("breakout.help_n", { n: g.help.length })}` : "");
+        + (g.help.length ? ` · ${t("breakout.help_n", { n: g.help.length })}` : "")
+        + (g.talking.length ? ` · ${t("breakout.talking", { names: g.talking.map(this.names).join(", ") })}` : "")
+        + (g.silence_alert ? ` · ${t("breakout.silent", { minutes: Math.floor(g.quiet_s / 60) })}` : "");
+      item.classList.toggle("alert", g.silence_alert || g.help.length > 0);
       const visit = document.createElement("button");
       visit.type = "button";
       visit.textContent = t("breakout.visit");

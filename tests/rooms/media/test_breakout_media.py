@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from aiortc import MediaStreamTrack, VideoStreamTrack
+from aiortc import AudioStreamTrack, MediaStreamTrack, VideoStreamTrack
 
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
@@ -82,13 +82,13 @@ async def flowing(track: MediaStreamTrack, forward: Forward, packets: int = 20) 
 
 
 async def test_a_group_sees_and_hears_only_itself_until_the_groups_close(
-    four: dict[str, Peer], client: AppClient
+    four: dict[str, Peer], client: AppClient, clock: ManualClock
 ) -> None:
     park, kim, choi, lee = (four[x] for x in ("park", "kim", "choi", "lee"))
     uid = {login: p.socket.state["me"]["user_id"] for login, p in four.items()}
     await park.publish(VideoStreamTrack(), Tone())
     await choi.publish(VideoStreamTrack(), Tone())
-    await lee.publish(VideoStreamTrack(), Tone())
+    await lee.publish(VideoStreamTrack(), AudioStreamTrack())  # group B stays silent
     await kim.subscribe()
     tracks = await tracks_of(kim, 4)  # three cameras and one voice slot (one speaker at a time)
     media: ClassMedia = next(iter(client.app[MEDIA].classes.values()))
@@ -110,6 +110,19 @@ async def test_a_group_sees_and_hears_only_itself_until_the_groups_close(
     assert video["park"].forwarded == park_sent  # the main room: nothing
     (slot,) = kim_sub.voices
     assert slot.source == f"{uid['choi']}-audio"  # the voice kim hears is group A's
+
+    # the instructor's overview: who talks in A; B silent, an alert once it lasts
+    overview = {g["id"]: g for g in (await park.socket.ok("breakout_overview"))["groups"]}
+    assert overview[a]["talking"] == [uid["choi"]]
+    assert overview[b]["talking"] == []
+    assert overview[b]["quiet_s"] is not None
+    assert not overview[b]["silence_alert"]
+    clock.advance(301)  # five minutes with nobody heard in B (BAEUM_BREAKOUT_SILENCE_ALERT_S)
+    await media.choose_speakers()
+    overview = {g["id"]: g for g in (await park.socket.ok("breakout_overview"))["groups"]}
+    assert overview[b]["silence_alert"]
+    assert overview[b]["quiet_s"] >= 300
+    assert not overview[a]["silence_alert"]  # choi was heard a moment ago
 
     await park.socket.ok("breakout_voice", {"on": True})  # the instructor speaks to all groups
     await asyncio.wait_for(_until(lambda: media.everywhere == {uid["park"]}), 10)
