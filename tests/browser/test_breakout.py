@@ -39,7 +39,7 @@ async def test_a_breakout_round_from_setup_to_return(
             await in_lobby(page)
             await join(page)
             trainees.append(page)
-        phone_page = trainees[0]
+        phone_page, lee_page = trainees
         errors = page_errors(phone_page)
         teacher = await desktop.new_page()
         teacher_errors = page_errors(teacher)
@@ -49,6 +49,21 @@ async def test_a_breakout_round_from_setup_to_return(
         assert await phone_page.is_hidden("#toggle-breakout")  # the panel is the instructor's
 
         await open_panel(teacher, "breakout")
+        # a set the trainees choose from, one place per group: the phone picks the first
+        await teacher.fill("#breakout-new-name", "골라요")
+        await teacher.fill("#breakout-new-count", "2")
+        await teacher.check("#breakout-new-choose")
+        await teacher.fill("#breakout-new-cap", "1")
+        await teacher.click("#breakout-new button[type=submit]")
+        await phone_page.wait_for_selector("#group-choice", state="visible")
+        await phone_page.click("#group-choice-list li:first-child button")
+        await phone_page.wait_for_selector("#group-choice-list li:first-child [aria-pressed=true]")
+        await lee_page.wait_for_selector("#group-choice-list li:first-child button:disabled")
+        await teacher.wait_for_function(  # the console sees the choice
+            "t => document.getElementById('breakout-groups').textContent.includes(t)", arg="김민지"
+        )
+        await teacher.uncheck("#breakout-new-choose")
+        await teacher.fill("#breakout-new-cap", "")
         await teacher.fill("#breakout-new-name", "토의 분임")
         await teacher.fill("#breakout-new-count", "2")
         await teacher.click("#breakout-new button[type=submit]")

@@ -145,7 +145,14 @@ async def test_trainees_choose_within_the_caps(setting: Setting) -> None:
     t0, t1 = await api_token(s.client, "trainee0"), await api_token(s.client, "trainee1")
     chosen = await s.call("POST", f"/breakout-sets/{made['id']}/choice", {"group_id": group},
                           token=t0)  # fmt: skip
-    assert chosen["groups"][0]["members"] == [s.trainees[0].id]
+    assert [(c["set_id"], c["my_group"]) for c in chosen] == [(made["id"], group)]
+    assert [g["count"] for g in chosen[0]["groups"]] == [1, 0]
+    seen = await s.call("GET", f"/class-sessions/{s.klass.class_session_id}/breakout-choices",
+                        token=t1)  # fmt: skip
+    assert seen[0]["my_group"] is None  # t1 has not chosen; t0's choice counts
+    assert seen[0]["groups"][0]["count"] == 1
+    placed = await s.call("GET", f"/breakout-sets/{made['id']}")
+    assert placed["groups"][0]["members"] == [s.trainees[0].id]
     full = await s.client.post(f"/api/v1/breakout-sets/{made['id']}/choice",
                                headers=bearer(t1), json={"group_id": group})  # fmt: skip
     assert full.status == 409

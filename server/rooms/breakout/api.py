@@ -7,11 +7,13 @@ from __future__ import annotations
 from server.core.auth.roles import STAFF, Role
 from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx
+from server.core.keys import SIO
 from server.lms import service as lms
 from server.lms.schemas import ClassSessionPath
 from server.rooms.breakout import rounds, service
 from server.rooms.breakout.models import BreakoutSet
 from server.rooms.breakout.schemas import (
+    ChoiceOut,
     ChooseIn,
     CohortPath,
     FillIn,
@@ -24,7 +26,8 @@ from server.rooms.breakout.schemas import (
     SetOut,
     SetPath,
 )
-from server.rooms.service import check_runs_class
+from server.rooms.events import NAMESPACE, room
+from server.rooms.service import check_runs_class, grants_for
 
 router = ApiRouter("breakout")
 RUNS = Allow.only(*STAFF, Role.INSTRUCTOR, Role.ASSISTANT)
@@ -52,6 +55,7 @@ async def create_session_set(ctx: Ctx, path: ClassSessionPath, body: SetIn) -> S
     await check_runs_class(ctx.session, ctx.user, path.class_session_id)
     group_set = await service.create_set(ctx.session, body, ctx.clock.now(),
                                          class_session_id=path.class_session_id)  # fmt: skip
+    _tell_choices(ctx, group_set)
     return await service.set_out(ctx.session, group_set)
 
 
@@ -103,13 +107,36 @@ async def import_members(ctx: Ctx, path: SetPath, body: ImportIn) -> SetOut:
     return await service.set_out(ctx.session, group_set)
 
 
+@router.get("/class-sessions/{class_session_id}/breakout-choices", path_model=ClassSessionPath,
+            response=list[ChoiceOut], allow=Allow.signed_in())  # fmt: skip
+async def list_choices(ctx: Ctx, path: ClassSessionPath) -> list[ChoiceOut]:
+    """The sets in which trainees choose their own group: the groups, how full, mine."""
+    await grants_for(ctx.session, ctx.user, path.class_session_id)  # anyone with a place
+    return await service.choices(ctx.session, path.class_session_id, ctx.user.user_id)
+
+
 @router.post("/breakout-sets/{set_id}/choice", path_model=SetPath, body=ChooseIn,
-             response=SetOut, allow=Allow.signed_in())  # fmt: skip
-async def choose_group(ctx: Ctx, path: SetPath, body: ChooseIn) -> SetOut:
-    """A trainee picks their own group, where the set allows it."""
+             response=list[ChoiceOut], allow=Allow.signed_in())  # fmt: skip
+async def choose_group(ctx: Ctx, path: SetPath, body: ChooseIn) -> list[ChoiceOut]:
+    """A trainee picks their own group, where the set allows it (and within its cap)."""
     group_set = await service.get_set(ctx.session, path.set_id)
     await service.choose(ctx.session, group_set, ctx.user.user_id, body.group_id)
-    return await service.set_out(ctx.session, group_set)
+    _tell_choices(ctx, group_set)
+    owner = group_set.class_session_id
+    return await service.choices(ctx.session, owner, ctx.user.user_id) if owner else []
+
+
+def _tell_choices(ctx: Ctx, group_set: BreakoutSet) -> None:
+    """Classes showing this set's choices redraw them (counts, a new set) once committed."""
+    if not group_set.self_select or group_set.class_session_id is None:
+        return
+    sio, class_id = ctx.app[SIO], group_set.class_session_id
+
+    async def announce() -> None:
+        await sio.emit("breakout_choices", {"set_id": group_set.id}, to=room(class_id),
+                       namespace=NAMESPACE)  # fmt: skip
+
+    ctx.after_commit(announce)
 
 
 @router.delete("/breakout-sets/{set_id}", path_model=SetPath, allow=RUNS, status=204)

@@ -163,3 +163,19 @@ class RoundRecordOut(Out):
     ends_at: datetime
     closed_at: datetime | None
     moves: list[MoveOut]
+
+
+class ChoiceGroupOut(Out):
+    id: int
+    name: str
+    capacity: int | None
+    count: int
+
+
+class ChoiceOut(Out):
+    """A set whose groups the trainees choose themselves, as a trainee sees it."""
+
+    set_id: int
+    name: str
+    groups: list[ChoiceGroupOut]
+    my_group: int | None

@@ -5,6 +5,7 @@ spreadsheet). Plain async functions over a session; the live round is in ``round
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -19,7 +20,15 @@ from server.core.errors import Problem
 from server.lms import service as lms
 from server.rooms.breakout import fill
 from server.rooms.breakout.models import BreakoutGroup, BreakoutMember, BreakoutSet
-from server.rooms.breakout.schemas import Assignment, FillIn, GroupOut, SetIn, SetOut
+from server.rooms.breakout.schemas import (
+    Assignment,
+    ChoiceGroupOut,
+    ChoiceOut,
+    FillIn,
+    GroupOut,
+    SetIn,
+    SetOut,
+)
 from server.rooms.service import check_runs_class
 
 
@@ -222,3 +231,18 @@ async def choose(
     except fill.UnknownGroup:
         raise Problem("not-found", f"No group {group_id} in this set.") from None
     await _replace(session, group_set.id, [(u, g) for u, g in chosen.items() if g is not None])
+
+
+async def choices(session: AsyncSession, class_session_id: int, user_id: int) -> list[ChoiceOut]:
+    """The class's sets in which trainees choose their group: the groups, how full, mine."""
+    out = []
+    for group_set in await sets_for_class(session, class_session_id):
+        if not group_set.self_select:
+            continue
+        members = await members_of(session, group_set.id)
+        counts = Counter(members.values())
+        groups = [ChoiceGroupOut(id=g.id, name=g.name, capacity=g.capacity, count=counts[g.id])
+                  for g in await groups_of(session, group_set.id)]  # fmt: skip
+        out.append(ChoiceOut(set_id=group_set.id, name=group_set.name, groups=groups,
+                             my_group=members.get(user_id)))  # fmt: skip
+    return out

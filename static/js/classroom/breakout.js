@@ -18,7 +18,8 @@ function clock(ms) {
 
 /** What every participant sees of an open round. */
 export class BreakoutView {
-  constructor(live, meId, { say, names, onRoom }) {
+  constructor(live, meId, { say, names, onRoom, chooses = false }) {
+    this.chooses = chooses; // trainees choose their group where a set lets them
     this.live = live;
     this.meId = meId;
     this.say = say;
@@ -44,6 +45,40 @@ export class BreakoutView {
       this.say(t("breakout.help_answered"));
     });
     $("group-help").addEventListener("click", () => this.callHelp());
+    live.on("breakout_choices", () => this.loadChoices().catch(() => null));
+  }
+
+  /** Sets in which trainees pick their own group: the groups, how full, and mine. */
+  async loadChoices(classId = this.classId) {
+    this.classId = classId;
+    if (!this.chooses) return;
+    const choices = await api("GET", `/api/v1/class-sessions/${classId}/breakout-choices`);
+    this.renderChoices(choices);
+  }
+
+  renderChoices(choices) {
+    const open = choices.find((c) => c.groups.length);
+    $("group-choice").hidden = !open || Boolean(this.round);
+    if (!open) return;
+    $("group-choice-set").textContent = open.name;
+    $("group-choice-list").replaceChildren(...open.groups.map((g) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      const mine = open.my_group === g.id;
+      button.setAttribute("aria-pressed", String(mine));
+      button.textContent = g.capacity ? t("breakout.choice_of", { group: g.name, n: g.count, cap: g.capacity })
+        : t("breakout.choice", { group: g.name, n: g.count });
+      button.disabled = !mine && g.capacity !== null && g.count >= g.capacity;
+      button.addEventListener("click", async () => {
+        try {
+          this.renderChoices(await api("POST", `/api/v1/breakout-sets/${open.set_id}/choice`, { group_id: g.id }));
+          this.say(t("breakout.chosen", { group: g.name }));
+        } catch (error) { this.say(error.message, true); }
+      });
+      item.append(button);
+      return item;
+    }));
   }
 
   /** The round from the class state on (re)joining, with my group in it. */
@@ -54,6 +89,7 @@ export class BreakoutView {
 
   show(round, myGroup) {
     this.round = round;
+    $("group-choice").hidden = true;
     this.skew = new Date(round.server_time).getTime() - Date.now();
     const mine = myGroup ?? round.groups.find((g) => g.members.includes(this.meId))?.id ?? null;
     this.setGroup(mine);
@@ -119,6 +155,7 @@ export class BreakoutView {
     const wasIn = this.myGroup !== null && this.myGroup !== undefined;
     this.setGroup(null);
     if (wasIn && !quiet) this.say(t("breakout.back"), true);
+    this.loadChoices().catch(() => null);
   }
 }
 
@@ -158,6 +195,7 @@ export class BreakoutConsole {
     live.on("breakout_opened", (round) => this.running(round));
     live.on("breakout_timer", (timer) => { Object.assign(this.round || {}, timer); });
     live.on("breakout_closed", () => this.stopped());
+    live.on("breakout_choices", () => this.load().catch(() => null)); // trainees chose
   }
 
   async run(work) {
@@ -166,7 +204,7 @@ export class BreakoutConsole {
 
   async load(round) {
     this.sets = await api("GET", `/api/v1/class-sessions/${this.classId}/breakout-sets`);
-    this.renderSets();
+    this.renderSets(Number($("breakout-set").value) || undefined);
     if (round) this.running(round);
   }
 
@@ -187,8 +225,10 @@ export class BreakoutConsole {
   }
 
   async create() {
+    const capacity = Number($("breakout-new-cap").value) || null;
     const made = await api("POST", `/api/v1/class-sessions/${this.classId}/breakout-sets`,
-      { name: $("breakout-new-name").value, groups: Number($("breakout-new-count").value) });
+      { name: $("breakout-new-name").value, groups: Number($("breakout-new-count").value),
+        self_select: $("breakout-new-choose").checked, capacity });
     $("breakout-new-name").value = "";
     this.replace(made);
     this.say(t("breakout.created", { name: made.name }));

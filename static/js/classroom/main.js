@@ -69,7 +69,7 @@ class Classroom {
     const names = (id) => this.people.people.get(id)?.name ?? this.breakout?.round?.names?.[id]
       ?? this.console?.current()?.names?.[id] ?? `#${id}`;
     this.breakout = new BreakoutView(this.live, state.me.user_id, { say: notice, names,
-      onRoom: (groupId) => this.gallery.setRoom(groupId) });
+      onRoom: (groupId) => this.gallery.setRoom(groupId), chooses: state.me.role === "trainee" });
     if (state.grants.includes("moderate")) {
       this.console = new BreakoutConsole(this.live, classId, { say: notice, names });
     }
@@ -106,6 +106,7 @@ class Classroom {
     const me = state.participants.find((p) => p.user_id === state.me.user_id);
     this.setHand(Boolean(me?.hand_raised_at));
     this.breakout.apply(state.breakout, state.breakout?.my_group ?? null);
+    this.breakout.loadChoices(classId).catch(() => null);
     this.console?.load(state.breakout).catch((e) => notice(e.message, true));
   }
 
