@@ -45,6 +45,7 @@ from server.core.sio import (
 )
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
+from server.polls.events import polls_context
 from server.rooms import wiring as rooms
 from server.rooms.api import router as rooms_router
 from server.rooms.breakout.api import router as breakout_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_live_state)
     app.cleanup_ctx.append(_socket_server)
     rooms.setup(app)
+    app.cleanup_ctx.append(polls_context)
     return app
 
 

@@ -14,6 +14,7 @@ from server.lms.models import (
     SessionStaff,
     SubArea,
 )
+from server.polls.models import ClassSecret, MutedPseudonym, Question, QuestionVote
 from server.rooms.breakout.models import (
     BreakoutGroup,
     BreakoutMember,
@@ -34,6 +35,7 @@ __all__ = [
     "BreakoutRound",
     "BreakoutSet",
     "ClassEvent",
+    "ClassSecret",
     "ClassSession",
     "Cohort",
     "CompetencyArea",
@@ -43,6 +45,9 @@ __all__ = [
     "CoursePlan",
     "Enrolment",
     "Instructor",
+    "MutedPseudonym",
+    "Question",
+    "QuestionVote",
     "SessionStaff",
     "SubArea",
     "User",

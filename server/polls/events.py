@@ -1,0 +1,227 @@
+"""Live Q&A on the class socket (/class). Anonymous questions are sent out without any trace
+of the asker; the asker's own answers say ``mine``. Published questions go to the room they
+were asked in (the main room, or one breakout group); the moderation queue goes to staff."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from server.core.errors import Problem
+from server.core.events import EventCtx
+from server.core.keys import DATABASE, LIVE, SECRET_KEY, SIO
+from server.polls import service
+from server.polls.models import Question
+from server.polls.schemas import (
+    AskIn,
+    EditIn,
+    ListIn,
+    MergeIn,
+    ModeIn,
+    ModerateIn,
+    PinIn,
+    QuestionRef,
+    ReplyIn,
+    VoteIn,
+)
+from server.polls.secrets import Pseudonyms
+from server.polls.tally import Tallies
+from server.rooms import presence
+from server.rooms.events import (
+    NAMESPACE,
+    _class_id,
+    _is_staff,
+    _require,
+    _require_joined,
+    classroom,
+    person_room,
+    room,
+    staff_room,
+)
+from server.rooms.schemas import Grant
+
+PSEUDONYMS: web.AppKey[Pseudonyms] = web.AppKey("pseudonyms", Pseudonyms)
+QA_TALLIES: web.AppKey[Tallies] = web.AppKey("qa_tallies", Tallies)
+TALLY_INTERVAL_S = 0.2
+
+
+async def _asker(ctx: EventCtx) -> service.Asker:
+    cs_id = _class_id(ctx)
+    tag = await ctx.app[PSEUDONYMS].tag(ctx.session, cs_id, ctx.user_id, ctx.clock.now())
+    me = await presence.get(ctx.app[LIVE], cs_id, ctx.user_id)
+    group = me.group_id if me is not None and not me.visiting else None
+    return service.Asker(tag, ctx.user_id, ctx.socket["name"], group)
+
+
+async def _premoderate(ctx: EventCtx) -> bool:
+    return (await presence.flags(ctx.app[LIVE], _class_id(ctx))).get("qa_mode") == "pre"
+
+
+async def _send(ctx: EventCtx, question: Question) -> None:
+    """To staff always; to the room it was asked in once published (or when it leaves it)."""
+    cs_id, body = _class_id(ctx), service.out(question).model_dump(mode="json")
+    ctx.emit("qa_question", body, to=staff_room(cs_id))
+    if question.status == service.PENDING:
+        return
+    if question.group_id is None:
+        ctx.emit("qa_question", body, to=room(cs_id))
+        return
+    for entry in await presence.everyone(ctx.app[LIVE], cs_id):
+        if entry.group_id == question.group_id:
+            ctx.emit("qa_question", body, to=person_room(cs_id, entry.user_id))
+
+
+@classroom.event("qa_ask", payload=AskIn, rate=(10, 60.0))
+async def qa_ask(ctx: EventCtx, payload: AskIn) -> dict[str, Any]:
+    """Ask, anonymously by default. The answer is the question as the asker sees it."""
+    _require_joined(ctx)
+    asker = await _asker(ctx)
+    question, new = await service.ask(
+        ctx.session, _class_id(ctx), asker, payload.text, anonymous=payload.anonymous,
+        premoderate=await _premoderate(ctx), request_key=payload.request_id,
+        now=ctx.clock.now(),
+    )  # fmt: skip
+    if new:
+        await _send(ctx, question)
+    return service.out(question, tag=asker.tag).model_dump(mode="json")
+
+
+async def _own_change(ctx: EventCtx, question_id: int) -> tuple[Question, str]:
+    _require_joined(ctx)
+    asker = await _asker(ctx)
+    return await service.get(ctx.session, _class_id(ctx), question_id), asker.tag
+
+
+@classroom.event("qa_edit", payload=EditIn, rate=(20, 60.0))
+async def qa_edit(ctx: EventCtx, payload: EditIn) -> dict[str, Any]:
+    question, tag = await _own_change(ctx, payload.question_id)
+    await service.edit(ctx.session, question, tag, payload.text,
+                       premoderate=await _premoderate(ctx), now=ctx.clock.now())  # fmt: skip
+    await _send(ctx, question)
+    return service.out(question, tag=tag).model_dump(mode="json")
+
+
+@classroom.event("qa_withdraw", payload=QuestionRef, rate=(20, 60.0))
+async def qa_withdraw(ctx: EventCtx, payload: QuestionRef) -> dict[str, Any]:
+    question, tag = await _own_change(ctx, payload.question_id)
+    await service.withdraw(ctx.session, question, tag)
+    await _send(ctx, question)
+    return service.out(question, tag=tag).model_dump(mode="json")
+
+
+@classroom.event("qa_vote", payload=VoteIn, rate=(60, 10.0))
+async def qa_vote(ctx: EventCtx, payload: VoteIn) -> dict[str, Any]:
+    """Upvote once (or take it back); acknowledged at once, the class's count follows."""
+    question, tag = await _own_change_free(ctx, payload.question_id)
+    await service.vote(ctx.session, question, tag, payload.up)
+    tallies, cs_id, qid = ctx.app[QA_TALLIES], _class_id(ctx), question.id
+
+    async def later() -> None:
+        tallies.touch(cs_id, qid)
+
+    ctx.after_commit(later)
+    return {"question_id": question.id, "votes": question.votes, "voted": payload.up}
+
+
+async def _own_change_free(ctx: EventCtx, question_id: int) -> tuple[Question, str]:
+    """The question and my pseudonym, for acting on anyone's question (voting)."""
+    _require_joined(ctx)
+    asker = await _asker(ctx)
+    question = await service.get(ctx.session, _class_id(ctx), question_id)
+    if question.group_id is not None and question.group_id != asker.group_id and not _is_staff(ctx):
+        raise Problem("not-found", f"No question {question_id} here.")
+    return question, asker.tag
+
+
+async def _staff_action(ctx: EventCtx, question_id: int) -> Question:
+    _require(ctx, Grant.MODERATE)
+    return await service.get(ctx.session, _class_id(ctx), question_id)
+
+
+@classroom.event("qa_moderate", payload=ModerateIn, rate=(120, 10.0))
+async def qa_moderate(ctx: EventCtx, payload: ModerateIn) -> dict[str, Any]:
+    question = await service.moderate(ctx.session, await _staff_action(ctx, payload.question_id),
+                                      payload.action)  # fmt: skip
+    await _send(ctx, question)
+    return service.out(question).model_dump(mode="json")
+
+
+@classroom.event("qa_merge", payload=MergeIn, rate=(60, 10.0))
+async def qa_merge(ctx: EventCtx, payload: MergeIn) -> dict[str, Any]:
+    duplicate = await _staff_action(ctx, payload.question_id)
+    into = await service.get(ctx.session, _class_id(ctx), payload.into)
+    await service.merge(ctx.session, duplicate, into)
+    await _send(ctx, duplicate)
+    await _send(ctx, into)
+    return service.out(into).model_dump(mode="json")
+
+
+@classroom.event("qa_reply", payload=ReplyIn, rate=(60, 10.0))
+async def qa_reply(ctx: EventCtx, payload: ReplyIn) -> dict[str, Any]:
+    question = await service.reply(ctx.session, await _staff_action(ctx, payload.question_id),
+                                   payload.text, payload.live)  # fmt: skip
+    await _send(ctx, question)
+    return service.out(question).model_dump(mode="json")
+
+
+@classroom.event("qa_pin", payload=PinIn, rate=(60, 10.0))
+async def qa_pin(ctx: EventCtx, payload: PinIn) -> dict[str, Any]:
+    question = await service.pin(ctx.session, await _staff_action(ctx, payload.question_id),
+                                 payload.pinned)  # fmt: skip
+    await _send(ctx, question)
+    return service.out(question).model_dump(mode="json")
+
+
+@classroom.event("qa_mute", payload=QuestionRef, rate=(30, 10.0))
+async def qa_mute(ctx: EventCtx, payload: QuestionRef) -> dict[str, Any]:
+    """Pause whoever asked this from asking more, without learning who it is."""
+    question = await _staff_action(ctx, payload.question_id)
+    await service.mute(ctx.session, question, ctx.clock.now())
+    return {"muted": True}
+
+
+@classroom.event("qa_mode", payload=ModeIn, rate=(20, 60.0))
+async def qa_mode(ctx: EventCtx, payload: ModeIn) -> dict[str, Any]:
+    _require(ctx, Grant.MODERATE)
+    value = "pre" if payload.mode == "pre" else ""
+    await presence.set_flags(ctx.app[LIVE], _class_id(ctx), {"qa_mode": value})
+    ctx.emit("qa_mode", {"mode": payload.mode}, to=room(_class_id(ctx)))
+    return {"mode": payload.mode}
+
+
+@classroom.event("qa_list", payload=ListIn, rate=(30, 10.0))
+async def qa_list(ctx: EventCtx, payload: ListIn) -> dict[str, Any]:
+    """The questions I may see, sorted; each says whether it is mine and whether I voted."""
+    asker = await _own_asker(ctx)
+    questions = await service.visible(ctx.session, _class_id(ctx), staff=_is_staff(ctx),
+                                      tag=asker.tag, group_id=asker.group_id)  # fmt: skip
+    voted = await service.voted_by(ctx.session, [q.id for q in questions], asker.tag)
+    mode = "pre" if await _premoderate(ctx) else "none"
+    return {"mode": mode, "questions": [
+        service.out(q, tag=asker.tag, voted=voted).model_dump(mode="json")
+        for q in service.ordered(questions, payload.sort)]}  # fmt: skip
+
+
+async def _own_asker(ctx: EventCtx) -> service.Asker:
+    _require_joined(ctx)
+    return await _asker(ctx)
+
+
+async def polls_context(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: the class pseudonym keys and the vote-count pushes of this node."""
+    app[PSEUDONYMS] = Pseudonyms(app[SECRET_KEY])
+
+    async def flush(class_session_id: int, question_ids: set[int]) -> None:
+        async with app[DATABASE].unit_of_work(request_id="qa:tally") as session:
+            rows = await session.execute(select(Question.id, Question.votes).where(
+                Question.id.in_(question_ids)))  # fmt: skip
+            counts = {str(qid): votes for qid, votes in rows.all()}
+        await app[SIO].emit("qa_votes", {"counts": counts}, to=room(class_session_id),
+                            namespace=NAMESPACE)  # fmt: skip
+
+    app[QA_TALLIES] = Tallies(flush, TALLY_INTERVAL_S)
+    yield
+    await app[QA_TALLIES].close()

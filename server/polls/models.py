@@ -1,0 +1,79 @@
+"""Q&A and polls on record, built so that anonymous content cannot be traced to a person.
+
+Anonymous rows hold no user id: only a pseudonym, a keyed hash of the person under the class's
+own secret (``ClassSecret``), enough to allow one vote each, editing one's own question and
+muting a pseudonym. The secret is sealed with the server's key, and destroying it (when the
+class is archived) leaves every pseudonym meaningless, even to the server. None of these
+tables is audited: an audit row would name the actor beside the content.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.core.db import Base, IdType, UTCDateTime
+
+
+class ClassSecret(Base):
+    """The key of a class's pseudonyms, sealed; ``sealed`` None once destroyed."""
+
+    __tablename__ = "class_secrets"
+
+    class_session_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("class_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Question(Base):
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    class_session_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("class_sessions.id"), index=True
+    )
+    group_id: Mapped[int | None] = mapped_column(IdType)  # asked inside a breakout group
+    author_tag: Mapped[str] = mapped_column(String(64), index=True)  # the pseudonym
+    author_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))  # named only
+    author_name: Mapped[str | None] = mapped_column(String(100))  # named only
+    text: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(16))  # pending published rejected withdrawn merged
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)  # phone, rrn, email, profanity
+    merged_into: Mapped[int | None] = mapped_column(IdType, ForeignKey("questions.id"))
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered: Mapped[str | None] = mapped_column(String(8))  # text | live
+    reply: Mapped[str | None] = mapped_column(String(2000))
+    votes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    request_key: Mapped[str | None] = mapped_column(String(64))  # a retry is not a new question
+
+
+class QuestionVote(Base):
+    """One upvote: by pseudonym only, for every voter (votes are always anonymous)."""
+
+    __tablename__ = "question_votes"
+    __table_args__ = (UniqueConstraint("question_id", "voter_tag"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    voter_tag: Mapped[str] = mapped_column(String(64))
+
+
+class MutedPseudonym(Base):
+    """A pseudonym the instructor silenced in this class (without knowing who it is)."""
+
+    __tablename__ = "muted_pseudonyms"
+    __table_args__ = (UniqueConstraint("class_session_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    class_session_id: Mapped[int] = mapped_column(IdType, ForeignKey("class_sessions.id"))
+    tag: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,228 @@
+"""The rules of live Q&A: asking (named or anonymous), editing and withdrawing one's own
+question, upvoting once, moderation (pre-approval, approve, reject, merge duplicates, mute a
+pseudonym), replies and pinning. Plain async functions over a session; the caller passes the
+asker's pseudonym (``secrets.Pseudonyms.tag``), never needed beside anonymous content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.core.db import get_or_404
+from server.core.errors import Problem
+from server.polls import filters
+from server.polls.models import MutedPseudonym, Question, QuestionVote
+from server.polls.schemas import QuestionOut
+
+PUBLISHED, PENDING, REJECTED, WITHDRAWN, MERGED = (
+    "published", "pending", "rejected", "withdrawn", "merged",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks: their pseudonym always; their id and name only for a named question."""
+
+    tag: str
+    user_id: int
+    name: str
+    group_id: int | None
+
+
+async def ask(
+    session: AsyncSession, class_session_id: int, asker: Asker, text: str, *, anonymous: bool,
+    premoderate: bool, request_key: str | None, now: datetime,
+) -> tuple[Question, bool]:  # fmt: skip
+    """A new question (or the one this request id already made: a retry). True if new.
+    Flagged text (a phone number, a resident registration number, profanity) waits for
+    approval whatever the moderation mode."""
+    if await _muted(session, class_session_id, asker.tag):
+        raise Problem("forbidden", "The instructor has paused your questions in this class.")
+    if request_key is not None:
+        earlier = await session.scalar(select(Question).where(
+            Question.class_session_id == class_session_id, Question.author_tag == asker.tag,
+            Question.request_key == request_key))  # fmt: skip
+        if earlier is not None:
+            return earlier, False
+    found = filters.flags(text)
+    question = Question(
+        class_session_id=class_session_id, group_id=asker.group_id, author_tag=asker.tag,
+        author_id=None if anonymous else asker.user_id,
+        author_name=None if anonymous else asker.name, text=text,
+        status=PENDING if premoderate or found else PUBLISHED, flags=found, votes=0,
+        pinned=False, created_at=now, request_key=request_key,
+    )  # fmt: skip
+    session.add(question)
+    await session.flush()
+    return question, True
+
+
+async def _muted(session: AsyncSession, class_session_id: int, tag: str) -> bool:
+    stmt = select(MutedPseudonym.id).where(
+        MutedPseudonym.class_session_id == class_session_id, MutedPseudonym.tag == tag
+    )
+    return (await session.scalar(stmt)) is not None
+
+
+async def get(session: AsyncSession, class_session_id: int, question_id: int) -> Question:
+    question = await get_or_404(session, Question, question_id, "question")
+    if question.class_session_id != class_session_id:
+        raise Problem("not-found", f"No question {question_id} in this class.")
+    return question
+
+
+def _own(question: Question, tag: str) -> None:
+    if question.author_tag != tag:
+        raise Problem("forbidden", "Only whoever asked it may change a question.")
+    if question.status in (REJECTED, MERGED, WITHDRAWN):
+        raise Problem("conflict", f"This question is {question.status}.")
+
+
+async def edit(session: AsyncSession, question: Question, tag: str, text: str,
+               *, premoderate: bool, now: datetime) -> Question:  # fmt: skip
+    _own(question, tag)
+    question.text, question.edited_at = text, now
+    question.flags = filters.flags(text)
+    if premoderate or question.flags:
+        question.status = PENDING
+    return question
+
+
+async def withdraw(session: AsyncSession, question: Question, tag: str) -> Question:
+    _own(question, tag)
+    question.status, question.pinned = WITHDRAWN, False
+    return question
+
+
+async def vote(session: AsyncSession, question: Question, tag: str, up: bool) -> Question:
+    """One upvote per person, which they may take back; the count is recounted, exact."""
+    if question.status != PUBLISHED:
+        raise Problem("conflict", "Only published questions take votes.")
+    exists = await session.scalar(select(QuestionVote.id).where(
+        QuestionVote.question_id == question.id, QuestionVote.voter_tag == tag))  # fmt: skip
+    if up and exists is None:
+        session.add(QuestionVote(question_id=question.id, voter_tag=tag))
+    elif not up and exists is not None:
+        await session.execute(delete(QuestionVote).where(QuestionVote.id == exists))
+    await session.flush()
+    question.votes = await _count(session, question.id)
+    return question
+
+
+async def _count(session: AsyncSession, question_id: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(QuestionVote)
+        .where(QuestionVote.question_id == question_id)
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+async def moderate(session: AsyncSession, question: Question, action: str) -> Question:
+    if question.status not in (PENDING, PUBLISHED):
+        raise Problem("conflict", f"This question is {question.status}.")
+    question.status = PUBLISHED if action == "approve" else REJECTED
+    if question.status == REJECTED:
+        question.pinned = False
+    return question
+
+
+async def merge(session: AsyncSession, duplicate: Question, into: Question) -> Question:
+    """A duplicate joins the original: its votes move over (still one per person)."""
+    if duplicate.id == into.id or into.status != PUBLISHED:
+        raise Problem("conflict", "Merge into another, published question.")
+    voters = set(await session.scalars(
+        select(QuestionVote.voter_tag).where(QuestionVote.question_id == into.id)))  # fmt: skip
+    moved = await session.scalars(
+        select(QuestionVote).where(QuestionVote.question_id == duplicate.id)
+    )
+    for ballot in list(moved):
+        if ballot.voter_tag in voters:
+            await session.delete(ballot)
+        else:
+            ballot.question_id = into.id
+    duplicate.status, duplicate.merged_into, duplicate.pinned = MERGED, into.id, False
+    await session.flush()
+    into.votes, duplicate.votes = await _count(session, into.id), 0
+    return into
+
+
+async def reply(
+    session: AsyncSession, question: Question, text: str | None, live: bool
+) -> Question:
+    if question.status != PUBLISHED:
+        raise Problem("conflict", "Reply to published questions.")
+    if text is None and not live:
+        raise Problem("validation-error", "Send a reply text, or live: true.")
+    question.reply, question.answered = text, "live" if live and text is None else "text"
+    return question
+
+
+async def pin(session: AsyncSession, question: Question, pinned: bool) -> Question:
+    """The question being answered now: one at a time."""
+    if pinned:
+        if question.status != PUBLISHED:
+            raise Problem("conflict", "Pin published questions.")
+        await session.execute(update(Question).where(
+            Question.class_session_id == question.class_session_id,
+            Question.id != question.id).values(pinned=False))  # fmt: skip
+    question.pinned = pinned
+    return question
+
+
+async def mute(session: AsyncSession, question: Question, now: datetime) -> None:
+    """Pause whoever asked this from asking more (they stay unknown)."""
+    if not await _muted(session, question.class_session_id, question.author_tag):
+        session.add(MutedPseudonym(class_session_id=question.class_session_id,
+                                   tag=question.author_tag, at=now))  # fmt: skip
+
+
+async def visible(
+    session: AsyncSession, class_session_id: int, *, staff: bool, tag: str, group_id: int | None,
+) -> list[Question]:  # fmt: skip
+    """The questions this person sees: the published ones of their room (the main room or
+    their breakout group) and their own; staff see every one, the queue included."""
+    stmt = select(Question).where(Question.class_session_id == class_session_id)
+    if not staff:
+        room = Question.group_id.is_(None) if group_id is None else Question.group_id == group_id
+        stmt = stmt.where((room & (Question.status == PUBLISHED)) | (Question.author_tag == tag))
+    return list((await session.scalars(stmt.order_by(Question.id))).all())
+
+
+async def voted_by(session: AsyncSession, question_ids: list[int], tag: str) -> set[int]:
+    if not question_ids:
+        return set()
+    stmt = select(QuestionVote.question_id).where(
+        QuestionVote.question_id.in_(question_ids), QuestionVote.voter_tag == tag
+    )
+    return set((await session.scalars(stmt)).all())
+
+
+def _rank(question: Question, sort: str) -> tuple[bool, int, int]:
+    """Pinned first; then by votes, newest, or answered first."""
+    if sort == "recent":
+        return (not question.pinned, 0, -question.id)
+    if sort == "answered":
+        return (not question.pinned, 0 if question.answered else 1, -question.id)
+    return (not question.pinned, -question.votes, -question.id)
+
+
+def ordered(questions: list[Question], sort: str) -> list[Question]:
+    return sorted(questions, key=lambda q: _rank(q, sort))
+
+
+def out(
+    question: Question, *, tag: str | None = None, voted: set[int] | None = None
+) -> QuestionOut:
+    return QuestionOut(
+        id=question.id, text=question.text, anonymous=question.author_id is None,
+        author_name=question.author_name, status=question.status, flags=question.flags,
+        votes=question.votes, pinned=question.pinned, answered=question.answered,
+        reply=question.reply, group_id=question.group_id, merged_into=question.merged_into,
+        created_at=question.created_at, edited_at=question.edited_at,
+        mine=tag is not None and question.author_tag == tag,
+        voted=voted is not None and question.id in voted,
+    )  # fmt: skip

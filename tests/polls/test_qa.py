@@ -1,0 +1,234 @@
+"""Live Q&A with real socket.io clients: anonymous and named questions, editing and withdrawing
+one's own, one upvote each (concurrent doubles and retries included), moderation (pre-approval,
+flags for phone and resident numbers, approve, reject, merge, mute a pseudonym), replies and
+pins, breakout scoping, and anonymity that holds against the database itself."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from server.core.auth.roles import Role
+from server.core.clock import ManualClock
+from server.core.keys import DATABASE
+from server.lms.models import StaffRole
+from server.polls.events import PSEUDONYMS
+from server.polls.models import ClassSecret, Question, QuestionVote
+from tests.conftest import AppClient, Person, add_person, api_token
+from tests.factories import ClassFixture, make_class
+from tests.rooms.classroom import Participant
+
+
+@dataclass
+class QA:
+    client: AppClient
+    klass: ClassFixture
+    who: dict[str, Person]
+    tokens: dict[str, str]
+    sockets: list[Participant]
+
+    async def enter(self, login: str) -> Participant:
+        p = Participant()
+        self.sockets.append(p)
+        await p.connect(self.client, {"api_token": self.tokens[login],
+                                      "class_session_id": self.klass.class_session_id})  # fmt: skip
+        p.state = await p.ok("join")
+        return p
+
+
+@pytest.fixture
+async def qa(client: AppClient, clock: ManualClock) -> AsyncIterator[QA]:
+    people = (("kim", Role.TRAINEE, "김민지"), ("lee", Role.TRAINEE, "이서준"),
+              ("choi", Role.TRAINEE, "최유나"), ("park", Role.INSTRUCTOR, "박강사"))  # fmt: skip
+    who = {login: await add_person(client.app, login, [role], clock, name=name)
+           for login, role, name in people}  # fmt: skip
+    trainees = [who[x].id for x in ("kim", "lee", "choi")]
+    klass = await make_class(client.app, clock, trainees=trainees,
+                             staff={StaffRole.INSTRUCTOR: who["park"].id},
+                             starts_in=timedelta(minutes=-5))  # fmt: skip
+    state = QA(client, klass, who, {x: await api_token(client, x) for x in who}, [])
+    yield state
+    for p in state.sockets:
+        await p.close()
+
+
+async def question(p: Participant, question_id: int) -> dict[str, Any]:
+    """The next ``qa_question`` about this question (others before it are passed over)."""
+    while True:
+        seen: dict[str, Any] = await p.next("qa_question")
+        if seen["id"] == question_id:
+            return seen
+
+
+async def test_anonymous_and_named_questions_edit_and_withdraw(qa: QA) -> None:
+    kim, lee, park = await qa.enter("kim"), await qa.enter("lee"), await qa.enter("park")
+    asked = await kim.ok("qa_ask", {"text": "평가 기준이 궁금합니다"})
+    assert (asked["mine"], asked["anonymous"], asked["author_name"]) == (True, True, None)
+    seen = await lee.next("qa_question")
+    assert seen["text"] == "평가 기준이 궁금합니다"
+    assert (seen["author_name"], seen["mine"], seen["anonymous"]) == (None, False, True)
+    named = await lee.ok("qa_ask", {"text": "자료를 받을 수 있나요?", "anonymous": False})
+    assert (await question(kim, named["id"]))["author_name"] == "이서준"
+    assert named["author_name"] == "이서준"
+
+    edited = await kim.ok(
+        "qa_edit", {"question_id": asked["id"], "text": "평가 기준은 무엇인가요?"}
+    )
+    assert edited["text"] == "평가 기준은 무엇인가요?"
+    assert edited["edited_at"] is not None
+    refused = await lee.call("qa_edit", {"question_id": asked["id"], "text": "남의 질문"})
+    assert refused["error"]["type"] == "forbidden"
+    await kim.ok("qa_withdraw", {"question_id": asked["id"]})
+    listed = await lee.ok("qa_list", {})
+    assert [q["id"] for q in listed["questions"]] == [named["id"]]  # withdrawn: gone
+    mine = await kim.ok("qa_list", {})
+    assert {q["id"]: q["status"] for q in mine["questions"]}[asked["id"]] == "withdrawn"
+    assert park.state["me"]["role"] == "instructor"
+
+
+async def test_one_upvote_each_even_doubled_and_retried(qa: QA) -> None:
+    kim, lee, choi = await qa.enter("kim"), await qa.enter("lee"), await qa.enter("choi")
+    asked = await kim.ok("qa_ask", {"text": "질문", "request_id": "req-000001"})
+    again = await kim.ok("qa_ask", {"text": "질문", "request_id": "req-000001"})  # a retry
+    assert again["id"] == asked["id"]
+    qid = asked["id"]
+    results = await asyncio.gather(*(lee.call("qa_vote", {"question_id": qid}) for _ in range(5)),
+                                   choi.call("qa_vote", {"question_id": qid}))  # fmt: skip
+    assert all(r["ok"] for r in results), results
+    counts = await kim.next("qa_votes")
+    while counts["counts"][str(qid)] != 2:  # pushes are coalesced; the last one is exact
+        counts = await kim.next("qa_votes")
+    listed = await lee.ok("qa_list", {})
+    (question,) = listed["questions"]
+    assert (question["votes"], question["voted"]) == (2, True)
+    await lee.ok("qa_vote", {"question_id": qid, "up": False})
+    assert (await kim.ok("qa_list", {}))["questions"][0]["votes"] == 1
+    async with qa.client.app[DATABASE].unit_of_work() as session:
+        ballots = (await session.scalars(select(QuestionVote))).all()
+    assert len(ballots) == 1
+
+
+async def test_moderation_filters_replies_pins_and_mutes(qa: QA) -> None:
+    kim, lee, park = await qa.enter("kim"), await qa.enter("lee"), await qa.enter("park")
+    flagged = await kim.ok("qa_ask", {"text": "제 번호는 010-1234-5678 이에요"})
+    assert (flagged["status"], flagged["flags"]) == ("pending", ["phone"])
+    queued = await question(park, flagged["id"])
+    assert queued["status"] == "pending"
+    rrn = await kim.ok("qa_ask", {"text": "주민번호 900101-1234567 맞나요"})
+    assert rrn["flags"] == ["rrn"]
+    assert (await park.ok("qa_mode", {"mode": "pre"}))["mode"] == "pre"
+    held = await lee.ok("qa_ask", {"text": "오늘 몇 시에 끝나요?"})
+    assert held["status"] == "pending"
+    before = (await kim.ok("qa_list", {}))["questions"]
+    assert all(q["mine"] for q in before)  # nothing of lee's is visible before approval
+    await park.ok("qa_moderate", {"question_id": held["id"], "action": "approve"})
+    assert (await question(kim, held["id"]))["status"] == "published"
+    await park.ok("qa_moderate", {"question_id": flagged["id"], "action": "reject"})
+    await park.ok("qa_mode", {"mode": "none"})
+
+    dup = await kim.ok("qa_ask", {"text": "몇 시에 끝나나요"})
+    await park.ok("qa_vote", {"question_id": dup["id"]})
+    await lee.ok("qa_vote", {"question_id": dup["id"]})
+    merged = await park.ok("qa_merge", {"question_id": dup["id"], "into": held["id"]})
+    assert merged["votes"] == 2  # both votes moved; lee's own question, one vote each
+    await park.ok("qa_reply", {"question_id": held["id"], "text": "5시에 끝납니다"})
+    pinned = await park.ok("qa_pin", {"question_id": held["id"], "pinned": True})
+    assert (pinned["pinned"], pinned["reply"], pinned["answered"]) == (
+        True,
+        "5시에 끝납니다",
+        "text",
+    )
+    listed = await kim.ok("qa_list", {"sort": "recent"})
+    assert listed["questions"][0]["id"] == held["id"]  # pinned first whatever the sort
+    forbidden = await kim.call("qa_moderate", {"question_id": held["id"], "action": "reject"})
+    assert forbidden["error"]["type"] == "forbidden"
+
+    await park.ok("qa_mute", {"question_id": dup["id"]})  # mutes kim's pseudonym, unnamed
+    muted = await kim.call("qa_ask", {"text": "또 질문"})
+    assert muted["error"]["type"] == "forbidden"
+    assert (await lee.ok("qa_ask", {"text": "저는 괜찮나요"}))["status"] == "published"
+
+
+async def test_questions_in_a_breakout_group_stay_in_it(qa: QA) -> None:
+    park = await qa.enter("park")
+    made = await qa.client.post(
+        f"/api/v1/class-sessions/{qa.klass.class_session_id}/breakout-sets",
+        json={"name": "조", "groups": ["A", "B"]},
+        headers={"Authorization": f"Bearer {qa.tokens['park']}"},
+    )
+    group_set = await made.json()
+    a, b = (g["id"] for g in group_set["groups"])
+    await qa.client.put(
+        f"/api/v1/breakout-sets/{group_set['id']}/members",
+        headers={"Authorization": f"Bearer {qa.tokens['park']}"},
+        json={"assignments": [{"user_id": qa.who["kim"].id, "group_id": a},
+                              {"user_id": qa.who["lee"].id, "group_id": a},
+                              {"user_id": qa.who["choi"].id, "group_id": b}]},
+    )  # fmt: skip
+    kim, lee, choi = await qa.enter("kim"), await qa.enter("lee"), await qa.enter("choi")
+    await park.ok("breakout_open", {"set_id": group_set["id"], "minutes": 10})
+    for p in (kim, lee, choi):
+        await p.next("breakout_opened")
+    asked = await kim.ok("qa_ask", {"text": "A조끼리의 질문"})
+    assert asked["group_id"] == a
+    assert (await question(lee, asked["id"]))["group_id"] == a
+    assert (await question(park, asked["id"]))["group_id"] == a  # staff see every group
+    assert (await choi.ok("qa_list", {}))["questions"] == []
+    refused = await choi.call("qa_vote", {"question_id": asked["id"]})
+    assert refused["error"]["type"] == "not-found"
+
+
+async def test_anonymity_holds_against_the_database_and_the_secret_can_be_destroyed(
+    qa: QA, clock: ManualClock
+) -> None:
+    kim, lee = await qa.enter("kim"), await qa.enter("lee")
+    asked = await kim.ok("qa_ask", {"text": "익명 질문"})
+    await lee.ok("qa_vote", {"question_id": asked["id"]})
+    kim_id, lee_id = qa.who["kim"].id, qa.who["lee"].id
+    app = qa.client.app
+    async with app[DATABASE].unit_of_work() as session:
+        # every column of every Q&A row: no user id, and no value anyone can map back
+        # without the class key (the pseudonym is an HMAC under it)
+        for model in (Question, QuestionVote):
+            for row in (await session.scalars(select(model))).all():
+                values = {c.key: getattr(row, c.key) for c in inspect(model).column_attrs}
+                assert values.get("author_id") is None
+                for name, value in values.items():
+                    if name.endswith("_id") or name in ("id", "votes"):
+                        continue
+                    assert str(value) not in (str(kim_id), str(lee_id)), (model, name)
+                    assert value not in ("김민지", "이서준"), (model, name)
+        audit = await session.execute(
+            text("SELECT count(*) FROM audit_log WHERE entity IN ('questions', 'question_votes')")
+        )
+        assert audit.scalar() == 0
+        question = await session.get(Question, asked["id"])
+        assert question is not None
+        secret = await session.get(ClassSecret, qa.klass.class_session_id)
+        assert secret is not None
+        assert secret.sealed is not None
+        assert b"" not in (secret.sealed,)
+        # with the key (only the server holds it) the pseudonym is the asker's ...
+        key = await app[PSEUDONYMS].key(session, qa.klass.class_session_id, clock.now())
+        assert question.author_tag == hmac.new(key, str(kim_id).encode(),
+                                               hashlib.sha256).hexdigest()[:40]  # fmt: skip
+        # ... the sealed key alone is not the key
+        assert key not in secret.sealed
+        await app[PSEUDONYMS].destroy(session, qa.klass.class_session_id, clock.now())
+    async with app[DATABASE].unit_of_work() as session:
+        row = await session.get(ClassSecret, qa.klass.class_session_id)
+        assert row is not None
+        assert (row.sealed, row.destroyed_at is not None) == (None, True)
+    # after destruction not even the server can say who asked: the key is gone everywhere
+    refused = await kim.call("qa_ask", {"text": "다시"})
+    assert refused["error"]["type"] == "forbidden"
+    answer: Any = await lee.call("qa_list", {})
+    assert answer["error"]["type"] == "forbidden"
