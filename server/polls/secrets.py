@@ -51,10 +51,10 @@ class Pseudonyms:
             return raw
         if row.sealed is None:
             raise Problem("forbidden", "This class's questions and votes are archived.")
-        raw = self._keys.get(row.sealed)
-        if raw is None:
-            raw = self._keys[row.sealed] = self._sealer.decrypt(row.sealed)
-        return raw
+        known = self._keys.get(row.sealed)
+        if known is None:
+            known = self._keys[row.sealed] = self._sealer.decrypt(row.sealed)
+        return known
 
     async def tag(self, session: AsyncSession, class_session_id: int, user_id: int,
                   now: datetime) -> str:  # fmt: skip
