@@ -50,7 +50,9 @@ PASSWORD = "correct horse battery"
 AppClient = TestClient[web.Request, web.Application]
 
 #: modules that need a service which is not configured here are not collected at all
-collect_ignore = [] if REDIS_URL else ["rooms/test_many_nodes.py"]
+collect_ignore = (
+    [] if REDIS_URL else ["rooms/test_many_nodes.py", "rooms/test_breakout_two_nodes.py"]
+)
 
 
 # ---- databases -----------------------------------------------------------------------------
