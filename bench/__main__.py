@@ -21,6 +21,7 @@ REGISTRY: dict[str, str] = {
     "http": "bench.http",
     "classroom": "bench.classroom",
     "sfu": "bench.sfu",
+    "breakout": "bench.breakout",
 }
 
 

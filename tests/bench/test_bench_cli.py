@@ -43,7 +43,7 @@ def test_lists_benchmarks() -> None:
     proc = run_bench()
     assert proc.returncode == 0, proc.stderr
     names = {line.split()[0] for line in proc.stdout.splitlines()[1:] if line.strip()}
-    assert {"http", "classroom", "sfu"} <= names
+    assert {"http", "classroom", "sfu", "breakout"} <= names
 
 
 def test_unknown_benchmark_is_refused() -> None:
@@ -136,3 +136,31 @@ def test_sfu_benchmark_class_gets_each_page_and_the_speakers_voices() -> None:
     assert figures["forwarded_packets"] > 0
     for name in ("us_per_packet", "subscriber_fps_min", "first_keyframe_p95_ms", "video_kbps"):
         assert figures[name] > 0, name
+
+
+def test_breakout_benchmark_moves_everyone_into_a_group_and_back() -> None:
+    proc = run_bench("breakout", "--participants", "6", "--groups", "2", "--rounds", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = last_json_line(proc.stdout)
+    assert figures["bench"] == "breakout"
+    assert (figures["participants"], figures["groups"], figures["rounds"]) == (6, 2, 1)
+    # everyone found themselves in a group's members, and everyone was told of the close
+    assert (figures["not_moved"], figures["not_back"], figures["misplaced"]) == (0, 0, 0)
+    for name in (
+        "all_moved_p50_ms",
+        "all_moved_max_ms",
+        "all_back_p50_ms",
+        "all_back_max_ms",
+        "open_ack_p50_ms",
+        "close_ack_p50_ms",
+        "join_p99_ms",
+    ):
+        assert isinstance(figures[name], int | float), name
+        assert figures[name] > 0, name
+    assert len(figures["all_moved_ms"]) == len(figures["all_back_ms"]) == 1
+    for name in ("server_cpu_s", "open_cpu_s", "close_cpu_s", "load_cpu_s", "join_cpu_s"):
+        assert isinstance(figures[name], int | float), name
+        assert figures[name] >= 0, name  # a few events may take less than a clock tick
+    assert figures["all_moved_p50_ms"] <= figures["all_moved_max_ms"]
+    assert figures["goal_met"] is False  # 6 people in 2 groups are not the goal's class
+    assert set(figures["goal"]) == {"participants", "groups", "all_moved_ms"}

@@ -121,8 +121,8 @@ async def test_opening_moves_everyone_and_latecomers_land_in_their_group(
         assert members(told) == {bo.a: [ids["kim"], ids["lee"], ids["choi"]],
                                  bo.b: [ids["jung"], ids["kang"], ids["yoon"]]}  # fmt: skip
         assert told["round_id"] == opened["round_id"]
-    moved = {(await park.change("updated", ids[x]))["group_id"] for x in ("kim", "jung")}
-    assert moved == {bo.a, bo.b}
+    seen = {p["user_id"]: p["group_id"] for p in (await bo.enter("choi")).state["participants"]}
+    assert (seen[ids["kim"]], seen[ids["jung"]], seen[ids["park"]]) == (bo.a, bo.b, None)
 
     yoon = await bo.enter("yoon")  # late
     assert yoon.state["breakout"]["my_group"] == bo.b
@@ -211,10 +211,9 @@ async def test_the_clock_warns_extends_and_closes(breakout: Breakout, clock: Man
     clock.advance(31)
     await bo.sweep()
     closed = await kim.next("breakout_closed")
-    change = await park.change("updated", bo.who["kim"].id)
-    while change["group_id"] is not None:
-        change = await park.change("updated", bo.who["kim"].id)
-    assert (await bo.enter("kim")).state["breakout"] is None
+    back = await bo.enter("kim")
+    assert back.state["breakout"] is None
+    assert {p["group_id"] for p in back.state["participants"]} == {None}
     (record,) = await bo.record()
     assert record["id"] == closed["round_id"]
     kims = [(m["group_id"], m["visiting"]) for m in record["moves"]

@@ -38,7 +38,6 @@ from server.rooms.events import (
     staff_room,
 )
 from server.rooms.media.hosting import MEDIA_ROUTER
-from server.rooms.node import ROOMS
 from server.rooms.schemas import Grant, TargetIn
 
 
@@ -78,7 +77,7 @@ async def breakout_open(ctx: EventCtx, payload: OpenIn) -> dict[str, Any]:
     )  # fmt: skip
     body = await _round_out(ctx, rnd)
     ctx.emit("breakout_opened", body, to=room(_class_id(ctx)))
-    await _announce_people(ctx, list(rnd.plan))
+    await _announce_people(ctx, [])  # the round lists everyone's group: no per-person news
     return body
 
 
@@ -113,7 +112,7 @@ async def breakout_close(ctx: EventCtx, payload: CloseIn) -> dict[str, Any]:
         return _timer(rnd)
     rnd = await rounds.close_round(ctx.session, live, cs_id, now)
     ctx.emit("breakout_closed", {"round_id": rnd.round_id}, to=room(cs_id))
-    await _announce_people(ctx, [e.user_id for e in await presence.everyone(live, cs_id)])
+    await _announce_people(ctx, [])  # "closed" says everyone is back in the main room
     return {"round_id": rnd.round_id}
 
 
@@ -248,7 +247,3 @@ async def tick(app: web.Application, class_session_id: int) -> None:
     await sio.emit("breakout_closed", {"round_id": rnd.round_id}, to=room(class_session_id),
                    namespace=NAMESPACE)  # fmt: skip
     await sync_media_rooms(app, class_session_id)
-    for entry in await presence.everyone(live, class_session_id):
-        app[ROOMS].presence_changes.add(
-            class_session_id, "updated", participant_out(entry).model_dump(mode="json")
-        )

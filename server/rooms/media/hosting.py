@@ -101,6 +101,9 @@ async def run_locally(
             everywhere = {int(user) for user in args.get("everywhere", [])}
             await app[MEDIA].classes[class_session_id].set_rooms(rooms, everywhere)
         return None
+    if op == "leave":  # before anything else: a class without media here has nothing to close
+        await app[MEDIA].leave(class_session_id, args["sid"])
+        return None
     fresh = class_session_id not in app[MEDIA].classes
     media = app[MEDIA].of(class_session_id)
     if fresh:  # a class's media starting here (or moving here) follows its open groups
@@ -124,9 +127,6 @@ async def run_locally(
         if op == "view":
             shown = frozenset(args["shown"]) if args["shown"] is not None else None
             return await media.set_view(args["sid"], shown, args["audio_only"])
-        if op == "leave":
-            await app[MEDIA].leave(class_session_id, args["sid"])
-            return None
     except LookupError as exc:
         raise Problem("conflict", str(exc)) from None
     raise Problem("validation-error", f"unknown media operation {op!r}")

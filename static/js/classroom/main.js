@@ -374,6 +374,19 @@ class Classroom {
     live.on("hand_raised", hands(true));
     live.on("hand_lowered", hands(false));
     live.on("hands_cleared", () => { this.people.setQueue([]); this.setHand(false); this.gallery.render(); });
+    // where everyone is comes with the round itself (no per-person news for a whole class)
+    const placeAll = (groupOf) => {
+      for (const id of new Set([...this.people.people.keys(), ...this.gallery.people.keys()])) {
+        const change = { user_id: id, group_id: groupOf(id), visiting: false };
+        this.people.upsert(change);
+        this.gallery.upsert(change);
+      }
+    };
+    live.on("breakout_opened", (round) => {
+      const groupOf = new Map(round.groups.flatMap((g) => g.members.map((id) => [id, g.id])));
+      placeAll((id) => groupOf.get(id) ?? null);
+    });
+    live.on("breakout_closed", () => placeAll(() => null));
     live.on("reaction", ({ user_id: userId, emoji }) => this.floatReaction(emoji, userId));
     live.on("mute_requested", () => { this.setMic(false).catch(() => null); notice(t("class.muted_by_instructor"), true); });
     live.on("removed", ({ reason }) => { this.closeMedia(); this.live.leaving = true; this.ended(t("class.removed", { reason })); });
