@@ -45,14 +45,16 @@ from server.core.sio import (
 )
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
+from server.polls.api import router as polls_router
 from server.polls.events import polls_context
+from server.polls.poll_events import poll_context
 from server.rooms import wiring as rooms
 from server.rooms.api import router as rooms_router
 from server.rooms.breakout.api import router as breakout_router
 from server.rooms.pages import pages as room_pages
 
 ROUTERS: tuple[ApiRouter, ...] = (
-    auth_router, audit_router, lms_router, rooms_router, breakout_router,
+    auth_router, audit_router, lms_router, rooms_router, breakout_router, polls_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
@@ -83,6 +85,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_socket_server)
     rooms.setup(app)
     app.cleanup_ctx.append(polls_context)
+    app.cleanup_ctx.append(poll_context)
     return app
 
 

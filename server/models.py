@@ -14,7 +14,16 @@ from server.lms.models import (
     SessionStaff,
     SubArea,
 )
-from server.polls.models import ClassSecret, MutedPseudonym, Question, QuestionVote
+from server.polls.models import (
+    ClassSecret,
+    MutedPseudonym,
+    Poll,
+    PollAnswer,
+    PollItem,
+    PollRun,
+    Question,
+    QuestionVote,
+)
 from server.rooms.breakout.models import (
     BreakoutGroup,
     BreakoutMember,
@@ -46,6 +55,10 @@ __all__ = [
     "Enrolment",
     "Instructor",
     "MutedPseudonym",
+    "Poll",
+    "PollAnswer",
+    "PollItem",
+    "PollRun",
     "Question",
     "QuestionVote",
     "SessionStaff",

@@ -51,7 +51,13 @@ AppClient = TestClient[web.Request, web.Application]
 
 #: modules that need a service which is not configured here are not collected at all
 collect_ignore = (
-    [] if REDIS_URL else ["rooms/test_many_nodes.py", "rooms/test_breakout_two_nodes.py"]
+    []
+    if REDIS_URL
+    else [
+        "rooms/test_many_nodes.py",
+        "rooms/test_breakout_two_nodes.py",
+        "polls/test_polls_two_nodes.py",
+    ]
 )
 
 

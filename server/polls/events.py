@@ -169,9 +169,9 @@ async def qa_reply(ctx: EventCtx, payload: ReplyIn) -> dict[str, Any]:
 
 @classroom.event("qa_pin", payload=PinIn, rate=(60, 10.0))
 async def qa_pin(ctx: EventCtx, payload: PinIn) -> dict[str, Any]:
-    question = await service.pin(ctx.session, await _staff_action(ctx, payload.question_id),
-                                 payload.pinned)  # fmt: skip
-    await _send(ctx, question)
+    question = await _staff_action(ctx, payload.question_id)
+    for changed in await service.pin(ctx.session, question, payload.pinned):
+        await _send(ctx, changed)  # the one unpinned too: every page shows one pin
     return service.out(question).model_dump(mode="json")
 
 
@@ -199,6 +199,7 @@ async def qa_list(ctx: EventCtx, payload: ListIn) -> dict[str, Any]:
     questions = await service.visible(ctx.session, _class_id(ctx), staff=_is_staff(ctx),
                                       tag=asker.tag, group_id=asker.group_id)  # fmt: skip
     voted = await service.voted_by(ctx.session, [q.id for q in questions], asker.tag)
+    await service.refresh_votes(ctx.session, questions)
     mode = "pre" if await _premoderate(ctx) else "none"
     return {"mode": mode, "questions": [
         service.out(q, tag=asker.tag, voted=voted).model_dump(mode="json")
@@ -216,9 +217,10 @@ async def polls_context(app: web.Application) -> AsyncIterator[None]:
 
     async def flush(class_session_id: int, question_ids: set[int]) -> None:
         async with app[DATABASE].unit_of_work(request_id="qa:tally") as session:
-            rows = await session.execute(select(Question.id, Question.votes).where(
-                Question.id.in_(question_ids)))  # fmt: skip
-            counts = {str(qid): votes for qid, votes in rows.all()}
+            questions = list((await session.scalars(
+                select(Question).where(Question.id.in_(question_ids)))).all())  # fmt: skip
+            await service.refresh_votes(session, questions)
+            counts = {str(q.id): q.votes for q in questions}
         await app[SIO].emit("qa_votes", {"counts": counts}, to=room(class_session_id),
                             namespace=NAMESPACE)  # fmt: skip
 

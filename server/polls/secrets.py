@@ -18,6 +18,7 @@ from datetime import datetime
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import Problem
@@ -44,9 +45,12 @@ class Pseudonyms:
         if row is None:
             raw = secrets.token_bytes(32)
             sealed = self._sealer.encrypt(raw)
-            session.add(ClassSecret(class_session_id=class_session_id, sealed=sealed,
-                                    created_at=now))  # fmt: skip
-            await session.flush()
+            try:
+                async with session.begin_nested():  # two first uses at once: one key wins
+                    session.add(ClassSecret(class_session_id=class_session_id, sealed=sealed,
+                                            created_at=now))  # fmt: skip
+            except IntegrityError:
+                return await self.key(session, class_session_id, now)
             self._keys[sealed] = raw
             return raw
         if row.sealed is None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.db import get_or_404
@@ -104,12 +105,38 @@ async def vote(session: AsyncSession, question: Question, tag: str, up: bool) ->
     exists = await session.scalar(select(QuestionVote.id).where(
         QuestionVote.question_id == question.id, QuestionVote.voter_tag == tag))  # fmt: skip
     if up and exists is None:
-        session.add(QuestionVote(question_id=question.id, voter_tag=tag))
+        try:
+            async with session.begin_nested():  # a double submit: the other one counted it
+                session.add(QuestionVote(question_id=question.id, voter_tag=tag))
+        except IntegrityError:
+            pass
     elif not up and exists is not None:
         await session.execute(delete(QuestionVote).where(QuestionVote.id == exists))
     await session.flush()
     question.votes = await _count(session, question.id)
     return question
+
+
+async def counts(session: AsyncSession, question_ids: list[int]) -> dict[int, int]:
+    """Exact upvotes from the ballots themselves (the ``votes`` column is a cache two
+    concurrent votes can each leave one short; ballots cannot be)."""
+    if not question_ids:
+        return {}
+    stmt = (
+        select(QuestionVote.question_id, func.count())
+        .where(QuestionVote.question_id.in_(question_ids))
+        .group_by(QuestionVote.question_id)
+    )
+    found = {qid: int(n) for qid, n in (await session.execute(stmt)).all()}
+    return {qid: found.get(qid, 0) for qid in question_ids}
+
+
+async def refresh_votes(session: AsyncSession, questions: list[Question]) -> None:
+    """Bring each question's cached count up to its ballots."""
+    exact = await counts(session, [q.id for q in questions])
+    for question in questions:
+        if question.votes != exact[question.id]:
+            question.votes = exact[question.id]
 
 
 async def _count(session: AsyncSession, question_id: int) -> int:
@@ -157,20 +184,27 @@ async def reply(
         raise Problem("conflict", "Reply to published questions.")
     if text is None and not live:
         raise Problem("validation-error", "Send a reply text, or live: true.")
-    question.reply, question.answered = text, "live" if live and text is None else "text"
+    if text is not None:
+        question.reply = text  # "answered live" later keeps a written reply
+    question.answered = "live" if live and text is None else "text"
     return question
 
 
-async def pin(session: AsyncSession, question: Question, pinned: bool) -> Question:
-    """The question being answered now: one at a time."""
+async def pin(session: AsyncSession, question: Question, pinned: bool) -> list[Question]:
+    """The question being answered now: one at a time. Returns every question whose pin
+    changed (the one pinned and any it replaced), for telling the class."""
+    changed = [question]
     if pinned:
         if question.status != PUBLISHED:
             raise Problem("conflict", "Pin published questions.")
-        await session.execute(update(Question).where(
+        others = await session.scalars(select(Question).where(
             Question.class_session_id == question.class_session_id,
-            Question.id != question.id).values(pinned=False))  # fmt: skip
+            Question.id != question.id, Question.pinned.is_(True)))  # fmt: skip
+        for other in others:
+            other.pinned = False
+            changed.append(other)
     question.pinned = pinned
-    return question
+    return changed
 
 
 async def mute(session: AsyncSession, question: Question, now: datetime) -> None:

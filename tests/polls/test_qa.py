@@ -29,23 +29,29 @@ from tests.rooms.classroom import Participant
 
 @dataclass
 class QA:
-    client: AppClient
+    clients: list[AppClient]  # one node, or two sharing Redis and the database
     klass: ClassFixture
     who: dict[str, Person]
     tokens: dict[str, str]
     sockets: list[Participant]
 
+    @property
+    def client(self) -> AppClient:
+        return self.clients[0]
+
     async def enter(self, login: str) -> Participant:
+        """Join the class, on the nodes in turn (with two nodes, neighbours differ)."""
+        node = self.clients[len(self.sockets) % len(self.clients)]
         p = Participant()
         self.sockets.append(p)
-        await p.connect(self.client, {"api_token": self.tokens[login],
+        await p.connect(node, {"api_token": self.tokens[login],
                                       "class_session_id": self.klass.class_session_id})  # fmt: skip
         p.state = await p.ok("join")
         return p
 
 
-@pytest.fixture
-async def qa(client: AppClient, clock: ManualClock) -> AsyncIterator[QA]:
+async def prepare(clients: list[AppClient], clock: ManualClock) -> QA:
+    client = clients[0]
     people = (("kim", Role.TRAINEE, "김민지"), ("lee", Role.TRAINEE, "이서준"),
               ("choi", Role.TRAINEE, "최유나"), ("park", Role.INSTRUCTOR, "박강사"))  # fmt: skip
     who = {login: await add_person(client.app, login, [role], clock, name=name)
@@ -54,7 +60,12 @@ async def qa(client: AppClient, clock: ManualClock) -> AsyncIterator[QA]:
     klass = await make_class(client.app, clock, trainees=trainees,
                              staff={StaffRole.INSTRUCTOR: who["park"].id},
                              starts_in=timedelta(minutes=-5))  # fmt: skip
-    state = QA(client, klass, who, {x: await api_token(client, x) for x in who}, [])
+    return QA(clients, klass, who, {x: await api_token(client, x) for x in who}, [])
+
+
+@pytest.fixture
+async def qa(client: AppClient, clock: ManualClock) -> AsyncIterator[QA]:
+    state = await prepare([client], clock)
     yield state
     for p in state.sockets:
         await p.close()

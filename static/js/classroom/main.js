@@ -12,12 +12,13 @@ import { LiveClass } from "./live.js";
 import { Lobby, deviceProblem, speakerTest, supported } from "./lobby.js";
 import { Publisher, Receiver, connectionLevel, openDevices } from "./media.js";
 import { People } from "./people.js";
+import { QAPanel } from "./qa.js";
 
 const $ = (id) => document.getElementById(id);
 const classId = Number(location.pathname.split("/")[2]);
 const REACTIONS = ["👍", "👏", "😂", "😮", "❤️", "🙋", "🙏", "✅"];
 const QUALITY_EVERY_MS = 5000;
-const PANELS = ["chat", "captions", "people", "breakout"];
+const PANELS = ["chat", "captions", "people", "breakout", "qa"];
 
 const hook = { phase: "lobby", reconnects: 0, connection: "connecting" };
 window.baeum = hook; // what the browser tests read
@@ -66,6 +67,7 @@ class Classroom {
     this.chat = new Chat(this.live, state.me.user_id, { onUnread: () => this.unread(), say: notice });
     this.captions = new Captions(this.live, classId);
     this.people = new People(this.live, state, { say: notice });
+    this.qa = new QAPanel(this.live, state, { say: notice });
     const names = (id) => this.people.people.get(id)?.name ?? this.breakout?.round?.names?.[id]
       ?? this.console?.current()?.names?.[id] ?? `#${id}`;
     this.breakout = new BreakoutView(this.live, state.me.user_id, { say: notice, names,
@@ -108,6 +110,7 @@ class Classroom {
     this.breakout.apply(state.breakout, state.breakout?.my_group ?? null);
     this.breakout.loadChoices(classId).catch(() => null);
     this.console?.load(state.breakout).catch((e) => notice(e.message, true));
+    this.qa.reload().catch(() => null);
   }
 
   // ---- media --------------------------------------------------------------------------------

@@ -1,0 +1,197 @@
+"""Polls on the class socket (/class): the instructor makes or launches one (to the class or a
+breakout group, on a timer or not), participants answer (acknowledged at once), results follow
+at a bounded rate to whoever may see them, and closing reveals quiz answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from server.core.errors import Problem
+from server.core.events import EventCtx
+from server.core.keys import CLOCK, DATABASE, LIVE, SIO
+from server.polls import voting
+from server.polls.events import PSEUDONYMS
+from server.polls.models import PollRun
+from server.polls.schemas import AnswerIn, LaunchIn, PollIn, RunRef, ShowIn
+from server.polls.tally import Tallies
+from server.rooms import presence
+from server.rooms.events import (
+    NAMESPACE,
+    _class_id,
+    _is_staff,
+    _require,
+    _require_joined,
+    classroom,
+    person_room,
+    room,
+    staff_room,
+)
+from server.rooms.node import ROOMS
+from server.rooms.schemas import Grant
+
+POLL_TALLIES: web.AppKey[Tallies] = web.AppKey("poll_tallies", Tallies)
+TALLY_INTERVAL_S = 0.2
+
+
+async def _rooms(app: web.Application, run: PollRun) -> list[str]:
+    """Who sees a run: the class, or the people in its breakout group (staff always)."""
+    if run.group_id is None:
+        return [room(run.class_session_id)]
+    entries = await presence.everyone(app[LIVE], run.class_session_id)
+    return [staff_room(run.class_session_id)] + [
+        person_room(run.class_session_id, e.user_id) for e in entries if e.group_id == run.group_id
+    ]
+
+
+async def _emit(app: web.Application, run: PollRun, event: str, body: Any, *, public: bool) -> None:
+    sio = app[SIO]
+    targets = await _rooms(app, run) if public else [staff_room(run.class_session_id)]
+    for target in targets:
+        await sio.emit(event, body, to=target, namespace=NAMESPACE)
+
+
+def _later(ctx: EventCtx, run: PollRun, event: str, body: Any, *, public: bool = True) -> None:
+    app = ctx.app
+
+    async def send() -> None:
+        await _emit(app, run, event, body, public=public)
+
+    ctx.after_commit(send)
+
+
+def _run_out(run: PollRun, poll_title: str, items: list[Any]) -> dict[str, Any]:
+    return {"run_id": run.id, "poll_id": run.poll_id, "title": poll_title, "state": run.state,
+            "anonymous": run.anonymous, "group_id": run.group_id,
+            "results_shown": run.results_shown,
+            "closes_at": run.closes_at.isoformat() if run.closes_at else None,
+            "items": [i.model_dump(mode="json") for i in items]}  # fmt: skip
+
+
+@classroom.event("poll_create", payload=PollIn, rate=(20, 60.0))
+async def poll_create(ctx: EventCtx, payload: PollIn) -> dict[str, Any]:
+    """A poll made in class (the course's bank is prepared over HTTP)."""
+    _require(ctx, Grant.MODERATE)
+    poll = await voting.create_poll(ctx.session, payload, ctx.clock.now(),
+                                    class_session_id=_class_id(ctx))  # fmt: skip
+    return (await voting.poll_out(ctx.session, poll)).model_dump(mode="json")
+
+
+@classroom.event("poll_launch", payload=LaunchIn, rate=(20, 60.0))
+async def poll_launch(ctx: EventCtx, payload: LaunchIn) -> dict[str, Any]:
+    _require(ctx, Grant.MODERATE)
+    run, poll = await voting.launch(ctx.session, _class_id(ctx), payload, ctx.clock.now())
+    body = _run_out(run, poll.title, (await voting.poll_out(ctx.session, poll)).items)
+    _later(ctx, run, "poll_opened", body)
+    return body
+
+
+async def _visible_run(ctx: EventCtx, run_id: int) -> PollRun:
+    run = await voting.get_run(ctx.session, _class_id(ctx), run_id)
+    if run.group_id is not None and not _is_staff(ctx):
+        me = await presence.get(ctx.app[LIVE], _class_id(ctx), ctx.user_id)
+        if me is None or me.group_id != run.group_id:
+            raise Problem("not-found", f"No poll run {run_id} here.")
+    return run
+
+
+@classroom.event("poll_answer", payload=AnswerIn, rate=(120, 10.0))
+async def poll_answer(ctx: EventCtx, payload: AnswerIn) -> dict[str, Any]:
+    """My answer, acknowledged at once (a retry with the same request id changes nothing)."""
+    _require_joined(ctx)
+    run = await _visible_run(ctx, payload.run_id)
+    tag = await ctx.app[PSEUDONYMS].tag(ctx.session, _class_id(ctx), ctx.user_id, ctx.clock.now())
+    saved = await voting.answer(ctx.session, run, payload.item_id, tag, ctx.user_id,
+                                payload.value, payload.request_id, ctx.clock.now())  # fmt: skip
+    tallies, cs_id, run_id = ctx.app[POLL_TALLIES], run.class_session_id, run.id
+
+    async def count() -> None:
+        tallies.touch(cs_id, run_id)
+
+    ctx.after_commit(count)
+    return {"run_id": run.id, "item_id": payload.item_id, "value": saved.value}
+
+
+@classroom.event("poll_close", payload=RunRef, rate=(30, 10.0))
+async def poll_close(ctx: EventCtx, payload: RunRef) -> dict[str, Any]:
+    _require(ctx, Grant.MODERATE)
+    run = await voting.get_run(ctx.session, _class_id(ctx), payload.run_id)
+    await voting.close(ctx.session, run, ctx.clock.now())
+    results = await voting.results(ctx.session, run, reveal=True)
+    _later(ctx, run, "poll_closed", {"run_id": run.id, "results": results if run.results_shown
+                                     else None})  # fmt: skip
+    _later(ctx, run, "poll_results", results, public=False)
+    return results
+
+
+@classroom.event("poll_show", payload=ShowIn, rate=(30, 10.0))
+async def poll_show(ctx: EventCtx, payload: ShowIn) -> dict[str, Any]:
+    """Show the results to everyone (or hide them again)."""
+    _require(ctx, Grant.MODERATE)
+    run = await voting.get_run(ctx.session, _class_id(ctx), payload.run_id)
+    run.results_shown = payload.shown
+    results = await voting.results(ctx.session, run, reveal=run.state == voting.CLOSED)
+    _later(ctx, run, "poll_shown", {"run_id": run.id, "shown": payload.shown,
+                                    "results": results if payload.shown else None})  # fmt: skip
+    return results
+
+
+@classroom.event("poll_runs", rate=(30, 10.0))
+async def poll_runs(ctx: EventCtx) -> dict[str, Any]:
+    """The runs I may see, with my answers, and results where shown (or I am staff)."""
+    _require_joined(ctx)
+    cs_id, staff = _class_id(ctx), _is_staff(ctx)
+    me = await presence.get(ctx.app[LIVE], cs_id, ctx.user_id)
+    group = me.group_id if me else None
+    runs = [r for r in await voting.runs_of(ctx.session, cs_id)
+            if staff or r.group_id is None or r.group_id == group]  # fmt: skip
+    tag = await ctx.app[PSEUDONYMS].tag(ctx.session, cs_id, ctx.user_id, ctx.clock.now())
+    mine = await voting.my_answers(ctx.session, [r.id for r in runs], tag)
+    out = []
+    for run in runs:
+        poll = await voting.get_poll(ctx.session, run.poll_id)
+        body = _run_out(run, poll.title, (await voting.poll_out(ctx.session, poll)).items)
+        body["mine"] = {str(k): v for k, v in mine.get(run.id, {}).items()}
+        if staff or run.results_shown:
+            body["results"] = await voting.results(ctx.session, run,
+                                                   reveal=run.state == voting.CLOSED)  # fmt: skip
+        out.append(body)
+    return {"runs": out}
+
+
+async def tick(app: web.Application, class_session_id: int) -> None:
+    """Polls on a timer close by themselves (from the node's sweeper)."""
+    now = app[CLOCK].now()
+    async with app[DATABASE].unit_of_work(request_id="polls:timer") as session:
+        closed = []
+        for run in await voting.due(session, class_session_id, now):
+            await voting.close(session, run, now)
+            closed.append((run, await voting.results(session, run, reveal=True)))
+    for run, results in closed:
+        await _emit(app, run, "poll_closed", {"run_id": run.id,
+                                              "results": results if run.results_shown else None},
+                    public=True)  # fmt: skip
+        await _emit(app, run, "poll_results", results, public=False)
+
+
+async def poll_context(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: this node's result pushes and the polls' timer."""
+
+    async def flush(class_session_id: int, run_ids: set[int]) -> None:
+        async with app[DATABASE].unit_of_work(request_id="polls:tally") as session:
+            pushes = []
+            for run_id in run_ids:
+                run = await session.get(PollRun, run_id)
+                if run is not None:
+                    shown = run.results_shown
+                    pushes.append((run, shown, await voting.results(
+                        session, run, reveal=run.state == voting.CLOSED)))  # fmt: skip
+        for run, shown, results in pushes:
+            await _emit(app, run, "poll_results", results, public=shown)
+
+    app[POLL_TALLIES] = Tallies(flush, TALLY_INTERVAL_S)
+    app[ROOMS].tickers.append(lambda class_session_id: tick(app, class_session_id))
+    yield
+    await app[POLL_TALLIES].close()
