@@ -161,6 +161,22 @@ async def teaches_cohort(session: AsyncSession, cohort_id: int, user_id: int) ->
     return (await session.scalar(stmt)) is not None
 
 
+async def teaches_course(session: AsyncSession, course_id: int, user_id: int) -> bool:
+    """An instructor or assistant of any session of any of the course's cohorts."""
+    stmt = (
+        select(SessionStaff.id)
+        .join(ClassSession, ClassSession.id == SessionStaff.class_session_id)
+        .join(Cohort, Cohort.id == ClassSession.cohort_id)
+        .where(
+            Cohort.course_id == course_id,
+            SessionStaff.user_id == user_id,
+            SessionStaff.role.in_([StaffRole.INSTRUCTOR.value, StaffRole.ASSISTANT.value]),
+        )
+        .limit(1)
+    )
+    return (await session.scalar(stmt)) is not None
+
+
 async def get_cohort(session: AsyncSession, cohort_id: int) -> Cohort:
     return await get_or_404(session, Cohort, cohort_id, "cohort")
 

@@ -1,5 +1,6 @@
-"""HTTP routes of Q&A and polls: the export of a class's questions after class. Asking,
-voting and moderating happen on the class socket (events.py)."""
+"""HTTP routes of Q&A and polls: the export of a class's questions after class, the poll bank
+(a course's prepared polls, reused by every cohort), and the participation figures completion
+rules read. Asking, voting, launching and answering happen on the class socket."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from aiohttp import web
 from pydantic import Field
 
 from server.core.auth.roles import STAFF, Role
+from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx
-from server.core.schemas import In
+from server.core.schemas import In, Out, RecordId
 from server.lms import service as lms
 from server.lms.schemas import ClassSessionPath
-from server.polls import export
+from server.polls import export, voting
+from server.polls.schemas import PollIn, PollOut
 from server.rooms.service import check_runs_class
 
 router = ApiRouter("polls")
@@ -61,3 +64,71 @@ def _disposition(fallback: str, title: str, ext: str) -> str:
     if name:
         value += f"; filename*=UTF-8''{quote(f'{name} 질문.{ext}', safe='')}"
     return value
+
+
+# ---- the poll bank and what completion rules read ---------------------------------------------
+
+
+class CoursePath(In):
+    course_id: RecordId
+
+
+class PollPath(In):
+    poll_id: RecordId
+
+
+class ParticipationOut(Out):
+    user_id: int
+    answered: int = Field(description="named polls of this class answered")
+    of: int = Field(description="named polls run in this class")
+    score: int = Field(description="quiz points")
+
+
+@router.post("/courses/{course_id}/polls", path_model=CoursePath, body=PollIn,
+             response=PollOut, status=201, allow=RUNS)  # fmt: skip
+async def create_course_poll(ctx: Ctx, path: CoursePath, body: PollIn) -> PollOut:
+    """A poll in the course's bank: prepared once, launched in any cohort's class."""
+    await lms.get_course(ctx.session, path.course_id)
+    if not ctx.user.has(*STAFF) and not await lms.teaches_course(
+        ctx.session, path.course_id, ctx.user.user_id
+    ):
+        raise Problem("forbidden", "Only the course's instructors or operators may do this.")
+    poll = await voting.create_poll(ctx.session, body, ctx.clock.now(), course_id=path.course_id)
+    return await voting.poll_out(ctx.session, poll)
+
+
+@router.post("/class-sessions/{class_session_id}/polls", path_model=ClassSessionPath,
+             body=PollIn, response=PollOut, status=201, allow=RUNS)  # fmt: skip
+async def create_class_poll(ctx: Ctx, path: ClassSessionPath, body: PollIn) -> PollOut:
+    await lms.get_class_session(ctx.session, path.class_session_id)
+    await check_runs_class(ctx.session, ctx.user, path.class_session_id)
+    poll = await voting.create_poll(ctx.session, body, ctx.clock.now(),
+                                    class_session_id=path.class_session_id)  # fmt: skip
+    return await voting.poll_out(ctx.session, poll)
+
+
+@router.get("/class-sessions/{class_session_id}/polls", path_model=ClassSessionPath,
+            response=list[PollOut], allow=RUNS)  # fmt: skip
+async def class_polls(ctx: Ctx, path: ClassSessionPath) -> list[PollOut]:
+    """What this class can launch: its own polls and its course's bank."""
+    await lms.get_class_session(ctx.session, path.class_session_id)
+    await check_runs_class(ctx.session, ctx.user, path.class_session_id)
+    return [await voting.poll_out(ctx.session, p)
+            for p in await voting.polls_for_class(ctx.session, path.class_session_id)]  # fmt: skip
+
+
+@router.delete("/polls/{poll_id}", path_model=PollPath, allow=Allow.only(*STAFF), status=204)
+async def delete_poll(ctx: Ctx, path: PollPath) -> None:
+    """Remove a prepared poll that was never launched (launched ones are on record)."""
+    await voting.delete_poll(ctx.session, path.poll_id)
+
+
+@router.get("/class-sessions/{class_session_id}/poll-participation",
+            path_model=ClassSessionPath, response=list[ParticipationOut], allow=RUNS)  # fmt: skip
+async def poll_participation(ctx: Ctx, path: ClassSessionPath) -> list[ParticipationOut]:
+    """Per person, from the polls kept with names: answered N of M, and quiz points (what
+    completion rules read; anonymous polls cannot be attributed and are not counted)."""
+    await lms.get_class_session(ctx.session, path.class_session_id)
+    await check_runs_class(ctx.session, ctx.user, path.class_session_id)
+    figures = await voting.participation(ctx.session, path.class_session_id)
+    return [ParticipationOut(user_id=uid, **f) for uid, f in sorted(figures.items())]

@@ -44,6 +44,16 @@ async def get_poll(session: AsyncSession, poll_id: int) -> Poll:
     return await get_or_404(session, Poll, poll_id, "poll")
 
 
+async def delete_poll(session: AsyncSession, poll_id: int) -> None:
+    poll = await get_poll(session, poll_id)
+    launched = await session.scalar(select(PollRun.id).where(PollRun.poll_id == poll.id).limit(1))
+    if launched is not None:
+        raise Problem("conflict", "This poll was launched; its results are on record.")
+    for item in await items_of(session, poll.id):
+        await session.delete(item)
+    await session.delete(poll)
+
+
 async def items_of(session: AsyncSession, poll_id: int) -> list[PollItem]:
     stmt = select(PollItem).where(PollItem.poll_id == poll_id).order_by(PollItem.position)
     return list((await session.scalars(stmt)).all())
