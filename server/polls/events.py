@@ -30,6 +30,7 @@ from server.polls.schemas import (
 from server.polls.secrets import Pseudonyms
 from server.polls.tally import Tallies
 from server.rooms import presence
+from server.rooms.breakout import rounds as breakout_rounds
 from server.rooms.events import (
     NAMESPACE,
     _class_id,
@@ -131,7 +132,9 @@ async def _own_change_free(ctx: EventCtx, question_id: int) -> tuple[Question, s
     _require_joined(ctx)
     asker = await _asker(ctx)
     question = await service.get(ctx.session, _class_id(ctx), question_id)
-    if question.group_id is not None and question.group_id != asker.group_id and not _is_staff(ctx):
+    elsewhere = question.group_id is not None and question.group_id != asker.group_id
+    groups_open = await breakout_rounds.current(ctx.app[LIVE], _class_id(ctx)) is not None
+    if elsewhere and groups_open and not _is_staff(ctx):
         raise Problem("not-found", f"No question {question_id} here.")
     return question, asker.tag
 
@@ -196,8 +199,10 @@ async def qa_mode(ctx: EventCtx, payload: ModeIn) -> dict[str, Any]:
 async def qa_list(ctx: EventCtx, payload: ListIn) -> dict[str, Any]:
     """The questions I may see, sorted; each says whether it is mine and whether I voted."""
     asker = await _own_asker(ctx)
+    groups_open = await breakout_rounds.current(ctx.app[LIVE], _class_id(ctx)) is not None
     questions = await service.visible(ctx.session, _class_id(ctx), staff=_is_staff(ctx),
-                                      tag=asker.tag, group_id=asker.group_id)  # fmt: skip
+                                      tag=asker.tag, group_id=asker.group_id,
+                                      groups_open=groups_open)  # fmt: skip
     voted = await service.voted_by(ctx.session, [q.id for q in questions], asker.tag)
     await service.refresh_votes(ctx.session, questions)
     mode = "pre" if await _premoderate(ctx) else "none"

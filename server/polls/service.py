@@ -216,12 +216,16 @@ async def mute(session: AsyncSession, question: Question, now: datetime) -> None
 
 async def visible(
     session: AsyncSession, class_session_id: int, *, staff: bool, tag: str, group_id: int | None,
+    groups_open: bool = True,
 ) -> list[Question]:  # fmt: skip
     """The questions this person sees: the published ones of their room (the main room or
-    their breakout group) and their own; staff see every one, the queue included."""
+    their breakout group) and their own; once the groups close, every group's questions come
+    back to the whole class; staff see every one, the queue included."""
     stmt = select(Question).where(Question.class_session_id == class_session_id)
     if not staff:
         room = Question.group_id.is_(None) if group_id is None else Question.group_id == group_id
+        if not groups_open:
+            room = Question.id.is_not(None)
         stmt = stmt.where((room & (Question.status == PUBLISHED)) | (Question.author_tag == tag))
     return list((await session.scalars(stmt.order_by(Question.id))).all())
 

@@ -195,6 +195,11 @@ async def test_questions_in_a_breakout_group_stay_in_it(qa: QA) -> None:
     assert (await choi.ok("qa_list", {}))["questions"] == []
     refused = await choi.call("qa_vote", {"question_id": asked["id"]})
     assert refused["error"]["type"] == "not-found"
+    await park.ok("breakout_close", {})  # the groups' questions come back to the whole class
+    await choi.next("breakout_closed")
+    back = (await choi.ok("qa_list", {}))["questions"]
+    assert [(q["id"], q["group_id"]) for q in back] == [(asked["id"], a)]
+    assert (await choi.ok("qa_vote", {"question_id": asked["id"]}))["votes"] == 1
 
 
 async def test_anonymity_holds_against_the_database_and_the_secret_can_be_destroyed(
