@@ -18,6 +18,7 @@ from server.polls.models import PollRun
 from server.polls.schemas import AnswerIn, LaunchIn, PollIn, RunRef, ShowIn
 from server.polls.tally import Tallies
 from server.rooms import presence
+from server.rooms.breakout import rounds as breakout_rounds
 from server.rooms.events import (
     NAMESPACE,
     _class_id,
@@ -82,10 +83,27 @@ async def poll_create(ctx: EventCtx, payload: PollIn) -> dict[str, Any]:
 @classroom.event("poll_launch", payload=LaunchIn, rate=(20, 60.0))
 async def poll_launch(ctx: EventCtx, payload: LaunchIn) -> dict[str, Any]:
     _require(ctx, Grant.MODERATE)
+    if payload.each_group:
+        return await _launch_in_every_group(ctx, payload)
     run, poll = await voting.launch(ctx.session, _class_id(ctx), payload, ctx.clock.now())
     body = _run_out(run, poll.title, (await voting.poll_out(ctx.session, poll)).items)
     _later(ctx, run, "poll_opened", body)
     return body
+
+
+async def _launch_in_every_group(ctx: EventCtx, payload: LaunchIn) -> dict[str, Any]:
+    """The same poll once per open breakout group, each seen and answered inside its group."""
+    rnd = await breakout_rounds.current(ctx.app[LIVE], _class_id(ctx))
+    if rnd is None:
+        raise Problem("conflict", "No breakout groups are open.")
+    runs = []
+    for group_id in rnd.groups:
+        one = payload.model_copy(update={"group_id": group_id, "each_group": False})
+        run, poll = await voting.launch(ctx.session, _class_id(ctx), one, ctx.clock.now())
+        body = _run_out(run, poll.title, (await voting.poll_out(ctx.session, poll)).items)
+        _later(ctx, run, "poll_opened", body)
+        runs.append(body)
+    return {"runs": runs}
 
 
 async def _visible_run(ctx: EventCtx, run_id: int) -> PollRun:

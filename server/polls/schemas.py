@@ -144,6 +144,7 @@ class LaunchIn(In):
     poll_id: RecordId
     timer_s: int | None = Field(default=None, ge=10, le=3600, description="closes by itself")
     group_id: RecordId | None = Field(default=None, description="only this breakout group")
+    each_group: bool = Field(default=False, description="one run in every open breakout group")
     results_shown: bool = False
 
 

@@ -241,3 +241,7 @@ async def test_a_poll_for_one_breakout_group(room: Room) -> None:
     assert outside["error"]["type"] == "not-found"
     assert (await lee.ok("poll_runs"))["runs"] == []
     assert lee.nothing_pending("poll_opened")
+    every = await park.ok("poll_launch", {"poll_id": poll["id"], "each_group": True})
+    assert sorted(r["group_id"] for r in every["runs"]) == sorted([a, b])
+    assert (await lee.next("poll_opened"))["group_id"] == b  # B's own run, in B
+    assert (await kim.next("poll_opened"))["group_id"] == a
