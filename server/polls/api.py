@@ -18,8 +18,10 @@ from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx
 from server.core.schemas import In, Out, RecordId
 from server.lms import service as lms
+from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionPath
 from server.polls import export, voting
+from server.polls.events import PSEUDONYMS
 from server.polls.schemas import PollIn, PollOut
 from server.rooms.service import check_runs_class
 
@@ -132,3 +134,15 @@ async def poll_participation(ctx: Ctx, path: ClassSessionPath) -> list[Participa
     await check_runs_class(ctx.session, ctx.user, path.class_session_id)
     figures = await voting.participation(ctx.session, path.class_session_id)
     return [ParticipationOut(user_id=uid, **f) for uid, f in sorted(figures.items())]
+
+
+@router.post("/class-sessions/{class_session_id}/anonymity-key/destroy",
+             path_model=ClassSessionPath, allow=Allow.only(*STAFF), status=204)  # fmt: skip
+async def destroy_anonymity_key(ctx: Ctx, path: ClassSessionPath) -> None:
+    """Archive an ended class's Q&A and polls for good: its pseudonym key is destroyed, so no
+    anonymous question, vote or answer can ever be linked to anyone again (the content and
+    the counts stay; new questions and votes in this class are refused)."""
+    class_session = await lms.get_class_session(ctx.session, path.class_session_id)
+    if class_session.state != SessionState.ENDED:
+        raise Problem("conflict", "End the class first; its key is still in use.")
+    await ctx.app[PSEUDONYMS].destroy(ctx.session, class_session.id, ctx.clock.now())

@@ -19,7 +19,8 @@ from sqlalchemy import select, text
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
 from server.core.keys import DATABASE
-from server.lms.models import StaffRole
+from server.lms.models import SessionState, StaffRole
+from server.lms.service import set_session_state
 from server.polls.events import PSEUDONYMS
 from server.polls.models import ClassSecret, Question, QuestionVote
 from tests.conftest import AppClient, Person, add_person, api_token
@@ -239,7 +240,14 @@ async def test_anonymity_holds_against_the_database_and_the_secret_can_be_destro
                                                hashlib.sha256).hexdigest()[:40]  # fmt: skip
         # ... the sealed key alone is not the key
         assert key not in secret.sealed
-        await app[PSEUDONYMS].destroy(session, qa.klass.class_session_id, clock.now())
+    # the operator archives the ended class: its key is destroyed (not before it ends)
+    admin = await add_person(app, "admin1", [Role.ADMIN], clock)
+    headers = {"Authorization": f"Bearer {await api_token(qa.client, admin.login)}"}
+    url = f"/api/v1/class-sessions/{qa.klass.class_session_id}/anonymity-key/destroy"
+    assert (await qa.client.post(url, headers=headers)).status == 409  # still running
+    async with app[DATABASE].unit_of_work() as session:
+        await set_session_state(session, qa.klass.class_session_id, SessionState.ENDED)
+    assert (await qa.client.post(url, headers=headers)).status == 204
     async with app[DATABASE].unit_of_work() as session:
         gone = await session.get(ClassSecret, qa.klass.class_session_id)
         assert gone is not None
