@@ -33,12 +33,12 @@ from server.rooms import presence
 from server.rooms.breakout import rounds as breakout_rounds
 from server.rooms.events import (
     NAMESPACE,
-    _class_id,
-    _is_staff,
-    _require,
-    _require_joined,
+    class_id_of,
     classroom,
+    is_staff,
     person_room,
+    require_grant,
+    require_joined,
     room,
     staff_room,
 )
@@ -50,7 +50,7 @@ TALLY_INTERVAL_S = 0.2
 
 
 async def _asker(ctx: EventCtx) -> service.Asker:
-    cs_id = _class_id(ctx)
+    cs_id = class_id_of(ctx)
     tag = await ctx.app[PSEUDONYMS].tag(ctx.session, cs_id, ctx.user_id, ctx.clock.now())
     me = await presence.get(ctx.app[LIVE], cs_id, ctx.user_id)
     group = me.group_id if me is not None and not me.visiting else None
@@ -58,12 +58,12 @@ async def _asker(ctx: EventCtx) -> service.Asker:
 
 
 async def _premoderate(ctx: EventCtx) -> bool:
-    return (await presence.flags(ctx.app[LIVE], _class_id(ctx))).get("qa_mode") == "pre"
+    return (await presence.flags(ctx.app[LIVE], class_id_of(ctx))).get("qa_mode") == "pre"
 
 
 async def _send(ctx: EventCtx, question: Question) -> None:
     """To staff always; to the room it was asked in once published (or when it leaves it)."""
-    cs_id, body = _class_id(ctx), service.out(question).model_dump(mode="json")
+    cs_id, body = class_id_of(ctx), service.out(question).model_dump(mode="json")
     ctx.emit("qa_question", body, to=staff_room(cs_id))
     if question.status == service.PENDING:
         return
@@ -78,10 +78,10 @@ async def _send(ctx: EventCtx, question: Question) -> None:
 @classroom.event("qa_ask", payload=AskIn, rate=(10, 60.0))
 async def qa_ask(ctx: EventCtx, payload: AskIn) -> dict[str, Any]:
     """Ask, anonymously by default. The answer is the question as the asker sees it."""
-    _require_joined(ctx)
+    require_joined(ctx)
     asker = await _asker(ctx)
     question, new = await service.ask(
-        ctx.session, _class_id(ctx), asker, payload.text, anonymous=payload.anonymous,
+        ctx.session, class_id_of(ctx), asker, payload.text, anonymous=payload.anonymous,
         premoderate=await _premoderate(ctx), request_key=payload.request_id,
         now=ctx.clock.now(),
     )  # fmt: skip
@@ -91,9 +91,9 @@ async def qa_ask(ctx: EventCtx, payload: AskIn) -> dict[str, Any]:
 
 
 async def _own_change(ctx: EventCtx, question_id: int) -> tuple[Question, str]:
-    _require_joined(ctx)
+    require_joined(ctx)
     asker = await _asker(ctx)
-    return await service.get(ctx.session, _class_id(ctx), question_id), asker.tag
+    return await service.get(ctx.session, class_id_of(ctx), question_id), asker.tag
 
 
 @classroom.event("qa_edit", payload=EditIn, rate=(20, 60.0))
@@ -118,7 +118,7 @@ async def qa_vote(ctx: EventCtx, payload: VoteIn) -> dict[str, Any]:
     """Upvote once (or take it back); acknowledged at once, the class's count follows."""
     question, tag = await _own_change_free(ctx, payload.question_id)
     await service.vote(ctx.session, question, tag, payload.up)
-    tallies, cs_id, qid = ctx.app[QA_TALLIES], _class_id(ctx), question.id
+    tallies, cs_id, qid = ctx.app[QA_TALLIES], class_id_of(ctx), question.id
 
     async def later() -> None:
         tallies.touch(cs_id, qid)
@@ -129,19 +129,19 @@ async def qa_vote(ctx: EventCtx, payload: VoteIn) -> dict[str, Any]:
 
 async def _own_change_free(ctx: EventCtx, question_id: int) -> tuple[Question, str]:
     """The question and my pseudonym, for acting on anyone's question (voting)."""
-    _require_joined(ctx)
+    require_joined(ctx)
     asker = await _asker(ctx)
-    question = await service.get(ctx.session, _class_id(ctx), question_id)
+    question = await service.get(ctx.session, class_id_of(ctx), question_id)
     elsewhere = question.group_id is not None and question.group_id != asker.group_id
-    groups_open = await breakout_rounds.current(ctx.app[LIVE], _class_id(ctx)) is not None
-    if elsewhere and groups_open and not _is_staff(ctx):
+    groups_open = await breakout_rounds.current(ctx.app[LIVE], class_id_of(ctx)) is not None
+    if elsewhere and groups_open and not is_staff(ctx):
         raise Problem("not-found", f"No question {question_id} here.")
     return question, asker.tag
 
 
 async def _staff_action(ctx: EventCtx, question_id: int) -> Question:
-    _require(ctx, Grant.MODERATE)
-    return await service.get(ctx.session, _class_id(ctx), question_id)
+    require_grant(ctx, Grant.MODERATE)
+    return await service.get(ctx.session, class_id_of(ctx), question_id)
 
 
 @classroom.event("qa_moderate", payload=ModerateIn, rate=(120, 10.0))
@@ -155,7 +155,7 @@ async def qa_moderate(ctx: EventCtx, payload: ModerateIn) -> dict[str, Any]:
 @classroom.event("qa_merge", payload=MergeIn, rate=(60, 10.0))
 async def qa_merge(ctx: EventCtx, payload: MergeIn) -> dict[str, Any]:
     duplicate = await _staff_action(ctx, payload.question_id)
-    into = await service.get(ctx.session, _class_id(ctx), payload.into)
+    into = await service.get(ctx.session, class_id_of(ctx), payload.into)
     await service.merge(ctx.session, duplicate, into)
     await _send(ctx, duplicate)
     await _send(ctx, into)
@@ -188,10 +188,10 @@ async def qa_mute(ctx: EventCtx, payload: QuestionRef) -> dict[str, Any]:
 
 @classroom.event("qa_mode", payload=ModeIn, rate=(20, 60.0))
 async def qa_mode(ctx: EventCtx, payload: ModeIn) -> dict[str, Any]:
-    _require(ctx, Grant.MODERATE)
+    require_grant(ctx, Grant.MODERATE)
     value = "pre" if payload.mode == "pre" else ""
-    await presence.set_flags(ctx.app[LIVE], _class_id(ctx), {"qa_mode": value})
-    ctx.emit("qa_mode", {"mode": payload.mode}, to=room(_class_id(ctx)))
+    await presence.set_flags(ctx.app[LIVE], class_id_of(ctx), {"qa_mode": value})
+    ctx.emit("qa_mode", {"mode": payload.mode}, to=room(class_id_of(ctx)))
     return {"mode": payload.mode}
 
 
@@ -199,8 +199,8 @@ async def qa_mode(ctx: EventCtx, payload: ModeIn) -> dict[str, Any]:
 async def qa_list(ctx: EventCtx, payload: ListIn) -> dict[str, Any]:
     """The questions I may see, sorted; each says whether it is mine and whether I voted."""
     asker = await _own_asker(ctx)
-    groups_open = await breakout_rounds.current(ctx.app[LIVE], _class_id(ctx)) is not None
-    questions = await service.visible(ctx.session, _class_id(ctx), staff=_is_staff(ctx),
+    groups_open = await breakout_rounds.current(ctx.app[LIVE], class_id_of(ctx)) is not None
+    questions = await service.visible(ctx.session, class_id_of(ctx), staff=is_staff(ctx),
                                       tag=asker.tag, group_id=asker.group_id,
                                       groups_open=groups_open)  # fmt: skip
     voted = await service.voted_by(ctx.session, [q.id for q in questions], asker.tag)
@@ -212,7 +212,7 @@ async def qa_list(ctx: EventCtx, payload: ListIn) -> dict[str, Any]:
 
 
 async def _own_asker(ctx: EventCtx) -> service.Asker:
-    _require_joined(ctx)
+    require_joined(ctx)
     return await _asker(ctx)
 
 

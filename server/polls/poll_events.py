@@ -21,12 +21,12 @@ from server.rooms import presence
 from server.rooms.breakout import rounds as breakout_rounds
 from server.rooms.events import (
     NAMESPACE,
-    _class_id,
-    _is_staff,
-    _require,
-    _require_joined,
+    class_id_of,
     classroom,
+    is_staff,
     person_room,
+    require_grant,
+    require_joined,
     room,
     staff_room,
 )
@@ -74,18 +74,18 @@ def _run_out(run: PollRun, poll_title: str, items: list[Any]) -> dict[str, Any]:
 @classroom.event("poll_create", payload=PollIn, rate=(20, 60.0))
 async def poll_create(ctx: EventCtx, payload: PollIn) -> dict[str, Any]:
     """A poll made in class (the course's bank is prepared over HTTP)."""
-    _require(ctx, Grant.MODERATE)
+    require_grant(ctx, Grant.MODERATE)
     poll = await voting.create_poll(ctx.session, payload, ctx.clock.now(),
-                                    class_session_id=_class_id(ctx))  # fmt: skip
+                                    class_session_id=class_id_of(ctx))  # fmt: skip
     return (await voting.poll_out(ctx.session, poll)).model_dump(mode="json")
 
 
 @classroom.event("poll_launch", payload=LaunchIn, rate=(20, 60.0))
 async def poll_launch(ctx: EventCtx, payload: LaunchIn) -> dict[str, Any]:
-    _require(ctx, Grant.MODERATE)
+    require_grant(ctx, Grant.MODERATE)
     if payload.each_group:
         return await _launch_in_every_group(ctx, payload)
-    run, poll = await voting.launch(ctx.session, _class_id(ctx), payload, ctx.clock.now())
+    run, poll = await voting.launch(ctx.session, class_id_of(ctx), payload, ctx.clock.now())
     body = _run_out(run, poll.title, (await voting.poll_out(ctx.session, poll)).items)
     _later(ctx, run, "poll_opened", body)
     return body
@@ -93,13 +93,13 @@ async def poll_launch(ctx: EventCtx, payload: LaunchIn) -> dict[str, Any]:
 
 async def _launch_in_every_group(ctx: EventCtx, payload: LaunchIn) -> dict[str, Any]:
     """The same poll once per open breakout group, each seen and answered inside its group."""
-    rnd = await breakout_rounds.current(ctx.app[LIVE], _class_id(ctx))
+    rnd = await breakout_rounds.current(ctx.app[LIVE], class_id_of(ctx))
     if rnd is None:
         raise Problem("conflict", "No breakout groups are open.")
     runs = []
     for group_id in rnd.groups:
         one = payload.model_copy(update={"group_id": group_id, "each_group": False})
-        run, poll = await voting.launch(ctx.session, _class_id(ctx), one, ctx.clock.now())
+        run, poll = await voting.launch(ctx.session, class_id_of(ctx), one, ctx.clock.now())
         body = _run_out(run, poll.title, (await voting.poll_out(ctx.session, poll)).items)
         _later(ctx, run, "poll_opened", body)
         runs.append(body)
@@ -107,9 +107,9 @@ async def _launch_in_every_group(ctx: EventCtx, payload: LaunchIn) -> dict[str, 
 
 
 async def _visible_run(ctx: EventCtx, run_id: int) -> PollRun:
-    run = await voting.get_run(ctx.session, _class_id(ctx), run_id)
-    if run.group_id is not None and not _is_staff(ctx):
-        me = await presence.get(ctx.app[LIVE], _class_id(ctx), ctx.user_id)
+    run = await voting.get_run(ctx.session, class_id_of(ctx), run_id)
+    if run.group_id is not None and not is_staff(ctx):
+        me = await presence.get(ctx.app[LIVE], class_id_of(ctx), ctx.user_id)
         if me is None or me.group_id != run.group_id:
             raise Problem("not-found", f"No poll run {run_id} here.")
     return run
@@ -118,9 +118,9 @@ async def _visible_run(ctx: EventCtx, run_id: int) -> PollRun:
 @classroom.event("poll_answer", payload=AnswerIn, rate=(120, 10.0))
 async def poll_answer(ctx: EventCtx, payload: AnswerIn) -> dict[str, Any]:
     """My answer, acknowledged at once (a retry with the same request id changes nothing)."""
-    _require_joined(ctx)
+    require_joined(ctx)
     run = await _visible_run(ctx, payload.run_id)
-    tag = await ctx.app[PSEUDONYMS].tag(ctx.session, _class_id(ctx), ctx.user_id, ctx.clock.now())
+    tag = await ctx.app[PSEUDONYMS].tag(ctx.session, class_id_of(ctx), ctx.user_id, ctx.clock.now())
     saved = await voting.answer(ctx.session, run, payload.item_id, tag, ctx.user_id,
                                 payload.value, payload.request_id, ctx.clock.now())  # fmt: skip
     tallies, cs_id, run_id = ctx.app[POLL_TALLIES], run.class_session_id, run.id
@@ -134,8 +134,8 @@ async def poll_answer(ctx: EventCtx, payload: AnswerIn) -> dict[str, Any]:
 
 @classroom.event("poll_close", payload=RunRef, rate=(30, 10.0))
 async def poll_close(ctx: EventCtx, payload: RunRef) -> dict[str, Any]:
-    _require(ctx, Grant.MODERATE)
-    run = await voting.get_run(ctx.session, _class_id(ctx), payload.run_id)
+    require_grant(ctx, Grant.MODERATE)
+    run = await voting.get_run(ctx.session, class_id_of(ctx), payload.run_id)
     await voting.close(ctx.session, run, ctx.clock.now())
     results = await voting.results(ctx.session, run, reveal=True)
     _later(ctx, run, "poll_closed", {"run_id": run.id, "results": results if run.results_shown
@@ -147,8 +147,8 @@ async def poll_close(ctx: EventCtx, payload: RunRef) -> dict[str, Any]:
 @classroom.event("poll_show", payload=ShowIn, rate=(30, 10.0))
 async def poll_show(ctx: EventCtx, payload: ShowIn) -> dict[str, Any]:
     """Show the results to everyone (or hide them again)."""
-    _require(ctx, Grant.MODERATE)
-    run = await voting.get_run(ctx.session, _class_id(ctx), payload.run_id)
+    require_grant(ctx, Grant.MODERATE)
+    run = await voting.get_run(ctx.session, class_id_of(ctx), payload.run_id)
     run.results_shown = payload.shown
     results = await voting.results(ctx.session, run, reveal=run.state == voting.CLOSED)
     _later(ctx, run, "poll_shown", {"run_id": run.id, "shown": payload.shown,
@@ -159,8 +159,8 @@ async def poll_show(ctx: EventCtx, payload: ShowIn) -> dict[str, Any]:
 @classroom.event("poll_runs", rate=(30, 10.0))
 async def poll_runs(ctx: EventCtx) -> dict[str, Any]:
     """The runs I may see, with my answers, and results where shown (or I am staff)."""
-    _require_joined(ctx)
-    cs_id, staff = _class_id(ctx), _is_staff(ctx)
+    require_joined(ctx)
+    cs_id, staff = class_id_of(ctx), is_staff(ctx)
     me = await presence.get(ctx.app[LIVE], cs_id, ctx.user_id)
     group = me.group_id if me else None
     runs = [r for r in await voting.runs_of(ctx.session, cs_id)

@@ -150,7 +150,7 @@ def event_out(event: Any) -> dict[str, Any]:
     return ClassEventOut.model_validate(event).model_dump(mode="json")
 
 
-def _class_id(ctx: EventCtx) -> int:
+def class_id_of(ctx: EventCtx) -> int:
     return int(ctx.socket["class_session_id"])
 
 
@@ -158,18 +158,18 @@ def _grants(ctx: EventCtx) -> set[str]:
     return set(ctx.socket["grants"])
 
 
-def _is_staff(ctx: EventCtx) -> bool:
+def is_staff(ctx: EventCtx) -> bool:
     return bool(_grants(ctx) & {Grant.MODERATE, Grant.CAPTION})
 
 
-def _require(ctx: EventCtx, grant: Grant) -> None:
+def require_grant(ctx: EventCtx, grant: Grant) -> None:
     if grant not in _grants(ctx):
         raise Problem("forbidden", f"This needs the {grant.value!r} grant.")
     if not ctx.socket.get("joined"):
         raise Problem("not-in-class")
 
 
-def _require_joined(ctx: EventCtx) -> None:
+def require_joined(ctx: EventCtx) -> None:
     if not ctx.socket.get("joined"):
         raise Problem("not-in-class")
 
@@ -231,7 +231,7 @@ classroom = SocketRouter(NAMESPACE, admit_participant, disconnected=on_disconnec
 @classroom.event("join", payload=JoinIn, rate=(20, 60.0))
 async def join(ctx: EventCtx, payload: JoinIn) -> ClassStateOut:
     """Enter the class (or come back to it): the whole class state in the answer."""
-    cs_id, now, live = _class_id(ctx), ctx.clock.now(), ctx.app[LIVE]
+    cs_id, now, live = class_id_of(ctx), ctx.clock.now(), ctx.app[LIVE]
     previous = await presence.enter(
         live, cs_id, ctx.user_id, name=ctx.socket["name"], role=ctx.socket["role"],
         device_class=ctx.socket["device_class"], client_id=ctx.socket["client_id"], sid=ctx.sid,
@@ -257,12 +257,12 @@ async def join(ctx: EventCtx, payload: JoinIn) -> ClassStateOut:
     me = await presence.get(live, cs_id, ctx.user_id)
     assert me is not None
     kind = "resumed" if previous is not None else "joined"
-    _announce(ctx, kind, participant_out(me).model_dump(mode="json"))
+    announce_change(ctx, kind, participant_out(me).model_dump(mode="json"))
     return await class_state(ctx, payload.last_event_id)
 
 
 async def class_state(ctx: EventCtx, last_event_id: int | None) -> ClassStateOut:
-    cs_id, live = _class_id(ctx), ctx.app[LIVE]
+    cs_id, live = class_id_of(ctx), ctx.app[LIVE]
     entries = await presence.everyone(live, cs_id)
     flags = await presence.flags(live, cs_id)
     chat = await _visible(ctx, kinds=("chat",), newest=CHAT_TAIL)
@@ -299,17 +299,17 @@ async def _visible(
     newest: int | None = None,
 ) -> list[ClassEvent]:
     """The class's events this socket's person may see (their group's chat included)."""
-    me = await presence.get(ctx.app[LIVE], _class_id(ctx), ctx.user_id)
+    me = await presence.get(ctx.app[LIVE], class_id_of(ctx), ctx.user_id)
     group = ("all", f"group:{me.group_id}") if me and me.group_id else ("all",)
     return await service.class_events(
-        ctx.session, _class_id(ctx), staff=_is_staff(ctx), user_id=ctx.user_id,
+        ctx.session, class_id_of(ctx), staff=is_staff(ctx), user_id=ctx.user_id,
         after_id=after_id, kinds=kinds, newest=newest, audiences=group,
     )  # fmt: skip
 
 
-def _announce(ctx: EventCtx, kind: str, change: dict[str, Any]) -> None:
+def announce_change(ctx: EventCtx, kind: str, change: dict[str, Any]) -> None:
     """A presence change for everyone in the class, batched, once the event has committed."""
-    changes, cs_id = ctx.app[ROOMS].presence_changes, _class_id(ctx)
+    changes, cs_id = ctx.app[ROOMS].presence_changes, class_id_of(ctx)
 
     async def queue() -> None:
         changes.add(cs_id, kind, change)
@@ -320,8 +320,8 @@ def _announce(ctx: EventCtx, kind: str, change: dict[str, Any]) -> None:
 @classroom.event("leave")
 async def leave(ctx: EventCtx) -> None:
     """Leave the class on purpose (not a dropout)."""
-    _require_joined(ctx)
-    cs_id = _class_id(ctx)
+    require_joined(ctx)
+    cs_id = class_id_of(ctx)
     await service.record_attendance(
         ctx.session, cs_id, AttendanceKind.LEAVE, ctx.clock.now(), user_id=ctx.user_id,
         client_id=ctx.socket["client_id"], device_class=ctx.socket["device_class"],
@@ -333,15 +333,15 @@ async def leave(ctx: EventCtx) -> None:
         await ctx.app[MEDIA_ROUTER].call("leave", cs_id, sid=ctx.sid)
     ctx.app[ROOMS].left(cs_id)
     if await presence.leave(ctx.app[LIVE], cs_id, ctx.user_id, ctx.sid):
-        _announce(ctx, "left", {"user_id": ctx.user_id, "reason": "left"})
+        announce_change(ctx, "left", {"user_id": ctx.user_id, "reason": "left"})
 
 
 @classroom.event("replay", payload=ReplayIn, rate=(20, 60.0))
 async def replay(ctx: EventCtx, payload: ReplayIn) -> dict[str, Any]:
     """Events after ``since`` that this person may see (for a client that missed some)."""
-    _require_joined(ctx)
+    require_joined(ctx)
     events = await service.class_events(
-        ctx.session, _class_id(ctx), after_id=payload.since, staff=_is_staff(ctx),
+        ctx.session, class_id_of(ctx), after_id=payload.since, staff=is_staff(ctx),
         user_id=ctx.user_id,
     )  # fmt: skip
     return {"events": [event_out(e) for e in events]}
@@ -351,49 +351,49 @@ async def replay(ctx: EventCtx, payload: ReplayIn) -> dict[str, Any]:
 
 
 async def _announce_hands(ctx: EventCtx, event: str, user_id: int) -> dict[str, Any]:
-    queue = presence.hand_queue(await presence.everyone(ctx.app[LIVE], _class_id(ctx)))
+    queue = presence.hand_queue(await presence.everyone(ctx.app[LIVE], class_id_of(ctx)))
     body = {"user_id": user_id, "queue": queue}
-    ctx.emit(event, body, to=room(_class_id(ctx)))
+    ctx.emit(event, body, to=room(class_id_of(ctx)))
     return body
 
 
 @classroom.event("raise_hand", rate=(10, 10.0))
 async def raise_hand(ctx: EventCtx) -> dict[str, Any]:
     """Raise my hand; keeps my place if it is already up."""
-    _require_joined(ctx)
-    me = await presence.get(ctx.app[LIVE], _class_id(ctx), ctx.user_id)
+    require_joined(ctx)
+    me = await presence.get(ctx.app[LIVE], class_id_of(ctx), ctx.user_id)
     if me is not None and me.hand_raised_at is None:
-        await presence.update(ctx.app[LIVE], _class_id(ctx), ctx.user_id,
+        await presence.update(ctx.app[LIVE], class_id_of(ctx), ctx.user_id,
                               {"hand": ctx.clock.now().isoformat()})  # fmt: skip
     return await _announce_hands(ctx, "hand_raised", ctx.user_id)
 
 
 @classroom.event("lower_hand", rate=(10, 10.0))
 async def lower_hand(ctx: EventCtx) -> dict[str, Any]:
-    _require_joined(ctx)
-    await presence.update(ctx.app[LIVE], _class_id(ctx), ctx.user_id, {"hand": ""})
+    require_joined(ctx)
+    await presence.update(ctx.app[LIVE], class_id_of(ctx), ctx.user_id, {"hand": ""})
     return await _announce_hands(ctx, "hand_lowered", ctx.user_id)
 
 
 @classroom.event("set_media_state", payload=MediaStateIn, rate=(30, 10.0))
 async def set_media_state(ctx: EventCtx, payload: MediaStateIn) -> dict[str, Any]:
     """Tell the class my microphone and camera are on or off, and how my connection is."""
-    _require_joined(ctx)
+    require_joined(ctx)
     fields = {k: "1" if v else "0" for k, v in payload.model_dump(exclude_none=True).items()}
     if payload.connection is not None:
         fields["connection"] = payload.connection
-    entry = await presence.update(ctx.app[LIVE], _class_id(ctx), ctx.user_id, fields)
+    entry = await presence.update(ctx.app[LIVE], class_id_of(ctx), ctx.user_id, fields)
     assert entry is not None
     body = participant_out(entry).model_dump(mode="json")
-    _announce(ctx, "updated", body)
+    announce_change(ctx, "updated", body)
     return body
 
 
 @classroom.event("react", payload=ReactionIn, rate=(10, 10.0))
 async def react(ctx: EventCtx, payload: ReactionIn) -> None:
-    _require_joined(ctx)
+    require_joined(ctx)
     ctx.emit("reaction", {"user_id": ctx.user_id, "emoji": payload.emoji},
-                   to=room(_class_id(ctx)))  # fmt: skip
+                   to=room(class_id_of(ctx)))  # fmt: skip
 
 
 # ---- chat and captions ----------------------------------------------------------------------
@@ -402,8 +402,8 @@ async def react(ctx: EventCtx, payload: ReactionIn) -> None:
 @classroom.event("send_chat", payload=ChatIn, rate=(10, 10.0))
 async def send_chat(ctx: EventCtx, payload: ChatIn) -> dict[str, Any]:
     """A chat message to the class, or to the instructors only."""
-    _require_joined(ctx)
-    cs_id = _class_id(ctx)
+    require_joined(ctx)
+    cs_id = class_id_of(ctx)
     body = {"from_id": ctx.user_id, "from_name": ctx.socket["name"],
             "from_role": ctx.socket["role"], "text": payload.text, "to": payload.to}  # fmt: skip
     if payload.to == "group":
@@ -417,14 +417,14 @@ async def send_chat(ctx: EventCtx, payload: ChatIn) -> dict[str, Any]:
         ctx.emit("chat_message", out, to=room(cs_id))
     else:
         ctx.emit("chat_message", out, to=staff_room(cs_id))
-        if not _is_staff(ctx):
+        if not is_staff(ctx):
             ctx.emit("chat_message", out, to=person_room(cs_id, ctx.user_id))
     return {"id": event.id}
 
 
 async def _group_chat(ctx: EventCtx, body: dict[str, Any]) -> dict[str, Any]:
     """A message to my breakout group: to the people in it now (members and visitors)."""
-    cs_id, live = _class_id(ctx), ctx.app[LIVE]
+    cs_id, live = class_id_of(ctx), ctx.app[LIVE]
     me = await presence.get(live, cs_id, ctx.user_id)
     if me is None or me.group_id is None:
         raise Problem("conflict", "You are not in a breakout group.")
@@ -443,8 +443,8 @@ async def _group_chat(ctx: EventCtx, body: dict[str, Any]) -> dict[str, Any]:
 async def send_caption(ctx: EventCtx, payload: CaptionIn) -> dict[str, Any]:
     """A live caption line from the captioner (속기사): drafts are only shown, final lines
     become the transcript, and a final line with ``corrects`` replaces an earlier line's text."""
-    _require(ctx, Grant.CAPTION)
-    cs_id = _class_id(ctx)
+    require_grant(ctx, Grant.CAPTION)
+    cs_id = class_id_of(ctx)
     if not payload.final:
         ctx.emit("caption_draft", {"text": payload.text, "by": ctx.user_id}, to=room(cs_id))
         return {}
@@ -461,7 +461,7 @@ async def send_caption(ctx: EventCtx, payload: CaptionIn) -> dict[str, Any]:
 async def _correct_caption(ctx: EventCtx, line_id: int, text: str) -> dict[str, Any]:
     """Replace the text of an earlier final line of this class: a new event (the line stays
     as it was typed); the transcript and the class state show the latest correction."""
-    cs_id = _class_id(ctx)
+    cs_id = class_id_of(ctx)
     await service.caption_line(ctx.session, cs_id, line_id)  # not-found: nothing changes
     event = await service.append_class_event(
         ctx.session, cs_id, service.CAPTION_CORRECTION,
@@ -481,15 +481,15 @@ async def _correct_caption(ctx: EventCtx, line_id: int, text: str) -> dict[str, 
 
 @classroom.event("lower_hand_of", payload=TargetIn, rate=(60, 10.0))
 async def lower_hand_of(ctx: EventCtx, payload: TargetIn) -> dict[str, Any]:
-    _require(ctx, Grant.MODERATE)
-    await presence.update(ctx.app[LIVE], _class_id(ctx), payload.user_id, {"hand": ""})
+    require_grant(ctx, Grant.MODERATE)
+    await presence.update(ctx.app[LIVE], class_id_of(ctx), payload.user_id, {"hand": ""})
     return await _announce_hands(ctx, "hand_lowered", payload.user_id)
 
 
 @classroom.event("lower_all_hands", rate=(10, 10.0))
 async def lower_all_hands(ctx: EventCtx) -> dict[str, Any]:
-    _require(ctx, Grant.MODERATE)
-    cs_id = _class_id(ctx)
+    require_grant(ctx, Grant.MODERATE)
+    cs_id = class_id_of(ctx)
     for entry in await presence.everyone(ctx.app[LIVE], cs_id):
         if entry.hand_raised_at is not None:
             await presence.update(ctx.app[LIVE], cs_id, entry.user_id, {"hand": ""})
@@ -500,16 +500,16 @@ async def lower_all_hands(ctx: EventCtx) -> dict[str, Any]:
 @classroom.event("request_mute", payload=TargetIn, rate=(30, 10.0))
 async def request_mute(ctx: EventCtx, payload: TargetIn) -> None:
     """Ask a participant to mute (their client mutes and says so with set_media_state)."""
-    _require(ctx, Grant.MODERATE)
+    require_grant(ctx, Grant.MODERATE)
     ctx.emit("mute_requested", {"by": ctx.user_id},
-                   to=person_room(_class_id(ctx), payload.user_id))  # fmt: skip
+                   to=person_room(class_id_of(ctx), payload.user_id))  # fmt: skip
 
 
 @classroom.event("remove_participant", payload=RemoveIn, rate=(30, 10.0))
 async def remove_participant(ctx: EventCtx, payload: RemoveIn) -> None:
     """Remove someone from this class; they cannot come back into it."""
-    _require(ctx, Grant.MODERATE)
-    cs_id, live = _class_id(ctx), ctx.app[LIVE]
+    require_grant(ctx, Grant.MODERATE)
+    cs_id, live = class_id_of(ctx), ctx.app[LIVE]
     if payload.user_id == ctx.user_id:
         raise Problem("conflict", "You cannot remove yourself; use leave.")
     entry = await presence.get(live, cs_id, payload.user_id)
@@ -521,7 +521,7 @@ async def remove_participant(ctx: EventCtx, payload: RemoveIn) -> None:
     )  # fmt: skip
     await presence.leave(live, cs_id, payload.user_id, None)
     ctx.emit("removed", {"reason": payload.reason}, to=person_room(cs_id, payload.user_id))
-    _announce(ctx, "left", {"user_id": payload.user_id, "reason": "removed"})
+    announce_change(ctx, "left", {"user_id": payload.user_id, "reason": "removed"})
     if entry is not None:
         sid = entry.sid
         ctx.after_commit(lambda: ctx.sio.disconnect(sid, namespace=NAMESPACE))
@@ -530,29 +530,29 @@ async def remove_participant(ctx: EventCtx, payload: RemoveIn) -> None:
 @classroom.event("lock_class", payload=LockIn, rate=(10, 10.0))
 async def lock_class(ctx: EventCtx, payload: LockIn) -> dict[str, Any]:
     """A locked class admits no one new but staff; who is in stays in."""
-    _require(ctx, Grant.MODERATE)
+    require_grant(ctx, Grant.MODERATE)
     await presence.set_flags(
-        ctx.app[LIVE], _class_id(ctx), {"locked": "1" if payload.locked else "0"}
+        ctx.app[LIVE], class_id_of(ctx), {"locked": "1" if payload.locked else "0"}
     )
-    ctx.emit("class_locked", {"locked": payload.locked}, to=room(_class_id(ctx)))
+    ctx.emit("class_locked", {"locked": payload.locked}, to=room(class_id_of(ctx)))
     return {"locked": payload.locked}
 
 
 @classroom.event("spotlight", payload=SpotlightIn, rate=(20, 10.0))
 async def spotlight(ctx: EventCtx, payload: SpotlightIn) -> dict[str, Any]:
     """Show one participant large to everyone (or nobody)."""
-    _require(ctx, Grant.MODERATE)
+    require_grant(ctx, Grant.MODERATE)
     value = str(payload.user_id) if payload.user_id else ""
-    await presence.set_flags(ctx.app[LIVE], _class_id(ctx), {"spotlight": value})
+    await presence.set_flags(ctx.app[LIVE], class_id_of(ctx), {"spotlight": value})
     with contextlib.suppress(Problem):  # the spotlight stands even if media is unreachable
-        await ctx.app[MEDIA_ROUTER].call("spotlight", _class_id(ctx), user_id=payload.user_id)
-    ctx.emit("spotlight_changed", {"user_id": payload.user_id}, to=room(_class_id(ctx)))
+        await ctx.app[MEDIA_ROUTER].call("spotlight", class_id_of(ctx), user_id=payload.user_id)
+    ctx.emit("spotlight_changed", {"user_id": payload.user_id}, to=room(class_id_of(ctx)))
     return {"user_id": payload.user_id}
 
 
 async def _set_state(ctx: EventCtx, state: SessionState) -> dict[str, Any]:
-    _require(ctx, Grant.MODERATE)
-    cs_id = _class_id(ctx)
+    require_grant(ctx, Grant.MODERATE)
+    cs_id = class_id_of(ctx)
     class_session = await service.change_class_state(
         ctx.session, cs_id, state, author_id=ctx.user_id, now=ctx.clock.now()
     )
@@ -581,7 +581,7 @@ async def report_connection(ctx: EventCtx, payload: ConnectionReportIn) -> dict[
     """The browser's view: a failure (camera denied, ICE failed) or a quality sample."""
     report = ConnectionReport(
         at=ctx.clock.now(), source="client", user_id=ctx.user_id,
-        class_session_id=_class_id(ctx), device_class=ctx.socket["device_class"],
+        class_session_id=class_id_of(ctx), device_class=ctx.socket["device_class"],
         browser=ctx.socket["browser"], os=ctx.socket["os"],
         **payload.model_dump(exclude={"class_session_id", "network_type"}),
         network_type=payload.network_type or ctx.socket["network_type"],

@@ -27,13 +27,13 @@ from server.rooms.breakout.schemas import (
 )
 from server.rooms.events import (
     NAMESPACE,
-    _announce,
-    _class_id,
-    _require,
-    _require_joined,
+    announce_change,
+    class_id_of,
     classroom,
     participant_out,
     person_room,
+    require_grant,
+    require_joined,
     room,
     staff_room,
 )
@@ -47,36 +47,36 @@ def _timer(rnd: rounds.Round) -> dict[str, Any]:
 
 
 async def _round_out(ctx: EventCtx, rnd: rounds.Round) -> dict[str, Any]:
-    entries = await presence.everyone(ctx.app[LIVE], _class_id(ctx))
+    entries = await presence.everyone(ctx.app[LIVE], class_id_of(ctx))
     mine = rnd.plan.get(ctx.user_id)
     return rnd.out(entries, mine, ctx.clock.now()).model_dump(mode="json")
 
 
 async def _announce_people(ctx: EventCtx, user_ids: list[int]) -> None:
     """Their new place to the class, and the groups to the media host, once committed."""
-    app, cs_id = ctx.app, _class_id(ctx)
+    app, cs_id = ctx.app, class_id_of(ctx)
 
     async def media() -> None:
         await sync_media_rooms(app, cs_id)
 
     ctx.after_commit(media)
     for user_id in user_ids:
-        entry = await presence.get(ctx.app[LIVE], _class_id(ctx), user_id)
+        entry = await presence.get(ctx.app[LIVE], class_id_of(ctx), user_id)
         if entry is not None:
-            _announce(ctx, "updated", participant_out(entry).model_dump(mode="json"))
+            announce_change(ctx, "updated", participant_out(entry).model_dump(mode="json"))
 
 
 @classroom.event("breakout_open", payload=OpenIn, rate=(10, 60.0))
 async def breakout_open(ctx: EventCtx, payload: OpenIn) -> dict[str, Any]:
     """Open the set's groups for some minutes: everyone placed moves at once."""
-    _require(ctx, Grant.MODERATE)
+    require_grant(ctx, Grant.MODERATE)
     rnd = await rounds.open_round(
-        ctx.session, ctx.app[LIVE], _class_id(ctx), set_id=payload.set_id,
+        ctx.session, ctx.app[LIVE], class_id_of(ctx), set_id=payload.set_id,
         minutes=payload.minutes, warnings_s=payload.warnings_s, opened_by=ctx.user_id,
         now=ctx.clock.now(),
     )  # fmt: skip
     body = await _round_out(ctx, rnd)
-    ctx.emit("breakout_opened", body, to=room(_class_id(ctx)))
+    ctx.emit("breakout_opened", body, to=room(class_id_of(ctx)))
     await _announce_people(ctx, [])  # the round lists everyone's group: no per-person news
     return body
 
@@ -84,28 +84,28 @@ async def breakout_open(ctx: EventCtx, payload: OpenIn) -> dict[str, Any]:
 @classroom.event("breakout_move", payload=MoveIn, rate=(120, 10.0))
 async def breakout_move(ctx: EventCtx, payload: MoveIn) -> dict[str, Any]:
     """Move someone to another group (or out of every group) while the groups are open."""
-    _require(ctx, Grant.MODERATE)
-    await rounds.move(ctx.session, ctx.app[LIVE], _class_id(ctx), payload.user_id,
+    require_grant(ctx, Grant.MODERATE)
+    await rounds.move(ctx.session, ctx.app[LIVE], class_id_of(ctx), payload.user_id,
                       payload.group_id, ctx.clock.now())  # fmt: skip
     body = {"user_id": payload.user_id, "group_id": payload.group_id}
-    ctx.emit("breakout_moved", body, to=room(_class_id(ctx)))
+    ctx.emit("breakout_moved", body, to=room(class_id_of(ctx)))
     await _announce_people(ctx, [payload.user_id])
     return body
 
 
 @classroom.event("breakout_extend", payload=ExtendIn, rate=(20, 60.0))
 async def breakout_extend(ctx: EventCtx, payload: ExtendIn) -> dict[str, Any]:
-    _require(ctx, Grant.MODERATE)
-    rnd = await rounds.extend(ctx.app[LIVE], _class_id(ctx), payload.minutes)
-    ctx.emit("breakout_timer", _timer(rnd), to=room(_class_id(ctx)))
+    require_grant(ctx, Grant.MODERATE)
+    rnd = await rounds.extend(ctx.app[LIVE], class_id_of(ctx), payload.minutes)
+    ctx.emit("breakout_timer", _timer(rnd), to=room(class_id_of(ctx)))
     return _timer(rnd)
 
 
 @classroom.event("breakout_close", payload=CloseIn, rate=(20, 60.0))
 async def breakout_close(ctx: EventCtx, payload: CloseIn) -> dict[str, Any]:
     """Close now, or after a last countdown everyone sees."""
-    _require(ctx, Grant.MODERATE)
-    cs_id, live, now = _class_id(ctx), ctx.app[LIVE], ctx.clock.now()
+    require_grant(ctx, Grant.MODERATE)
+    cs_id, live, now = class_id_of(ctx), ctx.app[LIVE], ctx.clock.now()
     if payload.grace_s:
         rnd = await rounds.start_closing(live, cs_id, now + timedelta(seconds=payload.grace_s))
         ctx.emit("breakout_timer", _timer(rnd), to=room(cs_id))
@@ -119,8 +119,8 @@ async def breakout_close(ctx: EventCtx, payload: CloseIn) -> dict[str, Any]:
 @classroom.event("breakout_broadcast", payload=BroadcastIn, rate=(20, 60.0))
 async def breakout_broadcast(ctx: EventCtx, payload: BroadcastIn) -> dict[str, Any]:
     """A message from the main room into every group."""
-    _require(ctx, Grant.MODERATE)
-    cs_id = _class_id(ctx)
+    require_grant(ctx, Grant.MODERATE)
+    cs_id = class_id_of(ctx)
     event = await rooms_service.append_class_event(
         ctx.session, cs_id, "breakout_message",
         {"text": payload.text, "from_id": ctx.user_id, "from_name": ctx.socket["name"]},
@@ -135,16 +135,16 @@ async def breakout_broadcast(ctx: EventCtx, payload: BroadcastIn) -> dict[str, A
 @classroom.event("breakout_voice", payload=VoiceIn, rate=(20, 10.0))
 async def breakout_voice(ctx: EventCtx, payload: VoiceIn) -> dict[str, Any]:
     """Speak into every group at once (and stop): the media host forwards this voice to all."""
-    _require(ctx, Grant.MODERATE)
-    await rounds.speak_everywhere(ctx.app[LIVE], _class_id(ctx), ctx.user_id, payload.on)
+    require_grant(ctx, Grant.MODERATE)
+    await rounds.speak_everywhere(ctx.app[LIVE], class_id_of(ctx), ctx.user_id, payload.on)
     body = {"user_id": ctx.user_id, "on": payload.on}
-    ctx.emit("breakout_voice", body, to=room(_class_id(ctx)))
+    ctx.emit("breakout_voice", body, to=room(class_id_of(ctx)))
     await _announce_people(ctx, [])
     return body
 
 
 async def _help_calls(ctx: EventCtx) -> list[dict[str, Any]]:
-    entries = await presence.everyone(ctx.app[LIVE], _class_id(ctx))
+    entries = await presence.everyone(ctx.app[LIVE], class_id_of(ctx))
     return [{**call, "at": call["at"].isoformat()}  # type: ignore[attr-defined]
             for call in presence.help_queue(entries)]  # fmt: skip
 
@@ -152,8 +152,8 @@ async def _help_calls(ctx: EventCtx) -> list[dict[str, Any]]:
 @classroom.event("breakout_help", rate=(10, 60.0))
 async def breakout_help(ctx: EventCtx) -> dict[str, Any]:
     """Call the instructor to my group (keeps my place in the queue if already calling)."""
-    _require_joined(ctx)
-    cs_id, live = _class_id(ctx), ctx.app[LIVE]
+    require_joined(ctx)
+    cs_id, live = class_id_of(ctx), ctx.app[LIVE]
     me = await presence.get(live, cs_id, ctx.user_id)
     if me is None or me.group_id is None or me.visiting:
         raise Problem("conflict", "Call for help from inside a group.")
@@ -167,8 +167,8 @@ async def breakout_help(ctx: EventCtx) -> dict[str, Any]:
 @classroom.event("breakout_help_done", payload=TargetIn, rate=(60, 10.0))
 async def breakout_help_done(ctx: EventCtx, payload: TargetIn) -> dict[str, Any]:
     """The instructor has answered a help call."""
-    _require(ctx, Grant.MODERATE)
-    cs_id = _class_id(ctx)
+    require_grant(ctx, Grant.MODERATE)
+    cs_id = class_id_of(ctx)
     await presence.update(ctx.app[LIVE], cs_id, payload.user_id, {"help": ""})
     calls = await _help_calls(ctx)
     ctx.emit("help_calls", {"queue": calls}, to=staff_room(cs_id))
@@ -179,8 +179,8 @@ async def breakout_help_done(ctx: EventCtx, payload: TargetIn) -> dict[str, Any]
 @classroom.event("breakout_visit", payload=VisitIn, rate=(60, 10.0))
 async def breakout_visit(ctx: EventCtx, payload: VisitIn) -> dict[str, Any]:
     """Look into a group (its chat and media) without becoming a member; null: come back."""
-    _require(ctx, Grant.MODERATE)
-    rnd = await rounds.visit(ctx.session, ctx.app[LIVE], _class_id(ctx), ctx.user_id,
+    require_grant(ctx, Grant.MODERATE)
+    rnd = await rounds.visit(ctx.session, ctx.app[LIVE], class_id_of(ctx), ctx.user_id,
                              payload.group_id, ctx.clock.now())  # fmt: skip
     await _announce_people(ctx, [ctx.user_id])
     members = [u for u, g in rnd.plan.items() if g == payload.group_id]
@@ -191,8 +191,8 @@ async def breakout_visit(ctx: EventCtx, payload: VisitIn) -> dict[str, Any]:
 async def breakout_overview(ctx: EventCtx) -> dict[str, Any]:
     """Every group at a glance, without joining any: who is in it, who looks in, help calls,
     who is talking and how long the group has been silent (an alert past the setting)."""
-    _require(ctx, Grant.MODERATE)
-    cs_id, now = _class_id(ctx), ctx.clock.now()
+    require_grant(ctx, Grant.MODERATE)
+    cs_id, now = class_id_of(ctx), ctx.clock.now()
     rnd = await rounds.current(ctx.app[LIVE], cs_id)
     if rnd is None:
         return {"open": False, "groups": []}

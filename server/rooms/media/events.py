@@ -20,7 +20,7 @@ from typing import Any
 
 from server.core.errors import Problem
 from server.core.events import EventCtx
-from server.rooms.events import _class_id, _grants, _require, classroom
+from server.rooms.events import _grants, class_id_of, classroom, require_grant
 from server.rooms.media.hosting import MEDIA_ROUTER
 from server.rooms.schemas import Grant, MediaViewIn, PublishIn, SdpIn
 
@@ -28,11 +28,11 @@ from server.rooms.schemas import Grant, MediaViewIn, PublishIn, SdpIn
 @classroom.event("media_publish", payload=PublishIn, rate=(20, 60.0))
 async def media_publish(ctx: EventCtx, payload: PublishIn) -> dict[str, Any]:
     """Publish camera, microphone or screen: the client offers, the server answers."""
-    _require(ctx, Grant.PUBLISH)
+    require_grant(ctx, Grant.PUBLISH)
     if payload.type != "offer":
         raise Problem("validation-error", "media_publish takes an offer.")
     answer = await ctx.app[MEDIA_ROUTER].call(
-        "publish", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id,
+        "publish", class_id_of(ctx), sid=ctx.sid, user_id=ctx.user_id,
         offer=payload.model_dump(include={"type", "sdp"}), who=_who(ctx),
         on_stage=Grant.MODERATE in _grants(ctx), screen=payload.screen,
     )  # fmt: skip
@@ -43,9 +43,9 @@ async def media_publish(ctx: EventCtx, payload: PublishIn) -> dict[str, Any]:
 async def media_subscribe(ctx: EventCtx, payload: MediaViewIn) -> dict[str, Any]:
     """Receive the class's media: the server offers (null while nobody publishes). The
     payload is the first ``media_view`` (default: everyone's video)."""
-    _require(ctx, Grant.SUBSCRIBE)
+    require_grant(ctx, Grant.SUBSCRIBE)
     offer = await ctx.app[MEDIA_ROUTER].call(
-        "subscribe", _class_id(ctx), sid=ctx.sid, user_id=ctx.user_id, who=_who(ctx),
+        "subscribe", class_id_of(ctx), sid=ctx.sid, user_id=ctx.user_id, who=_who(ctx),
         shown=payload.video, audio_only=payload.audio_only,
     )  # fmt: skip
     return {"offer": offer}
@@ -54,20 +54,20 @@ async def media_subscribe(ctx: EventCtx, payload: MediaViewIn) -> dict[str, Any]
 @classroom.event("media_answer", payload=SdpIn, rate=(120, 60.0))
 async def media_answer(ctx: EventCtx, payload: SdpIn) -> None:
     """The client's answer to the server's latest offer."""
-    _require(ctx, Grant.SUBSCRIBE)
+    require_grant(ctx, Grant.SUBSCRIBE)
     if payload.type != "answer":
         raise Problem("validation-error", "media_answer takes an answer.")
     await ctx.app[MEDIA_ROUTER].call(
-        "answer", _class_id(ctx), sid=ctx.sid, answer=payload.model_dump()
+        "answer", class_id_of(ctx), sid=ctx.sid, answer=payload.model_dump()
     )
 
 
 @classroom.event("media_view", payload=MediaViewIn, rate=(60, 10.0))
 async def media_view(ctx: EventCtx, payload: MediaViewIn) -> dict[str, Any]:
     """Receive only the video shown: a gallery page, the speaker, or nothing (audio only)."""
-    _require(ctx, Grant.SUBSCRIBE)
+    require_grant(ctx, Grant.SUBSCRIBE)
     receiving = await ctx.app[MEDIA_ROUTER].call(
-        "view", _class_id(ctx), sid=ctx.sid, shown=payload.video, audio_only=payload.audio_only
+        "view", class_id_of(ctx), sid=ctx.sid, shown=payload.video, audio_only=payload.audio_only
     )
     return {"video_of": receiving}
 
