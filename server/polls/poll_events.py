@@ -5,6 +5,7 @@ at a bounded rate to whoever may see them, and closing reveals quiz answers."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -63,12 +64,20 @@ def _later(ctx: EventCtx, run: PollRun, event: str, body: Any, *, public: bool =
     ctx.after_commit(send)
 
 
-def _run_out(run: PollRun, poll_title: str, items: list[Any]) -> dict[str, Any]:
-    return {"run_id": run.id, "poll_id": run.poll_id, "title": poll_title, "state": run.state,
-            "anonymous": run.anonymous, "group_id": run.group_id,
-            "results_shown": run.results_shown,
-            "closes_at": run.closes_at.isoformat() if run.closes_at else None,
-            "items": [i.model_dump(mode="json") for i in items]}  # fmt: skip
+def _run_out(run: PollRun, poll_title: str, items: list[Any], now: datetime) -> dict[str, Any]:
+    """A run as pages show it (``server_time``: for an exact countdown on any device)."""
+    return {
+        "server_time": now.isoformat(), "run_id": run.id, "poll_id": run.poll_id,
+        "title": poll_title, "state": run.state, "anonymous": run.anonymous,
+        "group_id": run.group_id, "results_shown": run.results_shown,
+        "closes_at": run.closes_at.isoformat() if run.closes_at else None,
+        "items": [i.model_dump(mode="json") for i in items],
+    }  # fmt: skip
+
+
+async def _body(ctx: EventCtx, run: PollRun, poll: Any) -> dict[str, Any]:
+    items = (await voting.poll_out(ctx.session, poll)).items
+    return _run_out(run, poll.title, items, ctx.clock.now())
 
 
 @classroom.event("poll_create", payload=PollIn, rate=(20, 60.0))
@@ -85,8 +94,14 @@ async def poll_launch(ctx: EventCtx, payload: LaunchIn) -> dict[str, Any]:
     require_grant(ctx, Grant.MODERATE)
     if payload.each_group:
         return await _launch_in_every_group(ctx, payload)
+    if payload.group_id is not None:
+        rnd = await breakout_rounds.current(ctx.app[LIVE], class_id_of(ctx))
+        if rnd is None or payload.group_id not in rnd.groups:
+            raise Problem("not-found", f"No open breakout group {payload.group_id}.")
     run, poll = await voting.launch(ctx.session, class_id_of(ctx), payload, ctx.clock.now())
-    body = _run_out(run, poll.title, (await voting.poll_out(ctx.session, poll)).items)
+    body = _run_out(
+        run, poll.title, (await voting.poll_out(ctx.session, poll)).items, ctx.clock.now()
+    )
     _later(ctx, run, "poll_opened", body)
     return body
 
@@ -100,7 +115,9 @@ async def _launch_in_every_group(ctx: EventCtx, payload: LaunchIn) -> dict[str, 
     for group_id in rnd.groups:
         one = payload.model_copy(update={"group_id": group_id, "each_group": False})
         run, poll = await voting.launch(ctx.session, class_id_of(ctx), one, ctx.clock.now())
-        body = _run_out(run, poll.title, (await voting.poll_out(ctx.session, poll)).items)
+        body = _run_out(
+            run, poll.title, (await voting.poll_out(ctx.session, poll)).items, ctx.clock.now()
+        )
         _later(ctx, run, "poll_opened", body)
         runs.append(body)
     return {"runs": runs}
@@ -170,7 +187,9 @@ async def poll_runs(ctx: EventCtx) -> dict[str, Any]:
     out = []
     for run in runs:
         poll = await voting.get_poll(ctx.session, run.poll_id)
-        body = _run_out(run, poll.title, (await voting.poll_out(ctx.session, poll)).items)
+        body = _run_out(
+            run, poll.title, (await voting.poll_out(ctx.session, poll)).items, ctx.clock.now()
+        )
         body["mine"] = {str(k): v for k, v in mine.get(run.id, {}).items()}
         if staff or run.results_shown:
             body["results"] = await voting.results(ctx.session, run,

@@ -236,7 +236,6 @@ class ClassStateOut(Out):
     breakout: RoundOut | None = Field(
         default=None, description="the open breakout round, with my group; null: none open"
     )
-    polls: list[Any] = Field(default_factory=list, description="open polls (issue 7)")
     boards: list[Any] = Field(default_factory=list, description="boards (issue 8)")
     ice_servers: list[IceServer]
     reconnect_grace_s: int

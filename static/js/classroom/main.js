@@ -12,13 +12,14 @@ import { LiveClass } from "./live.js";
 import { Lobby, deviceProblem, speakerTest, supported } from "./lobby.js";
 import { Publisher, Receiver, connectionLevel, openDevices } from "./media.js";
 import { People } from "./people.js";
+import { PollPanel } from "./polls.js";
 import { QAPanel } from "./qa.js";
 
 const $ = (id) => document.getElementById(id);
 const classId = Number(location.pathname.split("/")[2]);
 const REACTIONS = ["👍", "👏", "😂", "😮", "❤️", "🙋", "🙏", "✅"];
 const QUALITY_EVERY_MS = 5000;
-const PANELS = ["chat", "captions", "people", "breakout", "qa"];
+const PANELS = ["chat", "captions", "people", "breakout", "qa", "polls"];
 
 const hook = { phase: "lobby", reconnects: 0, connection: "connecting" };
 window.baeum = hook; // what the browser tests read
@@ -68,6 +69,7 @@ class Classroom {
     this.captions = new Captions(this.live, classId);
     this.people = new People(this.live, state, { say: notice });
     this.qa = new QAPanel(this.live, state, { say: notice });
+    this.polls = new PollPanel(this.live, state, { say: notice });
     const names = (id) => this.people.people.get(id)?.name ?? this.breakout?.round?.names?.[id]
       ?? this.console?.current()?.names?.[id] ?? `#${id}`;
     this.breakout = new BreakoutView(this.live, state.me.user_id, { say: notice, names,
@@ -111,6 +113,7 @@ class Classroom {
     this.breakout.loadChoices(classId).catch(() => null);
     this.console?.load(state.breakout).catch((e) => notice(e.message, true));
     this.qa.reload().catch(() => null);
+    this.polls.reload().catch(() => null);
   }
 
   // ---- media --------------------------------------------------------------------------------
