@@ -22,6 +22,7 @@ REGISTRY: dict[str, str] = {
     "classroom": "bench.classroom",
     "sfu": "bench.sfu",
     "breakout": "bench.breakout",
+    "votes": "bench.votes",
 }
 
 

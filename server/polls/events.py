@@ -49,9 +49,16 @@ QA_TALLIES: web.AppKey[Tallies] = web.AppKey("qa_tallies", Tallies)
 TALLY_INTERVAL_S = 0.2
 
 
+async def my_tag(ctx: EventCtx) -> str:
+    """This socket's person's pseudonym in its class. The class key is read each time (one
+    row by its key): once destroyed, no question, vote or answer is taken on any node."""
+    return await ctx.app[PSEUDONYMS].tag(ctx.session, class_id_of(ctx), ctx.user_id,
+                                         ctx.clock.now())  # fmt: skip
+
+
 async def _asker(ctx: EventCtx) -> service.Asker:
     cs_id = class_id_of(ctx)
-    tag = await ctx.app[PSEUDONYMS].tag(ctx.session, cs_id, ctx.user_id, ctx.clock.now())
+    tag = await my_tag(ctx)
     me = await presence.get(ctx.app[LIVE], cs_id, ctx.user_id)
     group = me.group_id if me is not None and not me.visiting else None
     return service.Asker(tag, ctx.user_id, ctx.socket["name"], group)

@@ -14,7 +14,7 @@ from server.core.errors import Problem
 from server.core.events import EventCtx
 from server.core.keys import CLOCK, DATABASE, LIVE, SIO
 from server.polls import voting
-from server.polls.events import PSEUDONYMS
+from server.polls.events import my_tag
 from server.polls.models import PollRun
 from server.polls.schemas import AnswerIn, LaunchIn, PollIn, RunRef, ShowIn
 from server.polls.tally import Tallies
@@ -137,15 +137,16 @@ async def poll_answer(ctx: EventCtx, payload: AnswerIn) -> dict[str, Any]:
     """My answer, acknowledged at once (a retry with the same request id changes nothing)."""
     require_joined(ctx)
     run = await _visible_run(ctx, payload.run_id)
-    tag = await ctx.app[PSEUDONYMS].tag(ctx.session, class_id_of(ctx), ctx.user_id, ctx.clock.now())
+    tag = await my_tag(ctx)
     saved = await voting.answer(ctx.session, run, payload.item_id, tag, ctx.user_id,
                                 payload.value, payload.request_id, ctx.clock.now())  # fmt: skip
-    tallies, cs_id, run_id = ctx.app[POLL_TALLIES], run.class_session_id, run.id
+    if saved.changed:  # a retry or the same answer again moves no count
+        tallies, cs_id, run_id = ctx.app[POLL_TALLIES], run.class_session_id, run.id
 
-    async def count() -> None:
-        tallies.touch(cs_id, run_id)
+        async def count() -> None:
+            tallies.touch(cs_id, run_id)
 
-    ctx.after_commit(count)
+        ctx.after_commit(count)
     return {"run_id": run.id, "item_id": payload.item_id, "value": saved.value}
 
 
@@ -182,7 +183,7 @@ async def poll_runs(ctx: EventCtx) -> dict[str, Any]:
     group = me.group_id if me else None
     runs = [r for r in await voting.runs_of(ctx.session, cs_id)
             if staff or r.group_id is None or r.group_id == group]  # fmt: skip
-    tag = await ctx.app[PSEUDONYMS].tag(ctx.session, cs_id, ctx.user_id, ctx.clock.now())
+    tag = await my_tag(ctx)
     mine = await voting.my_answers(ctx.session, [r.id for r in runs], tag)
     out = []
     for run in runs:

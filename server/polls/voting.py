@@ -6,11 +6,12 @@ figures completion rules use. Plain async functions over a session."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.db import get_or_404
@@ -105,7 +106,7 @@ def _item(item: PollItem) -> tallies.Item:
 async def answer(
     session: AsyncSession, run: PollRun, item_id: int, tag: str, user_id: int, value: Any,
     request_key: str | None, now: datetime,
-) -> PollAnswer:  # fmt: skip
+) -> Answered:  # fmt: skip
     """One answer per person and item. The same request again is a retry (no change);
     two submits at once still make one answer (the database's unique key decides)."""
     if run.state != OPEN:
@@ -118,34 +119,50 @@ async def answer(
     except tallies.BadAnswer as exc:
         errors = [{"loc": ["value"], "msg": str(exc)}]
         raise Problem("validation-error", str(exc), errors=errors) from None
-    for _ in range(2):  # a concurrent first answer wins the insert; this one then updates it
-        earlier = await session.scalar(select(PollAnswer).where(
-            PollAnswer.run_id == run.id, PollAnswer.item_id == item.id,
-            PollAnswer.voter_tag == tag))  # fmt: skip
-        if earlier is not None:
-            return _again(earlier, item, clean, request_key, now)
-        try:
-            async with session.begin_nested():
-                fresh = PollAnswer(run_id=run.id, item_id=item.id, voter_tag=tag,
-                                   user_id=None if run.anonymous else user_id, value=clean,
-                                   request_key=request_key, at=now)  # fmt: skip
-                session.add(fresh)
-            return fresh
-        except IntegrityError:
-            continue
-    raise Problem("conflict", "Your answer is being recorded; try again.")
+    row = {
+        "run_id": run.id,
+        "item_id": item.id,
+        "voter_tag": tag,
+        "value": clean,
+        "user_id": None if run.anonymous else user_id,
+        "request_key": request_key,
+        "at": now,
+    }
+    if await _insert_new(session, row):  # the common case: one statement, no savepoint
+        return Answered(clean, True)
+    earlier = await session.scalar(select(PollAnswer).where(
+        PollAnswer.run_id == run.id, PollAnswer.item_id == item.id,
+        PollAnswer.voter_tag == tag))  # fmt: skip
+    if earlier is None:  # pragma: no cover - the row that blocked the insert cannot vanish
+        raise Problem("conflict", "Your answer is being recorded; try again.")
+    return _again(earlier, item, clean, request_key, now)
+
+
+@dataclass(frozen=True)
+class Answered:
+    value: dict[str, Any]
+    changed: bool  # counts moved: the results need pushing
+
+
+async def _insert_new(session: AsyncSession, row: dict[str, Any]) -> bool:
+    """Insert unless this person already answered this item (the unique key decides, so two
+    submits at once make one answer); True if this one was new."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(PollAnswer).values(**row).on_conflict_do_nothing().returning(PollAnswer.id)
+    return (await session.execute(stmt)).first() is not None
 
 
 def _again(earlier: PollAnswer, item: PollItem, clean: dict[str, Any], request_key: str | None,
-           now: datetime) -> PollAnswer:  # fmt: skip
+           now: datetime) -> Answered:  # fmt: skip
     if request_key is not None and earlier.request_key == request_key:
-        return earlier  # a retry of the same submit
+        return Answered(earlier.value, False)  # a retry of the same submit
     if earlier.value == clean:
-        return earlier
+        return Answered(earlier.value, False)
     if item.kind == "quiz":
         raise Problem("conflict", "A quiz answer is final.")
     earlier.value, earlier.request_key, earlier.at = clean, request_key, now
-    return earlier
+    return Answered(clean, True)
 
 
 async def close(session: AsyncSession, run: PollRun, now: datetime) -> PollRun:
@@ -158,7 +175,9 @@ async def close(session: AsyncSession, run: PollRun, now: datetime) -> PollRun:
 async def results(session: AsyncSession, run: PollRun, *, reveal: bool) -> dict[str, Any]:
     """Every item's tally; quiz answers and the leaderboard once ``reveal`` (closed or shown)."""
     items = await items_of(session, run.poll_id)
-    rows = (await session.scalars(select(PollAnswer).where(PollAnswer.run_id == run.id))).all()
+    rows = (await session.execute(  # plain rows: a push reads every answer, every 200 ms
+        select(PollAnswer.item_id, PollAnswer.voter_tag, PollAnswer.value)
+        .where(PollAnswer.run_id == run.id))).all()  # fmt: skip
     by_item: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_item[row.item_id].append(row.value)

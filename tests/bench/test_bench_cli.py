@@ -164,3 +164,37 @@ def test_breakout_benchmark_moves_everyone_into_a_group_and_back() -> None:
     assert figures["all_moved_p50_ms"] <= figures["all_moved_max_ms"]
     assert figures["goal_met"] is False  # 6 people in 2 groups are not the goal's class
     assert set(figures["goal"]) == {"participants", "groups", "all_moved_ms"}
+
+
+def test_votes_benchmark_counts_every_vote_once_and_everyone_sees_the_tally() -> None:
+    proc = run_bench("votes", "--participants", "8", "--window-s", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = last_json_line(proc.stdout)
+    assert figures["bench"] == "votes"
+    assert (figures["participants"], figures["window_s"]) == (8, 1.0)
+    # one retry (same request id) and one double tap (two request ids) still count once each
+    assert (figures["retries"], figures["double_taps"], figures["submits"]) == (1, 1, 10)
+    assert (figures["lost"], figures["doubled"]) == (0, 0)
+    assert figures["final_total"] == figures["expected_total"] == figures["respondents"] == 8
+    assert figures["counts_match"] is True
+    assert figures["final_counts"] == figures["expected_counts"]
+    assert (figures["refused"], figures["unanswered"], figures["not_converged"]) == (0, 0, 0)
+    for name in (
+        "converge_ms",
+        "converge_from_send_ms",
+        "last_ack_after_window_ms",
+        "ack_p50_ms",
+        "ack_p99_ms",
+        "opened_all_ms",
+        "server_cpu_s",
+        "load_cpu_s",
+        "messages_per_client_p50",
+        "poll_results_per_client_p50",
+        "join_p99_ms",
+    ):
+        assert isinstance(figures[name], int | float), name
+    assert figures["poll_results_per_client_p50"] >= 1  # at least the final tally
+    assert figures["messages_per_client_p50"] >= figures["poll_results_per_client_p50"]
+    assert figures["server_cpu_s"] >= 0
+    assert figures["goal_met"] is False  # 8 people are not the goal's class
+    assert set(figures["goal"]) == {"participants", "converge_ms", "lost", "doubled"}
