@@ -73,13 +73,22 @@ async def _send(ctx: EventCtx, question: Question) -> None:
     cs_id, body = class_id_of(ctx), service.out(question).model_dump(mode="json")
     ctx.emit("qa_question", body, to=staff_room(cs_id))
     if question.status == service.PENDING:
+        if question.edited_at is not None:  # an edit took it back for review: off every page
+            hidden = {**body, "text": "", "flags": [], "author_name": None}
+            for target in await _room_targets(ctx, question):
+                ctx.emit("qa_question", hidden, to=target)
         return
+    for target in await _room_targets(ctx, question):
+        ctx.emit("qa_question", body, to=target)
+
+
+async def _room_targets(ctx: EventCtx, question: Question) -> list[str]:
+    """The room a question belongs to: the class, or the people in its breakout group."""
+    cs_id = class_id_of(ctx)
     if question.group_id is None:
-        ctx.emit("qa_question", body, to=room(cs_id))
-        return
-    for entry in await presence.everyone(ctx.app[LIVE], cs_id):
-        if entry.group_id == question.group_id:
-            ctx.emit("qa_question", body, to=person_room(cs_id, entry.user_id))
+        return [room(cs_id)]
+    entries = await presence.everyone(ctx.app[LIVE], cs_id)
+    return [person_room(cs_id, e.user_id) for e in entries if e.group_id == question.group_id]
 
 
 @classroom.event("qa_ask", payload=AskIn, rate=(10, 60.0))

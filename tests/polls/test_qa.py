@@ -146,6 +146,12 @@ async def test_moderation_filters_replies_pins_and_mutes(qa: QA) -> None:
     await park.ok("qa_moderate", {"question_id": flagged["id"], "action": "reject"})
     await park.ok("qa_mode", {"mode": "none"})
 
+    # an edit that trips the filter takes the question off every page until approved again
+    edited = await lee.ok("qa_edit", {"question_id": held["id"], "text": "제 번호 010-9876-5432"})
+    assert edited["status"] == "pending"
+    hidden = await question(kim, held["id"])
+    assert (hidden["status"], hidden["text"]) == ("pending", "")
+    await park.ok("qa_moderate", {"question_id": held["id"], "action": "approve"})
     dup = await kim.ok("qa_ask", {"text": "몇 시에 끝나나요"})
     await park.ok("qa_vote", {"question_id": dup["id"]})
     await lee.ok("qa_vote", {"question_id": dup["id"]})
