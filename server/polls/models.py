@@ -146,5 +146,5 @@ class PollAnswer(Base):
     voter_tag: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     value: Mapped[dict[str, object]] = mapped_column(JSON)
-    request_key: Mapped[str | None] = mapped_column(String(64))
+    request_keys: Mapped[list[str]] = mapped_column(JSON, default=list)  # submits seen (last 20)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

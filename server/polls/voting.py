@@ -22,6 +22,7 @@ from server.polls.models import Poll, PollAnswer, PollItem, PollRun
 from server.polls.schemas import ItemOut, LaunchIn, PollIn, PollOut
 
 OPEN, CLOSED = "open", "closed"
+KEYS_KEPT = 20  # request ids remembered per answer, so a late replay changes nothing
 
 
 async def create_poll(
@@ -125,7 +126,7 @@ async def answer(
         "voter_tag": tag,
         "value": clean,
         "user_id": None if run.anonymous else user_id,
-        "request_key": request_key,
+        "request_keys": [request_key] if request_key else [],
         "at": now,
     }
     if await _insert_new(session, row):  # the common case: one statement, no savepoint
@@ -155,13 +156,18 @@ async def _insert_new(session: AsyncSession, row: dict[str, Any]) -> bool:
 
 def _again(earlier: PollAnswer, item: PollItem, clean: dict[str, Any], request_key: str | None,
            now: datetime) -> Answered:  # fmt: skip
-    if request_key is not None and earlier.request_key == request_key:
-        return Answered(earlier.value, False)  # a retry of the same submit
+    """A second submit for the same item: a replay of any submit already seen changes
+    nothing (even one that lost a race, or one older than a later change of mind)."""
+    seen = list(earlier.request_keys or [])
+    if request_key is not None and request_key in seen:
+        return Answered(earlier.value, False)
+    if request_key is not None:
+        earlier.request_keys = [*seen, request_key][-KEYS_KEPT:]
     if earlier.value == clean:
         return Answered(earlier.value, False)
     if item.kind == "quiz":
         raise Problem("conflict", "A quiz answer is final.")
-    earlier.value, earlier.request_key, earlier.at = clean, request_key, now
+    earlier.value, earlier.at = clean, now
     return Answered(clean, True)
 
 

@@ -146,10 +146,14 @@ async def test_one_answer_each_doubles_retries_and_final_quizzes(room: Room) -> 
         kim.call("poll_answer", {**base, "value": {"choice": 0}, "request_id": f"double-{n:04d}"})
         for n in range(5)))  # fmt: skip
     assert all(r["ok"] for r in results), results
-    retry = {**base, "value": {"choice": 1}, "request_id": "double-0000"}  # a replayed request
+    retry = {**base, "value": {"choice": 0}, "request_id": "double-0000"}  # a replayed request
     assert (await kim.ok("poll_answer", retry))["value"] == {"choice": 0}
-    changed = await kim.ok("poll_answer", {**base, "value": {"choice": 1}})  # a change of mind
+    changed = await kim.ok(
+        "poll_answer", {**base, "value": {"choice": 1}, "request_id": "change-0001"}
+    )  # a change of mind
     assert changed["value"] == {"choice": 1}
+    late = {**base, "value": {"choice": 0}, "request_id": "double-0000"}  # replayed after it
+    assert (await kim.ok("poll_answer", late))["value"] == {"choice": 1}  # changes nothing
     await kim.ok("poll_answer", {"run_id": run["run_id"], "item_id": quiz, "value": {"choice": 1}})
     final = await kim.call("poll_answer", {"run_id": run["run_id"], "item_id": quiz,
                                            "value": {"choice": 0}})  # fmt: skip

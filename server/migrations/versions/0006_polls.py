@@ -100,7 +100,7 @@ def upgrade() -> None:
         sa.Column("voter_tag", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("value", sa.JSON(), nullable=False),
-        sa.Column("request_key", sa.String(length=64), nullable=True),
+        sa.Column("request_keys", sa.JSON(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["item_id"], ["poll_items.id"], name=op.f("fk_poll_answers_item_id_poll_items")
