@@ -22,6 +22,7 @@ from pydantic import (
     UrlConstraints,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -84,6 +85,15 @@ class Settings(BaseSettings):
     login_attempts_per_address_per_min: int = Field(default=600, ge=1, le=1_000_000)
     password_hash_profile: Literal["owasp", "rfc9106-low-memory", "cheapest"] = "owasp"  # noqa: S105
 
+    board_attachment_max_bytes: int = Field(default=10 * 1_048_576, ge=1024, le=100 * 1_048_576)
+    board_image_max_px: int = Field(default=2560, ge=16, le=16_384)
+    attachment_store: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 
@@ -93,6 +103,28 @@ class Settings(BaseSettings):
         if value and not value.startswith(tuple(f"{s}://" for s in DATABASE_SCHEMES)):
             raise ValueError(f"must start with one of {', '.join(DATABASE_SCHEMES)}://")
         return value
+
+    @model_validator(mode="after")
+    def _s3_is_complete(self) -> Settings:
+        """An S3 store missing a value would only fail at the first upload; stop at start.
+
+        Raised as SettingsError (pydantic lets it through) so the line names the missing setting.
+        """
+        if self.attachment_store != "s3":
+            return self
+        required = {
+            "s3_endpoint_url": self.s3_endpoint_url,
+            "s3_bucket": self.s3_bucket,
+            "s3_access_key": self.s3_access_key,
+            "s3_secret_key": self.s3_secret_key,
+        }
+        missing = [f"BAEUM_{name.upper()}" for name, value in required.items() if not value]
+        if missing:
+            raise SettingsError(
+                f"{missing[0]}: must be set when BAEUM_ATTACHMENT_STORE is s3"
+                + (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else "")
+            )
+        return self
 
     @property
     def effective_database_url(self) -> str:
