@@ -11,6 +11,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from server.boards.api import attachments_context
+from server.boards.api import router as boards_router
+from server.boards.events import boards_context
 from server.config import Settings, resolve_secret_key
 from server.core import health
 from server.core.audit import AuditedSession
@@ -55,6 +58,7 @@ from server.rooms.pages import pages as room_pages
 
 ROUTERS: tuple[ApiRouter, ...] = (
     auth_router, audit_router, lms_router, rooms_router, breakout_router, polls_router,
+    boards_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
@@ -86,6 +90,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     rooms.setup(app)
     app.cleanup_ctx.append(polls_context)
     app.cleanup_ctx.append(poll_context)
+    app.cleanup_ctx.append(boards_context)
+    app.cleanup_ctx.append(attachments_context)
     return app
 
 

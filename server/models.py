@@ -1,5 +1,14 @@
 """Every table, imported in one place so migrations and tests see the whole schema."""
 
+from server.boards.models import (
+    Board,
+    BoardAttachment,
+    BoardComment,
+    BoardConnector,
+    BoardModeration,
+    BoardPost,
+    BoardReaction,
+)
 from server.core.audit import AuditEntry
 from server.core.auth.models import ApiToken, User, UserRole, WebSession
 from server.core.db import Base
@@ -38,6 +47,13 @@ __all__ = [
     "AttendanceEvent",
     "AuditEntry",
     "Base",
+    "Board",
+    "BoardAttachment",
+    "BoardComment",
+    "BoardConnector",
+    "BoardModeration",
+    "BoardPost",
+    "BoardReaction",
     "BreakoutGroup",
     "BreakoutMember",
     "BreakoutMove",

@@ -57,6 +57,7 @@ collect_ignore = (
         "rooms/test_many_nodes.py",
         "rooms/test_breakout_two_nodes.py",
         "polls/test_polls_two_nodes.py",
+        "boards/test_boards_two_nodes.py",
     ]
 )
 

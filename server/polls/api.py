@@ -5,15 +5,13 @@ rules read. Asking, voting, launching and answering happen on the class socket."
 from __future__ import annotations
 
 import asyncio
-import re
-import unicodedata
 from typing import Literal
-from urllib.parse import quote
 
 from aiohttp import web
 from pydantic import Field
 
 from server.core.auth.roles import STAFF, Role
+from server.core.downloads import disposition
 from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx
 from server.core.schemas import In, Out, RecordId
@@ -28,7 +26,6 @@ from server.rooms.service import check_runs_class
 router = ApiRouter("polls")
 RUNS = Allow.only(*STAFF, Role.INSTRUCTOR, Role.ASSISTANT)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|]')
 
 
 class ExportQuery(In):
@@ -50,22 +47,13 @@ async def export_questions(ctx: Ctx, path: ClassSessionPath, query: ExportQuery)
     else:
         response = web.Response(body=export.to_csv(table), content_type="text/csv",
                                 charset="utf-8")  # fmt: skip
-    response.headers["Content-Disposition"] = _disposition(
-        f"questions-{class_session.id}.{query.format}", class_session.title, query.format
+    response.headers["Content-Disposition"] = disposition(
+        f"questions-{class_session.id}.{query.format}",
+        class_session.title,
+        f" 질문.{query.format}",
     )
     response.headers["Cache-Control"] = "no-store"  # names of people who asked by name
     return response
-
-
-def _disposition(fallback: str, title: str, ext: str) -> str:
-    """``attachment`` with an ASCII name, and the class title as the name where it makes
-    one (RFC 6266 ``filename*``, UTF-8 percent-encoded as RFC 5987 says)."""
-    value = f'attachment; filename="{fallback}"'
-    kept = "".join(c for c in title if not unicodedata.category(c).startswith("C"))
-    name = " ".join(UNSAFE_IN_NAME.sub(" ", kept).split())[:100].strip(" .")
-    if name:
-        value += f"; filename*=UTF-8''{quote(f'{name} 질문.{ext}', safe='')}"
-    return value
 
 
 # ---- the poll bank and what completion rules read ---------------------------------------------

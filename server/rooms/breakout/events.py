@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from server.boards import service as boards
 from server.core.errors import Problem
 from server.core.events import EventCtx
 from server.core.keys import CLOCK, DATABASE, LIVE, SETTINGS, SIO
@@ -75,8 +76,13 @@ async def breakout_open(ctx: EventCtx, payload: OpenIn) -> dict[str, Any]:
         minutes=payload.minutes, warnings_s=payload.warnings_s, opened_by=ctx.user_id,
         now=ctx.clock.now(),
     )  # fmt: skip
+    await boards.open_group_boards(
+        ctx.session, class_id_of(ctx), rnd.groups, by=ctx.user_id, now=ctx.clock.now(),
+        template=payload.board_template,
+    )  # fmt: skip
     body = await _round_out(ctx, rnd)
     ctx.emit("breakout_opened", body, to=room(class_id_of(ctx)))
+    ctx.emit("boards_changed", {"groups": True}, to=room(class_id_of(ctx)))
     await _announce_people(ctx, [])  # the round lists everyone's group: no per-person news
     return body
 
@@ -111,7 +117,9 @@ async def breakout_close(ctx: EventCtx, payload: CloseIn) -> dict[str, Any]:
         ctx.emit("breakout_timer", _timer(rnd), to=room(cs_id))
         return _timer(rnd)
     rnd = await rounds.close_round(ctx.session, live, cs_id, now)
+    await boards.archive_group_boards(ctx.session, cs_id, now)
     ctx.emit("breakout_closed", {"round_id": rnd.round_id}, to=room(cs_id))
+    ctx.emit("boards_changed", {"groups": True}, to=room(cs_id))
     await _announce_people(ctx, [])  # "closed" says everyone is back in the main room
     return {"round_id": rnd.round_id}
 
@@ -244,6 +252,9 @@ async def tick(app: web.Application, class_session_id: int) -> None:
             rnd = await rounds.close_round(session, live, class_session_id, now)
         except Problem:
             return  # another node closed it first
+        await boards.archive_group_boards(session, class_session_id, now)
     await sio.emit("breakout_closed", {"round_id": rnd.round_id}, to=room(class_session_id),
+                   namespace=NAMESPACE)  # fmt: skip
+    await sio.emit("boards_changed", {"groups": True}, to=room(class_session_id),
                    namespace=NAMESPACE)  # fmt: skip
     await sync_media_rooms(app, class_session_id)

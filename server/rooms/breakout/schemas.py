@@ -94,6 +94,9 @@ class OpenIn(In):
     set_id: RecordId
     minutes: float = Field(gt=0, le=240)
     warnings_s: list[int] = Field(default=[60], max_length=5, description="seconds before the end")
+    board_template: Literal["kpt", "swot", "brainstorm"] = Field(
+        default="brainstorm", description="the sections of each group's own board"
+    )
 
 
 class MoveIn(In):
