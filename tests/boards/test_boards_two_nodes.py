@@ -11,6 +11,11 @@ import pytest
 from server.app import create_app
 from server.core.clock import ManualClock
 from tests.boards.board import Boards, prepare
+from tests.boards.test_board_http import (
+    test_a_course_board_is_prepared_once_and_copied_into_a_class,
+    test_a_phone_photo_is_posted_without_its_location,
+    test_the_xss_corpus_is_stored_and_pushed_inert,
+)
 from tests.boards.test_group_boards import (
     test_a_group_board_follows_its_member_moved_elsewhere,
     test_each_group_posts_on_its_own_board_and_all_see_them_after,
@@ -37,7 +42,9 @@ from tests.rooms import test_breakout_rounds
 pytestmark = pytest.mark.parametrize("stack", [stack_for("services")], ids=["services"])
 
 __all__ = [
+    "test_a_course_board_is_prepared_once_and_copied_into_a_class",
     "test_a_group_board_follows_its_member_moved_elsewhere",
+    "test_a_phone_photo_is_posted_without_its_location",
     "test_a_post_reaches_everyone_on_the_board_named_or_anonymous",
     "test_a_retry_after_a_reconnect_is_the_same_post",
     "test_a_stale_edit_is_refused_with_the_current_post",
@@ -50,6 +57,7 @@ __all__ = [
     "test_remove_and_restore_are_soft_and_on_record",
     "test_staff_only_boards_and_locking",
     "test_templates_give_sections_and_everyone_lists_the_board",
+    "test_the_xss_corpus_is_stored_and_pushed_inert",
     "test_withdraw_comments_and_reactions",
 ]
 
