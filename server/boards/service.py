@@ -282,6 +282,25 @@ async def archive_group_boards(
     return boards
 
 
+async def newest_by_group(
+    session: AsyncSession, class_session_id: int, per_group: int = 3
+) -> dict[int, list[BoardPost]]:
+    """The newest published posts on each open group board, for the instructor's overview."""
+    boards = {b.id: b.group_id for b in await of_class(session, class_session_id)
+              if b.group_id is not None and b.archived_at is None}  # fmt: skip
+    found: dict[int, list[BoardPost]] = {g: [] for g in boards.values() if g is not None}
+    if not boards:
+        return found
+    stmt = (select(BoardPost).where(BoardPost.board_id.in_(boards),
+                                    BoardPost.status == "published")
+            .order_by(BoardPost.id.desc()))  # fmt: skip
+    for post in await session.scalars(stmt):
+        newest = found[boards[post.board_id] or 0]
+        if len(newest) < per_group:
+            newest.append(post)
+    return found
+
+
 def out(board: Board) -> BoardOut:
     return BoardOut(
         id=board.id, class_session_id=board.class_session_id, course_id=board.course_id,

@@ -19,6 +19,8 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.boards import service as boards
+from server.boards.schemas import BoardOut
 from server.core.auth import service as auth
 from server.core.auth import tokens
 from server.core.auth.service import Principal
@@ -288,7 +290,15 @@ async def class_state(ctx: EventCtx, last_event_id: int | None) -> ClassStateOut
         ice_servers=service.ice_servers_for(ctx.app[SETTINGS], ctx.user_id, ctx.clock.now()),
         reconnect_grace_s=ctx.app[SETTINGS].reconnect_grace_s,
         breakout=breakout,
+        boards=await _boards(ctx, me),
     )
+
+
+async def _boards(ctx: EventCtx, me: presence.Entry) -> list[BoardOut]:
+    """The boards this person may open now (the class's, their group's, closed groups')."""
+    viewer = boards.Viewer(staff=Grant.MODERATE in _grants(ctx), tag="",
+                           group_id=None if me.visiting else me.group_id)  # fmt: skip
+    return [boards.out(b) for b in await boards.visible(ctx.session, class_id_of(ctx), viewer)]
 
 
 async def _visible(

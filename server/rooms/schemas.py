@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from server.boards.schemas import BoardOut
 from server.config import IceServer
 from server.core.auth.schemas import UserOut
 from server.core.schemas import In, Out, RecordId
@@ -236,7 +237,9 @@ class ClassStateOut(Out):
     breakout: RoundOut | None = Field(
         default=None, description="the open breakout round, with my group; null: none open"
     )
-    boards: list[Any] = Field(default_factory=list, description="boards (issue 8)")
+    boards: list[BoardOut] = Field(
+        default_factory=list, description="the boards I may open (my group's included)"
+    )
     ice_servers: list[IceServer]
     reconnect_grace_s: int
 

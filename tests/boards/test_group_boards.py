@@ -56,6 +56,9 @@ async def test_each_group_posts_on_its_own_board_and_all_see_them_after(
     assert intrude["error"]["type"] == "not-found"
     await jung.ok("board_post", {"board_id": b_board["id"], "body": "B조 의견"})
     await kim.ok("board_post", {"board_id": main["id"], "body": "전체 보드에도"})
+    overview = {g["id"]: g for g in (await park.ok("breakout_overview"))["groups"]}
+    assert [p["text"] for p in overview[bo.a]["board"]] == ["우리 조 의견"]
+    assert [p["text"] for p in overview[bo.b]["board"]] == ["B조 의견"]
 
     await park.ok("breakout_close", {})
     await jung.next("boards_changed")

@@ -33,6 +33,8 @@ async def test_templates_give_sections_and_everyone_lists_the_board(boards: Boar
     assert (await kim.next("boards_changed"))["board_id"] == board["id"]
     listed = await kim.ok("board_list")
     assert [b["id"] for b in listed["boards"]] == [board["id"]]
+    late = await boards.enter("choi")  # a late joiner finds it in the class state
+    assert [b["id"] for b in late.state["boards"]] == [board["id"]]
     refused = await kim.call("board_create", {"title": "내 보드"})
     assert refused["error"]["type"] == "forbidden"
 

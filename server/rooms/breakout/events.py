@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from server.boards import service as boards
+from server.boards.export import plain_text
 from server.core.errors import Problem
 from server.core.events import EventCtx
 from server.core.keys import CLOCK, DATABASE, LIVE, SETTINGS, SIO
@@ -211,6 +212,7 @@ async def breakout_overview(ctx: EventCtx) -> dict[str, Any]:
         heard = None  # the media host is unreachable: silence unknown, not zero
     since_open = (now - rnd.opened_at).total_seconds() if rnd.opened_at else None
     limit = ctx.app[SETTINGS].breakout_silence_alert_s
+    posts = await boards.newest_by_group(ctx.session, cs_id)
     groups = []
     for gid, name in rnd.groups.items():
         inside = [e for e in entries if e.group_id == gid]
@@ -223,6 +225,8 @@ async def breakout_overview(ctx: EventCtx) -> dict[str, Any]:
             "help": sorted(e.user_id for e in inside if e.help_at is not None),
             "talking": sorted(u for u in present if heard is not None and heard.get(u, 1e9) <= 3),
             "quiet_s": quiet, "silence_alert": quiet is not None and quiet >= limit,
+            "board": [{"id": p.id, "title": p.title, "text": plain_text(p.body)[:140]}
+                      for p in posts.get(gid, [])],
         })  # fmt: skip
     return {"open": True, **_timer(rnd), "groups": groups}
 
