@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.boards.demo import load_demo_boards
 from server.config import Settings, resolve_secret_key
 from server.core.auth import service as auth
 from server.core.auth.models import User
@@ -101,6 +102,7 @@ async def seed_demo(
                  (Role.INSTRUCTOR, Role.ASSISTANT, Role.CAPTIONER)}  # fmt: skip
     classes = await lms_demo.load_todays_classes(session, now, trainee_ids, staff_ids)
     rehearsal = classes[0]  # open all day: the link works whenever the demo is tried
+    await load_demo_boards(session, rehearsal.id, people["instructor"].id, now)
     token, _ = rooms.sign_invitation(
         resolve_secret_key(settings), settings, rehearsal, people["trainee01"].id
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from server.boards.models import Board, BoardPost
 from server.config import Settings
 from server.core.auth.models import User
 from server.core.clock import SEOUL, ManualClock
@@ -27,7 +28,7 @@ async def counts(client: AppClient) -> dict[str, int]:
     async with client.app[DATABASE].unit_of_work() as session:
         return {
             model.__name__: int(await session.scalar(select(func.count()).select_from(model)) or 0)
-            for model in (User, Course, CoursePlan, ClassSession, Enrolment)
+            for model in (User, Course, CoursePlan, ClassSession, Enrolment, Board, BoardPost)
         }
 
 
@@ -43,6 +44,7 @@ async def test_demo_is_idempotent_and_prints_log_ins_and_a_join_link(
     assert await counts(client) == after_first
     assert after_first["Course"] == 279
     assert after_first["CoursePlan"] == 2 * 279
+    assert (after_first["Board"], after_first["BoardPost"]) == (2, 4)  # KPT, and SWOT prepared
     assert first.password == second.password
     printed = capsys.readouterr().out
     assert first.password in printed
