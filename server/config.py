@@ -87,6 +87,8 @@ class Settings(BaseSettings):
 
     board_attachment_max_bytes: int = Field(default=10 * 1_048_576, ge=1024, le=100 * 1_048_576)
     board_image_max_px: int = Field(default=2560, ge=16, le=16_384)
+    link_preview: bool = True  # fetch a pasted link's title and image for its post-it
+    link_preview_private: bool = False  # also intranet addresses (never by default: SSRF)
     attachment_store: Literal["local", "s3"] = "local"
     s3_endpoint_url: str | None = None
     s3_bucket: str | None = None

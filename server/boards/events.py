@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from server.boards import feedback, out, posts, service
+from server.boards import feedback, out, posts, preview, service
 from server.boards.models import Board, BoardPost
 from server.boards.schemas import (
     BoardCreateIn,
@@ -29,11 +29,12 @@ from server.boards.schemas import (
     PostModerateIn,
     PostMoveIn,
     PostRef,
+    PreviewIn,
     ReactIn,
 )
 from server.core.errors import Problem
 from server.core.events import EventCtx
-from server.core.keys import DATABASE, LIVE, SIO
+from server.core.keys import DATABASE, LIVE, SETTINGS, SIO
 from server.lms import service as lms
 from server.polls.events import my_tag
 from server.polls.tally import Tallies
@@ -321,6 +322,18 @@ async def board_unlink(ctx: EventCtx, payload: ConnectorRef) -> dict[str, Any]:
     await ctx.session.delete(row)
     ctx.emit("board_connector", {**body, "removed": True}, to=board_room(board.id))
     return body
+
+
+@classroom.event("board_preview", payload=PreviewIn, rate=(20, 60.0))
+async def board_preview(ctx: EventCtx, payload: PreviewIn) -> dict[str, Any]:
+    """The title, description and image of a pasted link, for the post being written."""
+    require_joined(ctx)
+    settings = ctx.app[SETTINGS]
+    if not settings.link_preview:
+        raise Problem("unavailable", "Link previews are turned off on this server.")
+    found = await preview.fetch(payload.url, allow_private=settings.link_preview_private)
+    return {"url": found.url, "title": found.title, "description": found.description,
+            "image": found.image}  # fmt: skip
 
 
 async def boards_context(app: web.Application) -> AsyncIterator[None]:

@@ -72,6 +72,10 @@ class BoardUpdateIn(BoardRef):
     locked: bool | None = None
 
 
+class PreviewIn(In):
+    url: str = Field(min_length=1, max_length=2000)
+
+
 class LinkIn(In):
     url: str = Field(min_length=1, max_length=2000)
     title: str | None = Field(default=None, max_length=300)
