@@ -4,9 +4,10 @@
 The server fetching addresses a user chose is a classic way into internal networks (SSRF), so
 only http(s) on ports 80/443 (and 8080/8443) is fetched, every address the name resolves to
 must be public (no loopback, private, link-local, multicast or reserved ranges) unless the
-operator allows private ones (then any port), the connection goes to the address that was checked (no second
-lookup), redirects are followed by hand (each one checked again, at most 3), at most 512 KiB
-of HTML is read, within 5 seconds. Anything else: no preview, the link stays a plain link.
+operator allows private ones (then any port), the connection goes to the address that was
+checked (no second lookup), redirects are followed by hand (each one checked again, at most 3),
+at most 512 KiB of HTML is read, within 5 seconds. Anything else: no preview, the link stays a
+plain link.
 """
 
 from __future__ import annotations
