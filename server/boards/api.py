@@ -141,8 +141,9 @@ async def export_board(ctx: Ctx, path: BoardPath, query: ExportQuery) -> web.Res
 # ---- attachments -------------------------------------------------------------------------------
 
 
-async def _member_viewer(ctx: Ctx, board: Board) -> service.Viewer:
-    """The caller as a viewer of a class board: its staff, or a trainee who may join it."""
+async def _member_viewer(ctx: Ctx, board: Board, *, posting: bool) -> service.Viewer:
+    """The caller as a viewer of a class board: its staff, or a trainee who may join it. The
+    pseudonym only when posting (looking needs none, even once the class key is destroyed)."""
     cs_id = board.class_session_id
     if cs_id is None:
         await _runs_course(ctx, board.course_id or 0)
@@ -157,7 +158,9 @@ async def _member_viewer(ctx: Ctx, board: Board) -> service.Viewer:
         staff = False
     me = await presence.get(ctx.app[LIVE], cs_id, user_id)
     group = me.group_id if me is not None and not me.visiting else None
-    tag = await ctx.app[PSEUDONYMS].tag(ctx.session, cs_id, user_id, ctx.clock.now())
+    tag = ""
+    if posting:
+        tag = await ctx.app[PSEUDONYMS].tag(ctx.session, cs_id, user_id, ctx.clock.now())
     return service.Viewer(staff=staff, group_id=group, tag=tag)
 
 
@@ -181,7 +184,7 @@ async def upload(ctx: Ctx, path: BoardPath, query: UploadQuery) -> AttachmentOut
     the bytes). Images come back re-encoded, upright and without metadata (no GPS). Attach
     the answer's id to a post."""
     board = await service.get(ctx.session, path.board_id)
-    viewer = await _member_viewer(ctx, board)
+    viewer = await _member_viewer(ctx, board, posting=True)
     service.require_post(board, viewer)
     settings = ctx.app[SETTINGS]
     data = await _read_limited(ctx.request, settings.board_attachment_max_bytes)
@@ -208,7 +211,7 @@ async def attachment(ctx: Ctx, path: AttachmentPath) -> web.Response:
     upload, never sniffed, never run: a sandboxing CSP, and documents as downloads."""
     row = await get_or_404(ctx.session, BoardAttachment, path.attachment_id, "attachment")
     board = await service.get(ctx.session, row.board_id)
-    if not service.can_see(board, await _member_viewer(ctx, board)):
+    if not service.can_see(board, await _member_viewer(ctx, board, posting=False)):
         raise Problem("not-found", f"No attachment {row.id} here.")
     body = await ctx.app[ATTACHMENT_STORE].get(row.key)
     response = web.Response(body=body, content_type=row.content_type)
