@@ -87,9 +87,12 @@ async def _post(ctx: EventCtx, post_id: int) -> tuple[Board, BoardPost, service.
 
 
 async def _send(ctx: EventCtx, post: BoardPost) -> None:
+    _tell(ctx, post, (await out.post(ctx.session, post)).model_dump(mode="json"))
+
+
+def _tell(ctx: EventCtx, post: BoardPost, body: dict[str, Any]) -> None:
     """Published: to everyone on the board. Otherwise: off every page, and in full to staff
     (who approve, reject and restore)."""
-    body = (await out.post(ctx.session, post)).model_dump(mode="json")
     if post.status == posts.PUBLISHED:
         ctx.emit("board_post", body, to=board_room(post.board_id))
         return
@@ -183,10 +186,11 @@ async def board_post(ctx: EventCtx, payload: PostIn) -> dict[str, Any]:
     service.require_post(board, viewer)
     post, new = await posts.create(ctx.session, board, _author(ctx, viewer), payload,
                                    ctx.clock.now())  # fmt: skip
-    await ctx.session.flush()
-    if new:
-        await _send(ctx, post)
-    return await _mine(ctx, post, viewer)
+    if not new:
+        return await _mine(ctx, post, viewer)
+    body = (await out.new_post(ctx.session, post)).model_dump(mode="json")
+    _tell(ctx, post, body)
+    return {**body, "mine": True}
 
 
 @classroom.event("board_edit", payload=PostEditIn, rate=(60, 60.0))

@@ -45,6 +45,15 @@ async def posts(
                   mine.get(p.id, {})) for p in rows]  # fmt: skip
 
 
+async def new_post(session: AsyncSession, row: BoardPost) -> PostOut:
+    """A post just made: nothing to count yet (no reactions, no comments), so no queries
+    but its attachment's."""
+    file = None
+    if row.attachment_id is not None:
+        file = await session.get(BoardAttachment, row.attachment_id)
+    return _post(row, ReactionsOut(), 0, file, None, {})
+
+
 async def post(session: AsyncSession, row: BoardPost, *, tag: str | None = None) -> PostOut:
     return (await posts(session, [row], tag=tag))[0]
 

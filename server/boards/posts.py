@@ -9,15 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.boards import sanitize
 from server.boards.models import Board, BoardAttachment, BoardPost
 from server.boards.schemas import PostEditIn, PostIn, PostMoveIn
 from server.boards.service import log
-from server.core.db import get_or_404
+from server.core.db import get_or_404, insert_unless_taken
 from server.core.errors import Problem
 from server.polls import filters
 
@@ -73,7 +72,8 @@ def _status(board: Board, author: Author, text: str) -> tuple[str, list[str]]:
 async def create(
     session: AsyncSession, board: Board, author: Author, spec: PostIn, now: datetime
 ) -> tuple[BoardPost, bool]:
-    """A new post (or the one this request id already made: a retry). True if new."""
+    """A new post (or the one this request id already made: a retry). True if new. It goes
+    last in its section: its rank is the time posted (moves put ranks between neighbours)."""
     if spec.anonymous and not board.anonymous_allowed:
         raise Problem("forbidden", "This board takes named posts only.")
     if spec.request_id is not None:
@@ -83,27 +83,25 @@ async def create(
     title, body = sanitize.clean_text(spec.title, 200), sanitize.clean_body(spec.body)
     section = _section(board, spec.section_id)
     status, _ = _status(board, author, f"{title}\n{body}")
-    post = BoardPost(
+    values = dict(
         board_id=board.id, author_tag=author.tag,
         author_id=None if spec.anonymous else author.user_id,
         author_name=None if spec.anonymous else author.name, title=title, body=body,
         **_link_fields(spec.link),
         attachment_id=await _attachment(session, board, spec.attachment_id, author.tag),
-        colour=sanitize.css_colour(spec.colour), section_id=section,
-        rank=await _last_rank(session, board.id, section) + 1.0, x=spec.x, y=spec.y,
+        colour=sanitize.css_colour(spec.colour), section_id=section, rank=now.timestamp(),
+        x=spec.x, y=spec.y,
         happened_on=spec.happened_on.isoformat() if spec.happened_on else None,
         status=status, highlighted=False, version=1, created_at=now,
         request_key=spec.request_id,
     )  # fmt: skip
-    try:
-        async with session.begin_nested():  # the same retry twice at once: one post
-            session.add(post)
-    except IntegrityError:
+    new_id = await insert_unless_taken(session, BoardPost, values)
+    if new_id is None:  # the same retry twice at once: the other made it
         earlier = await _by_request(session, board.id, author.tag, spec.request_id or "")
         if earlier is None:
-            raise
+            raise Problem("conflict", "The post could not be stored; send it again.")
         return earlier, False
-    return post, True
+    return await get(session, board.id, new_id), True
 
 
 async def _by_request(session: AsyncSession, board_id: int, tag: str, key: str) -> BoardPost | None:
@@ -120,14 +118,6 @@ def _section(board: Board, section_id: str | None) -> str | None:
     if section_id not in {s["id"] for s in board.sections}:
         raise Problem("validation-error", f"No section {section_id!r} on this board.")
     return section_id
-
-
-async def _last_rank(session: AsyncSession, board_id: int, section: str | None) -> float:
-    stmt = select(func.max(BoardPost.rank)).where(
-        BoardPost.board_id == board_id, BoardPost.section_id.is_(section)
-        if section is None else BoardPost.section_id == section,
-    )  # fmt: skip
-    return float(await session.scalar(stmt) or 0.0)
 
 
 async def get(session: AsyncSession, board_id: int | None, post_id: int) -> BoardPost:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Select, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -77,6 +78,19 @@ async def get_or_404(session: AsyncSession, model: type[M], ident: int, label: s
     if found is None:
         raise Problem("not-found", f"No {label} {ident}.")
     return found
+
+
+async def insert_unless_taken(
+    session: AsyncSession, model: type[Base], values: dict[str, Any]
+) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None when a unique
+    key already holds such a row (two submits at once make one row). One statement and no
+    savepoint, on SQLite and PostgreSQL alike."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table: Any = model.__table__
+    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
+    new_id = (await session.execute(stmt)).scalar()
+    return None if new_id is None else int(new_id)
 
 
 class Database:

@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.core.db import get_or_404
+from server.core.db import get_or_404, insert_unless_taken
 from server.core.errors import Problem
 from server.lms import service as lms
 from server.polls import tallies
@@ -129,7 +128,7 @@ async def answer(
         "request_keys": [request_key] if request_key else [],
         "at": now,
     }
-    if await _insert_new(session, row):  # the common case: one statement, no savepoint
+    if await insert_unless_taken(session, PollAnswer, row) is not None:  # the common case
         return Answered(clean, True)
     earlier = await session.scalar(select(PollAnswer).where(
         PollAnswer.run_id == run.id, PollAnswer.item_id == item.id,
@@ -143,15 +142,6 @@ async def answer(
 class Answered:
     value: dict[str, Any]
     changed: bool  # counts moved: the results need pushing
-
-
-async def _insert_new(session: AsyncSession, row: dict[str, Any]) -> bool:
-    """Insert unless this person already answered this item (the unique key decides, so two
-    submits at once make one answer); True if this one was new."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(PollAnswer).values(**row).on_conflict_do_nothing().returning(PollAnswer.id)
-    return (await session.execute(stmt)).first() is not None
 
 
 def _again(earlier: PollAnswer, item: PollItem, clean: dict[str, Any], request_key: str | None,
