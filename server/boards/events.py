@@ -90,13 +90,14 @@ async def _send(ctx: EventCtx, post: BoardPost) -> None:
     _tell(ctx, post, (await out.post(ctx.session, post)).model_dump(mode="json"))
 
 
-def _tell(ctx: EventCtx, post: BoardPost, body: dict[str, Any]) -> None:
-    """Published: to everyone on the board. Otherwise: off every page, and in full to staff
-    (who approve, reject and restore)."""
+def _tell(ctx: EventCtx, post: BoardPost, body: dict[str, Any], *, fresh: bool = False) -> None:
+    """Published: to everyone on the board. Otherwise: off every page (no page has a post
+    just made), and in full to staff (who approve, reject and restore)."""
     if post.status == posts.PUBLISHED:
         ctx.emit("board_post", body, to=board_room(post.board_id))
         return
-    ctx.emit("board_post_hidden", out.hidden(post), to=board_room(post.board_id))
+    if not fresh:
+        ctx.emit("board_post_hidden", out.hidden(post), to=board_room(post.board_id))
     ctx.emit("board_post", body, to=staff_room(class_id_of(ctx)))
 
 
@@ -189,7 +190,7 @@ async def board_post(ctx: EventCtx, payload: PostIn) -> dict[str, Any]:
     if not new:
         return await _mine(ctx, post, viewer)
     body = (await out.new_post(ctx.session, post)).model_dump(mode="json")
-    _tell(ctx, post, body)
+    _tell(ctx, post, body, fresh=True)
     return {**body, "mine": True}
 
 
@@ -209,7 +210,8 @@ async def board_move(ctx: EventCtx, payload: PostMoveIn) -> dict[str, Any]:
     """Move a post (anyone who may post: sorting ideas together); versioned like edits."""
     board, post, viewer = await _post(ctx, payload.post_id)
     service.require_post(board, viewer)
-    moved = await posts.move(ctx.session, board, post, payload, _current(ctx, viewer))
+    moved = await posts.move(ctx.session, board, post, payload, _author(ctx, viewer),
+                             _current(ctx, viewer))  # fmt: skip
     for changed in moved:
         await _send(ctx, changed)
     return {"posts": [await _mine(ctx, p, viewer) for p in moved]}

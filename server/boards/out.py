@@ -76,9 +76,10 @@ def _post(row: BoardPost, tally: ReactionsOut, comments: int, file: BoardAttachm
 
 
 def hidden(row: BoardPost) -> dict[str, object]:
-    """What the board is told of a post that left it (pending again, removed, withdrawn):
-    its id only, so every page takes it down."""
-    return {"board_id": row.board_id, "post_id": row.id, "version": row.version}
+    """What the board is told of a post that left it (pending, rejected, removed, withdrawn):
+    its id and why only, so every page takes it down (and its author's says why)."""
+    return {"board_id": row.board_id, "post_id": row.id, "version": row.version,
+            "status": row.status}  # fmt: skip
 
 
 def comment(row: BoardComment, *, tag: str | None = None) -> CommentOut:

@@ -174,10 +174,11 @@ async def edit(session: AsyncSession, board: Board, post: BoardPost, author: Aut
 
 
 async def move(session: AsyncSession, board: Board, post: BoardPost, spec: PostMoveIn,
-               current: Any) -> list[BoardPost]:  # fmt: skip
-    """A new place: x, y on a canvas, or a section and a place in it. Only the moved post's
-    rank changes (halfway between its new neighbours) unless the neighbours are too close,
-    when the section is renumbered; every post changed is returned, for telling the board."""
+               mover: Author, current: Any) -> list[BoardPost]:  # fmt: skip
+    """A new place: x, y on a canvas, or a section and a place in it (counted among the posts
+    the mover sees). Only the moved post's rank changes (halfway between its new neighbours)
+    unless the neighbours are too close, when the section is renumbered; every post changed
+    is returned, for telling the board."""
     if post.status in (REMOVED, WITHDRAWN, REJECTED):
         raise Problem("conflict", f"This post is {post.status}.")
     values: dict[str, Any] = {}
@@ -187,15 +188,17 @@ async def move(session: AsyncSession, board: Board, post: BoardPost, spec: PostM
     if spec.index is not None or "section_id" in spec.model_fields_set:
         section = _section(board, spec.section_id if "section_id" in spec.model_fields_set
                            else post.section_id)  # fmt: skip
-        rank, renumbered = await _rank_at(session, board.id, section, post.id, spec.index)
+        rank, renumbered = await _rank_at(session, board.id, section, post.id, spec.index,
+                                          mover)  # fmt: skip
         values.update(section_id=section, rank=rank)
     moved = await _swap(session, post, spec.version, values, current)
     return [moved, *renumbered]
 
 
 async def _rank_at(session: AsyncSession, board_id: int, section: str | None, post_id: int,
-                   index: int | None) -> tuple[float, list[BoardPost]]:  # fmt: skip
-    others = [p for p in await _in_section(session, board_id, section) if p.id != post_id]
+                   index: int | None, mover: Author) -> tuple[float, list[BoardPost]]:  # fmt: skip
+    seen = await _in_section(session, board_id, section, mover)
+    others = [p for p in seen if p.id != post_id]
     at = len(others) if index is None else min(index, len(others))
     before = others[at - 1].rank if at > 0 else None
     after = others[at].rank if at < len(others) else None
@@ -210,10 +213,15 @@ async def _rank_at(session: AsyncSession, board_id: int, section: str | None, po
     return float(at + 1), others
 
 
-async def _in_section(session: AsyncSession, board_id: int, section: str | None) -> list[BoardPost]:
+async def _in_section(session: AsyncSession, board_id: int, section: str | None,
+                      mover: Author) -> list[BoardPost]:  # fmt: skip
     where = BoardPost.section_id.is_(None) if section is None else BoardPost.section_id == section
-    stmt = select(BoardPost).where(BoardPost.board_id == board_id, where,
-                                   BoardPost.status.in_((PUBLISHED, PENDING)))  # fmt: skip
+    shown = BoardPost.status == PUBLISHED
+    if mover.staff:
+        shown = BoardPost.status.in_((PUBLISHED, PENDING))
+    else:
+        shown = shown | ((BoardPost.status == PENDING) & (BoardPost.author_tag == mover.tag))
+    stmt = select(BoardPost).where(BoardPost.board_id == board_id, where, shown)
     return list((await session.scalars(stmt.order_by(BoardPost.rank, BoardPost.id))).all())
 
 

@@ -140,3 +140,20 @@ async def test_highlight_grade_and_sections_changed(boards: Boards) -> None:
     assert [s["title"] for s in changed["sections"]] == ["Keep", "새 칸"]
     state = await kim.ok("board_open", {"board_id": board["id"]})
     assert [(p["id"], p["section_id"]) for p in state["posts"]] == [(post["id"], "keep")]
+
+
+async def test_places_count_only_the_posts_the_mover_sees(boards: Boards) -> None:
+    kim, lee, choi, park = await boards.enter_all("kim", "lee", "choi", "park")
+    board = await new_board(park, moderation="pre")
+    await kim.ok("board_open", {"board_id": board["id"]})
+    first = await park.ok("board_post", {"board_id": board["id"], "body": "A"})
+    waiting = await choi.ok("board_post", {"board_id": board["id"], "body": "P (대기)"})
+    second = await park.ok("board_post", {"board_id": board["id"], "body": "B"})
+    # lee sees [A, B]: "A to place 1" means after B, whatever waits unseen between them
+    await lee.ok("board_move", {"post_id": first["id"], "version": 1, "index": 1})
+    seen = await lee.ok("board_open", {"board_id": board["id"]})
+    assert [p["body"] for p in seen["posts"]] == ["B", "A"]
+    await park.ok("board_moderate", {"post_id": waiting["id"], "action": "reject"})
+    told = await post_event(kim, waiting["id"], "board_post_hidden")
+    assert told["status"] == "rejected"  # its author's page can say why it went
+    assert second["status"] == "published"

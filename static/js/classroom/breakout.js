@@ -366,6 +366,17 @@ export class BreakoutConsole {
       visit.setAttribute("aria-label", t("breakout.visit_group", { group: g.name }));
       visit.addEventListener("click", () => this.run(() => this.live.call("breakout_visit", { group_id: g.id })));
       item.append(title, who, " ", visit);
+      if (g.board?.length) { // the newest post-its on the group's board: what it is working on
+        const newest = document.createElement("ul");
+        newest.className = "breakout-board-newest";
+        newest.setAttribute("aria-label", t("breakout.board_newest", { group: g.name }));
+        for (const post of g.board) {
+          const line = document.createElement("li");
+          line.textContent = post.title ? `${post.title}: ${post.text}` : post.text;
+          newest.append(line);
+        }
+        item.append(newest);
+      }
       return item;
     }));
     const back = document.createElement("li");

@@ -4,6 +4,7 @@
 
 import { ApiError } from "/static/js/api.js";
 import { languageButton, loadCatalogs, t } from "/static/js/i18n.js";
+import { BoardPanel } from "./board.js";
 import { BreakoutConsole, BreakoutView } from "./breakout.js";
 import { Captions } from "./captions.js";
 import { Chat } from "./chat.js";
@@ -19,7 +20,7 @@ const $ = (id) => document.getElementById(id);
 const classId = Number(location.pathname.split("/")[2]);
 const REACTIONS = ["👍", "👏", "😂", "😮", "❤️", "🙋", "🙏", "✅"];
 const QUALITY_EVERY_MS = 5000;
-const PANELS = ["chat", "captions", "people", "breakout", "qa", "polls"];
+const PANELS = ["chat", "captions", "people", "breakout", "qa", "polls", "board"];
 
 const hook = { phase: "lobby", reconnects: 0, connection: "connecting" };
 window.baeum = hook; // what the browser tests read
@@ -70,6 +71,7 @@ class Classroom {
     this.people = new People(this.live, state, { say: notice });
     this.qa = new QAPanel(this.live, state, { say: notice });
     this.polls = new PollPanel(this.live, state, { say: notice });
+    this.board = new BoardPanel(this.live, state, { say: notice });
     const names = (id) => this.people.people.get(id)?.name ?? this.breakout?.round?.names?.[id]
       ?? this.console?.current()?.names?.[id] ?? `#${id}`;
     this.breakout = new BreakoutView(this.live, state.me.user_id, { say: notice, names,
@@ -114,6 +116,7 @@ class Classroom {
     this.console?.load(state.breakout).catch((e) => notice(e.message, true));
     this.qa.reload().catch(() => null);
     this.polls.reload().catch(() => null);
+    this.board.reload().catch(() => null);
   }
 
   // ---- media --------------------------------------------------------------------------------
