@@ -164,6 +164,17 @@ async def board_create(ctx: EventCtx, payload: BoardCreateIn) -> dict[str, Any]:
     return service.out(board).model_dump(mode="json")
 
 
+@classroom.event("board_prepared", rate=(20, 60.0))
+async def board_prepared(ctx: EventCtx) -> dict[str, Any]:
+    """The course's prepared boards this class can copy (``board_create`` with
+    ``from_board_id``)."""
+    require_grant(ctx, Grant.MODERATE)
+    class_session = await lms.get_class_session(ctx.session, class_id_of(ctx))
+    cohort = await lms.get_cohort(ctx.session, class_session.cohort_id)
+    prepared = await service.of_course(ctx.session, cohort.course_id)
+    return {"boards": [service.out(b).model_dump(mode="json") for b in prepared]}
+
+
 @classroom.event("board_update", payload=BoardUpdateIn, rate=(60, 60.0))
 async def board_update(ctx: EventCtx, payload: BoardUpdateIn) -> dict[str, Any]:
     """Title, layout, sections, moderation mode, anonymous posting, lock."""

@@ -564,3 +564,35 @@ async def test_closed_groups_boards_are_a_gallery_for_the_whole_class(room: Room
     await expect(kim.locator(".board-add-here:visible")).to_have_count(0)
     await expect(note(kim, "1조 결론").locator(".note-like")).to_be_disabled()
     assert room.errors == [[], [], []]
+
+
+async def test_a_course_board_copied_renamed_and_resectioned(room: Room) -> None:
+    """The instructor copies the course's prepared SWOT board into the class, then renames
+    it and changes its sections; a trainee's page follows."""
+    async with room.client.app[DATABASE].unit_of_work() as session:
+        from server.boards import service as boards
+        from server.lms import service as lms
+
+        cohort = await lms.get_cohort(session, (await lms.get_class_session(
+            session, room.class_id)).cohort_id)  # fmt: skip
+        spec = BoardIn.model_validate({"title": "부서 SWOT", "template": "swot"})
+        await boards.create(session, spec, by=room.park_id, now=room.client.app[CLOCK].now(),
+                            course_id=cohort.course_id)  # fmt: skip
+    teacher = room.teacher
+    await open_panel(teacher, "board")
+    await teacher.click("#board-console summary")
+    await expect(teacher.locator("#board-new-from-row")).to_be_visible()
+    await teacher.select_option("#board-new-from", label="부서 SWOT")
+    await teacher.fill("#board-new-title", "무시되는 이름")
+    await teacher.click("#board-new button[type=submit]")
+    await expect(teacher.locator("#board-name")).to_have_text("부서 SWOT")
+    await expect(teacher.locator("#board-sections")).to_have_value(
+        "강점 Strengths\n약점 Weaknesses\n기회 Opportunities\n위협 Threats"
+    )
+    await open_board(room.kim, "부서 SWOT")
+    await teacher.fill("#board-rename", "우리 과 SWOT")
+    await teacher.fill("#board-sections", "강점\n약점\n기회\n위협\n질문")
+    await teacher.click("#board-settings button[type=submit]")
+    await expect(room.kim.locator("#board-name")).to_have_text("우리 과 SWOT")
+    await expect(room.kim.locator("#board-surface")).to_contain_text("질문")
+    await assert_accessible(teacher, context="board settings")

@@ -30,6 +30,7 @@ export class BoardConsole {
           moderation: $("board-new-moderation").value, anonymous_allowed: $("board-new-anon").checked };
         if (!spec.title) { $("board-new-title").focus(); return; }
         if ($("board-new-template").value) spec.template = $("board-new-template").value;
+        if ($("board-new-from").value) spec.from_board_id = Number($("board-new-from").value);
         const board = await panel.live.call("board_create", spec);
         $("board-new").reset();
         await panel.list();
@@ -47,6 +48,26 @@ export class BoardConsole {
     $("board-moderation").addEventListener("change", () => update({ moderation: $("board-moderation").value }));
     $("board-anon-allowed").addEventListener("change", () => update({ anonymous_allowed: $("board-anon-allowed").checked }));
     $("board-lock").addEventListener("click", () => update({ locked: !panel.board.locked }));
+    $("board-settings").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const title = $("board-rename").value.trim();
+      if (!title) { $("board-rename").focus(); return; }
+      // a line keeps the section at its place (renamed); new lines are new sections
+      const lines = $("board-sections").value.split("\n").map((l) => l.trim()).filter(Boolean);
+      const sections = lines.map((line, n) => ({ id: panel.board.sections[n]?.id, title: line }));
+      update({ title, sections });
+    });
+    $("board-console").addEventListener("toggle", () => {
+      if ($("board-console").open) this.prepared().catch(() => null); // fresh each time it opens
+    });
+  }
+
+  /** The course's prepared boards, offered when making a board (none: the choice is hidden). */
+  async prepared() {
+    const { boards } = await this.panel.live.call("board_prepared");
+    const none = $("board-new-from").querySelector("option[value='']");
+    $("board-new-from").replaceChildren(none, ...boards.map((b) => el("option", { value: String(b.id) }, b.title)));
+    $("board-new-from-row").hidden = boards.length === 0;
   }
 
   renderList(boards) {
@@ -73,6 +94,10 @@ export class BoardConsole {
 
   /** The open board's settings as they are, its exports, and the approval queue. */
   renderAdmin(board, posts) {
+    if (!$("board-settings").contains(document.activeElement)) {
+      $("board-rename").value = board.title;
+      $("board-sections").value = board.sections.map((s) => s.title).join("\n");
+    }
     $("board-layout").value = board.layout;
     $("board-moderation").value = board.moderation;
     $("board-anon-allowed").checked = board.anonymous_allowed;
