@@ -23,6 +23,7 @@ REGISTRY: dict[str, str] = {
     "sfu": "bench.sfu",
     "breakout": "bench.breakout",
     "votes": "bench.votes",
+    "board": "bench.board",
 }
 
 

@@ -53,17 +53,16 @@ import socketio
 from sqlalchemy import select
 
 from bench.classroom import enrol_participants
+from bench.common import CALL_TIMEOUT_S, NAMESPACE, connect_and_join, join_all
 from bench.http import database_kind, percentile
 from bench.server import RunningServer, process_cpu_seconds, running_server
 from server.core.db import Database
 from server.lms.models import ClassSession
 
 describe = "N participants into G breakout groups and back: time until the last is there, CPU"
-NAMESPACE = "/class"
 GOAL: dict[str, float] = {"participants": 300, "groups": 30, "all_moved_ms": 1000}
 INSTRUCTOR = "instructor"  # the demo's instructor of every class today
 PHASE_TIMEOUT_S = 30.0  # for everyone to arrive after an open or a close
-CALL_TIMEOUT_S = 60.0
 SETTLE_S = 1.0
 POLL_S = 0.01  # how often the waiting loop looks; arrivals are timed where they happen
 
@@ -114,34 +113,6 @@ def new_client(index: int, http: aiohttp.ClientSession) -> Participant:
     sio.on("breakout_opened", person.on_opened, namespace=NAMESPACE)
     sio.on("breakout_closed", person.on_closed, namespace=NAMESPACE)
     return person
-
-
-async def connect_and_join(sio: socketio.AsyncClient, base_url: str, auth: dict[str, Any]) -> int:
-    """Connect to /class, join; the user id the class knows this client by."""
-    await sio.connect(base_url, namespaces=[NAMESPACE], transports=["websocket"], auth=auth,
-                      wait_timeout=CALL_TIMEOUT_S)  # fmt: skip
-    answer = await sio.call("join", {}, namespace=NAMESPACE, timeout=CALL_TIMEOUT_S)
-    if not answer.get("ok"):
-        raise RuntimeError(f"join refused: {answer}")
-    return int(answer["me"]["user_id"])
-
-
-async def join_all(
-    people: list[Participant], tokens: list[str], base_url: str, concurrency: int
-) -> list[float]:
-    """Everyone connects and joins, ``concurrency`` at a time; each one's latency."""
-    gate = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
-
-    async def join(person: Participant, token: str) -> None:
-        async with gate:
-            started = time.monotonic()
-            auth = {"token": token, "client_id": f"breakout-bench-{person.index:06d}"}
-            person.user_id = await connect_and_join(person.sio, base_url, auth)
-            latencies.append(time.monotonic() - started)
-
-    await asyncio.gather(*(join(p, t) for p, t in zip(people, tokens, strict=True)))
-    return latencies
 
 
 # ---- the instructor ---------------------------------------------------------------------------
@@ -299,7 +270,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             instructor = socketio.AsyncClient(reconnection=False, http_session=sockets)
             try:
                 cpu0 = process_cpu_seconds(server.pid)
-                joins = await join_all(people, tokens, server.base_url, args.join_concurrency)
+                joins = await join_all(people, tokens, server.base_url, args.join_concurrency,
+                                       "breakout-bench")  # fmt: skip
                 join_cpu = process_cpu_seconds(server.pid) - cpu0
                 print(f"  joined {len(joins)}: p50 {percentile(joins, 0.5) * 1000:.0f} ms, "
                       f"p99 {percentile(joins, 0.99) * 1000:.0f} ms; server CPU {join_cpu:.1f} s",

@@ -68,15 +68,9 @@ from typing import Any
 import aiohttp
 import socketio
 
-from bench.breakout import (
-    CALL_TIMEOUT_S,
-    INSTRUCTOR,
-    NAMESPACE,
-    _post,
-    connect_and_join,
-    first_class_session_id,
-)
+from bench.breakout import INSTRUCTOR, _post, first_class_session_id
 from bench.classroom import enrol_participants
+from bench.common import CALL_TIMEOUT_S, NAMESPACE, connect_and_join, join_all
 from bench.http import database_kind, percentile
 from bench.server import RunningServer, process_cpu_seconds, running_server
 
@@ -187,24 +181,6 @@ def new_watcher(cls: type[Watcher], index: int, http: aiohttp.ClientSession,
     person = cls(index, sio, target)
     sio.on("*", person.on_event, namespace=NAMESPACE)
     return person
-
-
-async def join_all(
-    people: list[Voter], tokens: list[str], base_url: str, concurrency: int
-) -> list[float]:
-    """Everyone connects and joins, ``concurrency`` at a time; each one's latency."""
-    gate = asyncio.Semaphore(concurrency)
-    latencies: list[float] = []
-
-    async def join(person: Voter, token: str) -> None:
-        async with gate:
-            started = time.monotonic()
-            auth = {"token": token, "client_id": f"votes-bench-{person.index:06d}"}
-            person.user_id = await connect_and_join(person.sio, base_url, auth)
-            latencies.append(time.monotonic() - started)
-
-    await asyncio.gather(*(join(p, t) for p, t in zip(people, tokens, strict=True)))
-    return latencies
 
 
 def plan(people: list[Voter], args: argparse.Namespace) -> Counter[int]:
@@ -333,7 +309,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             target.counts = [expected[i] for i in range(len(OPTIONS))]
             try:
                 cpu0 = process_cpu_seconds(server.pid)
-                joins = await join_all(people, tokens, server.base_url, args.join_concurrency)
+                joins = await join_all(people, tokens, server.base_url, args.join_concurrency,
+                                       "votes-bench")  # fmt: skip
                 join_cpu = process_cpu_seconds(server.pid) - cpu0
                 print(f"  joined {len(joins)}: p50 {percentile(joins, 0.5) * 1000:.0f} ms, "
                       f"p99 {percentile(joins, 0.99) * 1000:.0f} ms; server CPU {join_cpu:.1f} s",

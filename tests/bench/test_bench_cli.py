@@ -43,7 +43,7 @@ def test_lists_benchmarks() -> None:
     proc = run_bench()
     assert proc.returncode == 0, proc.stderr
     names = {line.split()[0] for line in proc.stdout.splitlines()[1:] if line.strip()}
-    assert {"http", "classroom", "sfu", "breakout"} <= names
+    assert {"http", "classroom", "sfu", "breakout", "votes", "board"} <= names
 
 
 def test_unknown_benchmark_is_refused() -> None:
@@ -198,3 +198,42 @@ def test_votes_benchmark_counts_every_vote_once_and_everyone_sees_the_tally() ->
     assert figures["server_cpu_s"] >= 0
     assert figures["goal_met"] is False  # 8 people are not the goal's class
     assert set(figures["goal"]) == {"participants", "converge_ms", "lost", "doubled"}
+
+
+def test_board_benchmark_gives_everyone_every_post_once() -> None:
+    proc = run_bench("board", "--participants", "6", "--posts", "2", "--retries", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = last_json_line(proc.stdout)
+    assert figures["bench"] == "board"
+    assert (figures["participants"], figures["posts_each"], figures["retries"]) == (6, 2, 2)
+    # two retries with the same request id: 14 sends, 12 posts, each answered with its first post
+    assert (figures["submits"], figures["posts"], figures["retry_mismatch"]) == (14, 12, 0)
+    assert (figures["refused"], figures["unanswered"], figures["held"]) == (0, 0, 0)
+    # every client (6 and the instructor) was pushed every post exactly once ...
+    assert figures["not_converged"] == 0
+    assert figures["deliveries"] == figures["expected_deliveries"] == 12 * 7
+    assert figures["repeated_pushes"] == 0
+    # ... and then found the same 12 posts on the board, as the database holds them
+    assert figures["states_identical"] is True
+    assert (figures["lost"], figures["extra"], figures["duplicate_ids"]) == (0, 0, 0)
+    assert figures["db_posts"] == figures["db_request_ids"] == 12
+    assert figures["duplicates"] == 0
+    for name in (
+        "converge_ms",
+        "converge_p50_ms",
+        "posts_per_s",
+        "ack_p50_ms",
+        "ack_p99_ms",
+        "reopen_all_ms",
+        "opened_all_ms",
+        "join_p99_ms",
+    ):
+        assert isinstance(figures[name], int | float), name
+        assert figures[name] > 0, name
+    for name in ("server_cpu_s", "reopen_cpu_s", "load_cpu_s", "join_cpu_s"):
+        assert isinstance(figures[name], int | float), name
+        assert figures[name] >= 0, name  # a few events may take less than a clock tick
+    assert figures["converge_p50_ms"] <= figures["converge_ms"]
+    assert figures["ack_p50_ms"] <= figures["ack_p99_ms"]
+    assert figures["goal_met"] is False  # 6 people are not the goal's class
+    assert set(figures["goal"]) == {"participants", "converge_ms", "lost", "duplicates"}
