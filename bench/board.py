@@ -6,8 +6,8 @@ with the demo. ``--participants`` trainees are enrolled in the demo's all-day cl
 ``/class`` with a class token and joins (at most ``--join-concurrency`` at once). The demo's
 instructor logs in over HTTP, takes a class token, joins on the socket too, and creates a wall
 board (``board_create {"title", "layout": "wall"}``). Everyone, the instructor included, opens
-it (``board_open``: the board's state, and its ``board_post`` pushes from then on) and must
-find it empty.
+it (``board_open``: the board's state, and its ``board_posts`` pushes from then on: each one a
+batch of the posts that changed in a moment) and must find it empty.
 
 The burst: at one moment every participant sends ``--posts`` (5) ``board_post`` ``{board_id,
 body, request_id}`` at once, each with its own request id, without waiting for the answers.
@@ -18,9 +18,9 @@ id, not by socket). The answer to a retry must be the same post, and nobody may 
 twice.
 
 Every client (the participants and the instructor) records when it first learns of each post:
-a ``board_post`` push for this board, or, for its own posts, the answer (whichever comes
-first). A client has converged when it knows every acknowledged post. ``converge_ms`` runs from
-the start of the burst until the last client has converged (up to ``CONVERGE_TIMEOUT_S`` after
+a post in a ``board_posts`` push for this board, or, for its own posts, the answer (whichever
+comes first). A client has converged when it knows every acknowledged post. ``converge_ms`` runs
+from the start of the burst until the last client has converged (up to ``CONVERGE_TIMEOUT_S`` after
 the last answer; ``not_converged`` counts the clients that never did, and ``converge_ms`` is
 then null); ``converge_p50_ms`` is the median client's; ``converge_after_last_ack_ms`` runs
 from the moment the last post was first acknowledged instead. ``server_cpu_s`` is the server
@@ -42,9 +42,10 @@ moment the last post was first acknowledged: a retry's later answer adds nothing
 included), ``refused`` (``ok: false``), ``unanswered`` (no answer within ``CALL_TIMEOUT_S``),
 ``held`` (posts answered but not published: pre-moderation or the text filters; none here),
 ``retry_mismatch`` (retries answered with another post than the first send's),
-``deliveries`` (``board_post`` pushes of this board the clients received, against
+``deliveries`` (posts of this board in the pushes the clients received, against
 ``expected_deliveries``: every acknowledged post to every client, its author included),
-``repeated_pushes`` (a push of a post the client had already been pushed), and the join as
+``messages`` (``board_posts`` pushes received, all clients together: the frames the server
+wrote), ``repeated_pushes`` (a push of a post the client had already been pushed), and the join as
 breakout reports it. The goal: at 200 participants ``converge_ms`` < 3 s, nothing lost, no
 duplicates.
 """
@@ -127,20 +128,25 @@ class Poster:
     seen: dict[int, float] = field(default_factory=dict)  # post id -> first push or own answer
     pushed: set[int] = field(default_factory=set)
     pushes: int = 0
+    messages: int = 0  # board_posts frames
     repeated: int = 0  # pushes of a post already pushed to this client
     retry_after_s: float | None = None  # None: no retry
     sends: list[Send] = field(default_factory=list)
 
-    def on_post(self, data: dict[str, Any]) -> None:
+    def on_posts(self, data: dict[str, Any]) -> None:
         now = time.monotonic()
-        if data.get("board_id") != self.board_id or data.get("status") != "published":
+        if data.get("board_id") != self.board_id:
             return
-        post_id = int(data["id"])
-        self.pushes += 1
-        if post_id in self.pushed:
-            self.repeated += 1
-        self.pushed.add(post_id)
-        self.seen.setdefault(post_id, now)
+        self.messages += 1
+        for post in data["posts"]:
+            if post.get("status") != "published":
+                continue
+            post_id = int(post["id"])
+            self.pushes += 1
+            if post_id in self.pushed:
+                self.repeated += 1
+            self.pushed.add(post_id)
+            self.seen.setdefault(post_id, now)
 
     def converged_at(self, posts: set[int]) -> float | None:
         """When this client knew every post of ``posts``; None if it still misses one."""
@@ -153,7 +159,7 @@ def new_poster(index: int, http: aiohttp.ClientSession) -> Poster:
     """A socket.io client sharing the load generator's connection pool, handler in place."""
     sio = socketio.AsyncClient(reconnection=False, http_session=http)
     person = Poster(index, sio)
-    sio.on("board_post", person.on_post, namespace=NAMESPACE)
+    sio.on("board_posts", person.on_posts, namespace=NAMESPACE)
     return person
 
 
@@ -340,6 +346,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "deliveries": sum(p.pushes for p in everyone),
         "expected_deliveries": len(acked_ids) * len(everyone),
         "repeated_pushes": sum(p.repeated for p in everyone),
+        "messages": sum(p.messages for p in everyone),
         "states_identical": all(s == sets[0] for s in sets),
         "lost": len(acked_ids - on_every_board),
         "extra": len(set[int]().union(*sets) - acked_ids),
@@ -377,7 +384,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
           f"{figures['converge_p50_ms']:.0f} ms; {_ms(after_ack_ms)} after the last answer; "
           f"{figures['not_converged']} never); server CPU {server_cpu:.2f} s, load generator "
           f"CPU {load_cpu:.2f} s; {figures['deliveries']} of {figures['expected_deliveries']} "
-          f"pushes, {figures['repeated_pushes']} repeated", flush=True)  # fmt: skip
+          f"posts pushed in {figures['messages']} messages, {figures['repeated_pushes']} "
+          f"repeated", flush=True)  # fmt: skip
     print(f"  reopened by all {len(everyone)} in {reopen_ms:.0f} ms (server CPU "
           f"{reopen_cpu:.2f} s): identical {figures['states_identical']}, lost "
           f"{figures['lost']}, extra {figures['extra']}; database {db_posts} posts for "

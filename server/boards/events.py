@@ -1,17 +1,20 @@
 """Boards on the class socket (/class). Opening a board subscribes the socket to it (one
 board at a time); every change then reaches everyone on that board, on every node, once it is
 committed. Anonymous posts and comments go out with no trace of their author; answers to the
-author say ``mine``. Reaction counts are pushed at a bounded rate (``Tallies``)."""
+author say ``mine``. Posts reach the board's pages in batches at a bounded rate
+(``board_posts``, see pushes.py; the author's own answer is immediate), and so do reaction
+counts (``Tallies``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from server.boards import feedback, out, posts, preview, service
 from server.boards.models import Board, BoardPost
+from server.boards.pushes import PostPushes
 from server.boards.schemas import (
     BoardCreateIn,
     BoardIn,
@@ -51,7 +54,10 @@ from server.rooms.events import (
 from server.rooms.schemas import Grant
 
 REACTION_TALLIES: web.AppKey[Tallies] = web.AppKey("board_reaction_tallies", Tallies)
+Body = dict[str, Any]
+POST_PUSHES: web.AppKey[PostPushes] = web.AppKey("board_post_pushes", PostPushes)
 TALLY_INTERVAL_S = 0.2
+PUSH_INTERVAL_S = 0.1
 
 
 def board_room(board_id: int) -> str:
@@ -92,13 +98,23 @@ async def _send(ctx: EventCtx, post: BoardPost) -> None:
 
 def _tell(ctx: EventCtx, post: BoardPost, body: dict[str, Any], *, fresh: bool = False) -> None:
     """Published: to everyone on the board. Otherwise: off every page (no page has a post
-    just made), and in full to staff (who approve, reject and restore)."""
+    just made), and in full to staff (who approve, reject and restore). Pages on the board
+    get it with the board's next ``board_posts`` (``PostPushes``), once committed."""
+    board_id, post_id, pushes = post.board_id, post.id, ctx.app[POST_PUSHES]
     if post.status == posts.PUBLISHED:
-        ctx.emit("board_post", body, to=board_room(post.board_id))
+        ctx.after_commit(_later(lambda: pushes.push(board_id, post_id, "post", body)))
         return
     if not fresh:
-        ctx.emit("board_post_hidden", out.hidden(post), to=board_room(post.board_id))
+        hidden = out.hidden(post)
+        ctx.after_commit(_later(lambda: pushes.push(board_id, post_id, "hidden", hidden)))
     ctx.emit("board_post", body, to=staff_room(class_id_of(ctx)))
+
+
+def _later(action: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        action()
+
+    return run
 
 
 async def _mine(ctx: EventCtx, post: BoardPost, viewer: service.Viewer) -> dict[str, Any]:
@@ -354,7 +370,7 @@ async def board_preview(ctx: EventCtx, payload: PreviewIn) -> dict[str, Any]:
 
 
 async def boards_context(app: web.Application) -> AsyncIterator[None]:
-    """Cleanup context: this node's bounded pushes of reaction counts."""
+    """Cleanup context: this node's bounded pushes of posts and reaction counts."""
 
     async def flush(board_id: int, post_ids: set[int]) -> None:
         async with app[DATABASE].unit_of_work(request_id="board:tally") as session:
@@ -364,6 +380,15 @@ async def boards_context(app: web.Application) -> AsyncIterator[None]:
         await app[SIO].emit("board_reactions", body, to=board_room(board_id),
                             namespace=NAMESPACE)  # fmt: skip
 
+    async def send(
+        board_id: int, changed: list[dict[str, Any]], hidden: list[dict[str, Any]]
+    ) -> None:
+        await app[SIO].emit("board_posts", {"board_id": board_id, "posts": changed,
+                                            "hidden": hidden},
+                            to=board_room(board_id), namespace=NAMESPACE)  # fmt: skip
+
     app[REACTION_TALLIES] = Tallies(flush, TALLY_INTERVAL_S)
+    app[POST_PUSHES] = PostPushes(send, PUSH_INTERVAL_S)
     yield
     await app[REACTION_TALLIES].close()
+    await app[POST_PUSHES].close()

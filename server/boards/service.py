@@ -9,12 +9,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.boards import sanitize
-from server.boards.models import Board, BoardModeration, BoardPost
+from server.boards.models import Board, BoardModeration, BoardPost, BoardReaction
 from server.boards.schemas import (
     BoardIn,
     BoardOut,
@@ -299,6 +299,44 @@ async def newest_by_group(
         if len(newest) < per_group:
             newest.append(post)
     return found
+
+
+@dataclass(frozen=True)
+class GroupBoardSummary:
+    """What a breakout group left on its board, for the round's record."""
+
+    board_id: int
+    title: str
+    posts: int  # published
+    top: list[tuple[BoardPost, int]]  # the most liked and voted (with that count), then oldest
+
+
+async def group_summaries(
+    session: AsyncSession, class_session_id: int, top: int = 3
+) -> dict[int, GroupBoardSummary]:
+    """Each breakout group's board in this class (by group id), with its published posts
+    counted and the ones the class liked or voted for most."""
+    boards = {b.id: b for b in await of_class(session, class_session_id) if b.group_id is not None}
+    if not boards:
+        return {}
+    liked = (select(BoardReaction.post_id, func.count().label("n"))
+             .where(BoardReaction.kind.in_(("like", "vote"))).group_by(BoardReaction.post_id)
+             .subquery())  # fmt: skip
+    stmt = (select(BoardPost, func.coalesce(liked.c.n, 0))
+            .outerjoin(liked, liked.c.post_id == BoardPost.id)
+            .where(BoardPost.board_id.in_(boards), BoardPost.status == "published")
+            .order_by(func.coalesce(liked.c.n, 0).desc(), BoardPost.id))  # fmt: skip
+    counted: dict[int, int] = dict.fromkeys(boards, 0)
+    best: dict[int, list[tuple[BoardPost, int]]] = {b: [] for b in boards}
+    for post, liked_by in (await session.execute(stmt)).all():
+        counted[post.board_id] += 1
+        if len(best[post.board_id]) < top:
+            best[post.board_id].append((post, int(liked_by)))
+    return {
+        b.group_id: GroupBoardSummary(b.id, b.title, counted[b.id], best[b.id])
+        for b in boards.values()
+        if b.group_id is not None
+    }
 
 
 def out(board: Board) -> BoardOut:

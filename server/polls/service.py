@@ -264,3 +264,12 @@ def out(
         mine=tag is not None and question.author_tag == tag,
         voted=voted is not None and question.id in voted,
     )  # fmt: skip
+
+
+async def questions_by_group(session: AsyncSession, class_session_id: int) -> dict[int, int]:
+    """Questions asked in each breakout group of the class (published ones), for the record."""
+    stmt = (select(Question.group_id, func.count())
+            .where(Question.class_session_id == class_session_id,
+                   Question.group_id.is_not(None), Question.status == PUBLISHED)
+            .group_by(Question.group_id))  # fmt: skip
+    return {int(g): int(n) for g, n in (await session.execute(stmt)).all() if g is not None}

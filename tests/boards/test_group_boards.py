@@ -50,6 +50,9 @@ async def test_each_group_posts_on_its_own_board_and_all_see_them_after(
     post = await kim.ok("board_post", {"board_id": a_board["id"], "body": "우리 조 의견",
                                        "section_id": "try"})  # fmt: skip
     assert (await park.next("board_post"))["id"] == post["id"]
+    liked = await kim.ok("board_post", {"board_id": a_board["id"], "body": "모두가 고른 의견"})
+    await park.ok("board_react", {"post_id": liked["id"], "kind": "like", "value": 1})
+    await kim.ok("qa_ask", {"text": "우리 조 질문입니다"})
     peek = await jung.call("board_open", {"board_id": a_board["id"]})
     assert peek["error"]["type"] == "not-found"
     intrude = await jung.call("board_post", {"board_id": a_board["id"], "body": "x"})
@@ -57,7 +60,7 @@ async def test_each_group_posts_on_its_own_board_and_all_see_them_after(
     await jung.ok("board_post", {"board_id": b_board["id"], "body": "B조 의견"})
     await kim.ok("board_post", {"board_id": main["id"], "body": "전체 보드에도"})
     overview = {g["id"]: g for g in (await park.ok("breakout_overview"))["groups"]}
-    assert [p["text"] for p in overview[bo.a]["board"]] == ["우리 조 의견"]
+    assert [p["text"] for p in overview[bo.a]["board"]] == ["모두가 고른 의견", "우리 조 의견"]
     assert [p["text"] for p in overview[bo.b]["board"]] == ["B조 의견"]
 
     await park.ok("breakout_close", {})
@@ -67,7 +70,7 @@ async def test_each_group_posts_on_its_own_board_and_all_see_them_after(
     assert after[bo.a]["archived"]
     assert after[bo.b]["archived"]
     shown = await jung.ok("board_open", {"board_id": a_board["id"]})
-    assert [p["body"] for p in shown["posts"]] == ["우리 조 의견"]
+    assert [p["body"] for p in shown["posts"]] == ["우리 조 의견", "모두가 고른 의견"]
     assert shown["can_post"] is False
     late = await kim.call("board_post", {"board_id": a_board["id"], "body": "늦은 글"})
     assert late["error"]["type"] == "board-locked"
@@ -77,6 +80,24 @@ async def test_each_group_posts_on_its_own_board_and_all_see_them_after(
     kept = {b["group_id"]: b for b in await record.json()}
     assert set(kept) == {None, bo.a, bo.b}
     assert kept[bo.a]["archived"] is True
+    rounds = await bo.client.get(
+        f"/api/v1/class-sessions/{bo.klass.class_session_id}/breakout-rounds",
+        headers=bearer(bo.tokens["park"]),
+    )
+    (only,) = await rounds.json()
+    summary = {g["group_id"]: g for g in only["groups"]}
+    assert bo.who["kim"].id in summary[bo.a]["members"]
+    assert bo.who["jung"].id in summary[bo.b]["members"]
+    assert bo.who["kim"].id not in summary[bo.b]["members"]
+    assert (summary[bo.a]["board"]["board_id"], summary[bo.a]["board"]["posts"]) == (
+        a_board["id"],
+        2,
+    )
+    top = summary[bo.a]["board"]["top"]
+    assert [(p["text"], p["likes_and_votes"]) for p in top] == [("모두가 고른 의견", 1),
+                                                                ("우리 조 의견", 0)]  # fmt: skip
+    assert (summary[bo.a]["questions"], summary[bo.b]["questions"]) == (1, 0)
+    assert [p["text"] for p in summary[bo.b]["board"]["top"]] == ["B조 의견"]
 
     await open_groups(bo, park)  # the same groups meet again: their boards reopen
     again = by_group(await kim.ok("board_list"))

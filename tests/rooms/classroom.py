@@ -30,6 +30,11 @@ class Participant:
 
         async def anything(event: str, data: Any = None) -> None:
             self.inbox[event].put_nowait(data)
+            if event == "board_posts":  # a board's batch, read post by post as the page does
+                for post in data["posts"]:
+                    self.inbox["board_post"].put_nowait(post)
+                for notice in data["hidden"]:
+                    self.inbox["board_post_hidden"].put_nowait(notice)
 
         async def refused(data: Any = None) -> None:
             self.refusal.put_nowait(data)

@@ -10,7 +10,7 @@ from server.core.http import Allow, ApiRouter, Ctx
 from server.core.keys import SIO
 from server.lms import service as lms
 from server.lms.schemas import ClassSessionPath
-from server.rooms.breakout import rounds, service
+from server.rooms.breakout import record, service
 from server.rooms.breakout.models import BreakoutSet
 from server.rooms.breakout.schemas import (
     ChoiceOut,
@@ -20,7 +20,6 @@ from server.rooms.breakout.schemas import (
     FillOut,
     ImportIn,
     MembersIn,
-    MoveOut,
     RoundRecordOut,
     SetIn,
     SetOut,
@@ -148,11 +147,8 @@ async def delete_set(ctx: Ctx, path: SetPath) -> None:
 @router.get("/class-sessions/{class_session_id}/breakout-rounds", path_model=ClassSessionPath,
             response=list[RoundRecordOut], allow=RUNS)  # fmt: skip
 async def round_history(ctx: Ctx, path: ClassSessionPath) -> list[RoundRecordOut]:
-    """Every breakout round of the class with each move: who was in which group when."""
+    """Every breakout round of the class with each move (who was in which group when) and
+    each group's summary: who took part, its board's posts, its questions."""
     await lms.get_class_session(ctx.session, path.class_session_id)
     await check_runs_class(ctx.session, ctx.user, path.class_session_id)
-    return [
-        RoundRecordOut(id=r.id, set_id=r.set_id, opened_at=r.opened_at, ends_at=r.ends_at,
-                       closed_at=r.closed_at, moves=[MoveOut.model_validate(m) for m in moves])
-        for r, moves in await rounds.history(ctx.session, path.class_session_id)
-    ]  # fmt: skip
+    return await record.round_records(ctx.session, path.class_session_id)

@@ -157,8 +157,34 @@ class MoveOut(Out):
     visiting: bool
 
 
+class PostSummaryOut(Out):
+    id: int
+    title: str | None
+    text: str = Field(description="the post's text, plain, cut at 140 characters")
+    likes_and_votes: int
+
+
+class GroupBoardOut(Out):
+    board_id: int
+    title: str
+    posts: int = Field(description="published posts on the group's board")
+    top: list[PostSummaryOut] = Field(description="the most liked and voted (up to 3)")
+
+
+class GroupRecordOut(Out):
+    """What one group was and left: who took part in it, its board, its questions. The
+    board stays readable to the whole class after the round."""
+
+    group_id: int
+    name: str
+    members: list[int] = Field(description="in the group at some time in the round")
+    board: GroupBoardOut | None = Field(description="null: the group had no board")
+    questions: int = Field(description="published questions asked in the group")
+
+
 class RoundRecordOut(Out):
-    """One round on record: who was in which group when (attendance counts it as class)."""
+    """One round on record: who was in which group when (attendance counts it as class),
+    and each group's summary."""
 
     id: int
     set_id: int
@@ -166,6 +192,7 @@ class RoundRecordOut(Out):
     ends_at: datetime
     closed_at: datetime | None
     moves: list[MoveOut]
+    groups: list[GroupRecordOut]
 
 
 class ChoiceGroupOut(Out):

@@ -152,15 +152,10 @@ export class BoardPanel extends BoardActions {
       if (was.locked !== board.locked) this.status(t(board.locked ? "board.locked_now" : "board.unlocked_now"));
     }));
     live.on("board_post", (post) => this.push(post.board_id, () => this.upsert(post, false)));
-    live.on("board_post_hidden", ({ board_id: boardId, post_id: id, version, status }) => this.push(boardId, () => {
-      if (this.staff) return; // staff are sent the post itself, to approve or restore
-      const known = this.posts.get(id);
-      if (!known || known.version > version) return;
-      if (this.mine.has(id) && ["pending", "rejected"].includes(status)) {
-        Object.assign(known, { status, version }); // my own: say it waits, or was turned down
-        return;
-      }
-      this.posts.delete(id);
+    // a board's changes come batched: one message for all that changed in a moment
+    live.on("board_posts", ({ board_id: boardId, posts, hidden }) => this.push(boardId, () => {
+      for (const post of posts) this.upsert(post, false);
+      for (const notice of hidden) this.hide(notice);
     }));
     live.on("board_comment", (comment) => {
       const post = this.posts.get(comment.post_id);
@@ -205,6 +200,17 @@ export class BoardPanel extends BoardActions {
       this.posts.set(post.id, post);
     }
     if (fromMe && this.board?.id === post.board_id) this.render();
+  }
+
+  hide({ post_id: id, version, status }) {
+    if (this.staff) return; // staff are sent the post itself, to approve or restore
+    const known = this.posts.get(id);
+    if (!known || known.version > version) return;
+    if (this.mine.has(id) && ["pending", "rejected"].includes(status)) {
+      Object.assign(known, { status, version }); // my own: say it waits, or was turned down
+      return;
+    }
+    this.posts.delete(id);
   }
 
   comment1(comment) {
