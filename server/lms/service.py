@@ -238,7 +238,7 @@ async def instructor_sessions(
         stmt = stmt.where(Course.id == course_id)
     if class_session_ids is not None:
         stmt = stmt.where(ClassSession.id.in_(class_session_ids))
-    rows = (await session.execute(stmt)).tuples().all()
+    rows = (await session.execute(stmt)).all()
     teachers: dict[int, list[int]] = {row[0].id: [] for row in rows}
     if teachers:
         staff = await session.execute(
@@ -249,7 +249,7 @@ async def instructor_sessions(
             )
             .order_by(SessionStaff.id)
         )
-        for class_session_id, user_id in staff.tuples():
+        for class_session_id, user_id in staff:
             teachers[class_session_id].append(user_id)
     return [(cs, cohort, course, teachers[cs.id]) for cs, cohort, course in rows]
 

@@ -556,7 +556,7 @@ async def _approvals_of_year(
         .join(SelectionMeeting, SelectionMeeting.id == InstructorApproval.meeting_id)
         .order_by(SelectionMeeting.held_on, InstructorApproval.id)
     )
-    rows = (await session.execute(stmt)).tuples().all()
+    rows = (await session.execute(stmt)).all()
     courses = await lms.courses_by_id(session, sorted({a.course_id for a, _ in rows}))
     return {
         (a.instructor_id, a.course_id): (a, held_on)

@@ -49,16 +49,26 @@ async def make_course(
         session.add(sub)
         await session.flush()
         course = Course(
-            code=code or f"{year}-T-{tag}", title=title, year=year, sub_area_id=sub.id,
-            track=Track.CLASSROOM, delivery_mode=DeliveryMode.LIVE_REMOTE, always_open=False,
+            code=code or f"{year}-T-{tag}",
+            title=title,
+            year=year,
+            sub_area_id=sub.id,
+            track=Track.CLASSROOM,
+            delivery_mode=DeliveryMode.LIVE_REMOTE,
+            always_open=False,
             hours_per_day=7,
-        )  # fmt: skip
+        )
         session.add(course)
         await session.flush()
         cohort = Cohort(
-            course_id=course.id, number=1, name=f"{title} 1기", starts_on=kst(year, 1, 1).date(),
-            ends_on=kst(year, 12, 31).date(), capacity=30, status="running",
-        )  # fmt: skip
+            course_id=course.id,
+            number=1,
+            name=f"{title} 1기",
+            starts_on=kst(year, 1, 1).date(),
+            ends_on=kst(year, 12, 31).date(),
+            capacity=30,
+            status="running",
+        )
         session.add(cohort)
         await session.flush()
     return CourseRun(course.id, cohort.id)
@@ -76,18 +86,27 @@ async def add_session(
     """A class session of the cohort with its staff (user ids); returns its id."""
     async with app[DATABASE].unit_of_work() as session:
         class_session = ClassSession(
-            cohort_id=run.cohort_id, title=f"{starts:%m/%d %H:%M} 수업",
+            cohort_id=run.cohort_id,
+            title=f"{starts:%m/%d %H:%M} 수업",
             starts_at=starts.astimezone(UTC),
-            ends_at=(starts + timedelta(minutes=minutes)).astimezone(UTC), live=True, state="ended",
-        )  # fmt: skip
+            ends_at=(starts + timedelta(minutes=minutes)).astimezone(UTC),
+            live=True,
+            state="ended",
+        )
         session.add(class_session)
         await session.flush()
         for user_id in instructors:
-            session.add(SessionStaff(class_session_id=class_session.id, user_id=user_id,
-                                     role=StaffRole.INSTRUCTOR))  # fmt: skip
+            session.add(
+                SessionStaff(
+                    class_session_id=class_session.id, user_id=user_id, role=StaffRole.INSTRUCTOR
+                )
+            )
         for user_id in assistants:
-            session.add(SessionStaff(class_session_id=class_session.id, user_id=user_id,
-                                     role=StaffRole.ASSISTANT))  # fmt: skip
+            session.add(
+                SessionStaff(
+                    class_session_id=class_session.id, user_id=user_id, role=StaffRole.ASSISTANT
+                )
+            )
     return class_session.id
 
 

@@ -9,8 +9,14 @@ from server.core.clock import ManualClock
 from tests.conftest import AppClient, Person
 from tests.lms.instructors.helpers import Caller
 
-PARK = {"name": "박소연", "affiliation": "한국행정연구원", "specialty": "보고서 작성·기획",
-        "grade": "1급", "email": "park@example.org", "phone": "010-1234-5678"}  # fmt: skip
+PARK = {
+    "name": "박소연",
+    "affiliation": "한국행정연구원",
+    "specialty": "보고서 작성·기획",
+    "grade": "1급",
+    "email": "park@example.org",
+    "phone": "010-1234-5678",
+}
 
 
 async def test_operators_keep_the_registry_and_every_change_is_audited(
@@ -22,9 +28,15 @@ async def test_operators_keep_the_registry_and_every_change_is_audited(
     assert park["internal"] is False
     assert park["contact"] == {"email": "park@example.org", "phone": "010-1234-5678"}
     kim = await operator.post(
-        "/instructors", {"name": "김정훈", "affiliation": "인재개발원", "grade": "내부",
-                         "internal": True, "specialty": "공직가치"}
-    )  # fmt: skip
+        "/instructors",
+        {
+            "name": "김정훈",
+            "affiliation": "인재개발원",
+            "grade": "내부",
+            "internal": True,
+            "specialty": "공직가치",
+        },
+    )
     assert kim["contact"] == {"email": None, "phone": None}
 
     found = await operator.get("/instructors", q="보고서")
@@ -53,8 +65,9 @@ async def test_contact_data_stays_with_operators_and_the_instructor_sees_only_th
 ) -> None:
     operator = await Caller.of(client, people[Role.OPERATOR].login)
     own = await operator.post("/instructors", dict(PARK, user_id=people[Role.INSTRUCTOR].id))
-    other = await operator.post("/instructors", {"name": "최미경", "grade": "특급",
-                                                 "phone": "02-123-4567"})  # fmt: skip
+    other = await operator.post(
+        "/instructors", {"name": "최미경", "grade": "특급", "phone": "02-123-4567"}
+    )
     instructor = await Caller.of(client, people[Role.INSTRUCTOR].login)
     listed = await instructor.get("/instructors")
     assert [i["id"] for i in listed["items"]] == [own["id"]]
