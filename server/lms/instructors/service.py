@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.auth import service as auth
@@ -60,6 +61,15 @@ from server.lms.instructors.schemas import (
     TeachingOut,
 )
 from server.lms.models import ClassSession, Cohort, Course, Instructor
+
+
+async def _flush_or_conflict(session: AsyncSession, detail: str) -> None:
+    """Flush; a unique key taken meanwhile by a concurrent request is a conflict, not a 500."""
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Problem("conflict", detail) from None
+
 
 # ---- registry --------------------------------------------------------------------------------
 
@@ -127,7 +137,7 @@ async def create_instructor(session: AsyncSession, data: InstructorCreate) -> In
     fields = data.model_dump(exclude={"email", "phone"})
     instructor = Instructor(**fields)
     session.add(instructor)
-    await session.flush()
+    await _flush_or_conflict(session, "That log-in was just linked to another instructor.")
     if data.email is not None or data.phone is not None:
         session.add(
             InstructorContact(instructor_id=instructor.id, email=data.email, phone=data.phone)
@@ -200,7 +210,7 @@ async def create_fee_standard(
         rates=[FeeRate(**r.model_dump()) for r in data.rates],
     )  # fmt: skip
     session.add(standard)
-    await session.flush()
+    await _flush_or_conflict(session, "Another version from that date was just recorded.")
     return _standard_out(standard, superseded=False)
 
 
