@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from server.core.schemas import In, Out, PageQuery, RecordId
+from server.lms.models import SessionState
 
 Grade = Annotated[str, Field(min_length=1, max_length=16, description="강사 등급, e.g. 특급, 1급")]
 Won = Annotated[int, Field(ge=0, le=100_000_000, description="integer won")]
@@ -177,6 +178,9 @@ class FeeOwed(Out):
     instructor_name: str | None
     class_session_id: int
     class_session_title: str
+    session_state: SessionState = Field(
+        description="ended: taught (expenditure); otherwise still to come (commitment)"
+    )
     course_id: int
     course_title: str
     cohort_id: int

@@ -60,7 +60,7 @@ from server.lms.instructors.schemas import (
     NoFee,
     TeachingOut,
 )
-from server.lms.models import ClassSession, Cohort, Course, Instructor
+from server.lms.models import ClassSession, Cohort, CohortStatus, Course, Instructor
 
 
 async def _flush_or_conflict(session: AsyncSession, detail: str) -> None:
@@ -272,7 +272,8 @@ class Teaching:
 async def _teachings(
     session: AsyncSession, sessions: list[tuple[ClassSession, Cohort, Course, list[int]]]
 ) -> list[Teaching]:
-    """Each session's instructors (staff, then anyone added by a correction)."""
+    """Each session's instructors (staff, then anyone added by a correction); sessions of
+    cancelled cohorts are left out."""
     ids = [cs.id for cs, *_ in sessions]
     if not ids:
         return []
@@ -296,6 +297,8 @@ async def _teachings(
         by_id.update({i.id: i for i in extra})
     out: list[Teaching] = []
     for cs, cohort, course, users in sessions:
+        if cohort.status == CohortStatus.CANCELLED:
+            continue  # a cancelled run was not taught, whatever its timetable said
         scheduled = scheduled_minutes(cs, course)
         seen: set[int] = set()
         for user_id in users:
@@ -406,7 +409,8 @@ def _fee_row(
         instructor_id=t.instructor.id if t.instructor else None, user_id=t.user_id,
         instructor_name=t.instructor.name if t.instructor else names.get(t.user_id or 0),
         class_session_id=t.class_session.id, class_session_title=t.class_session.title,
-        course_id=t.course.id, course_title=t.course.title, cohort_id=t.cohort.id,
+        session_state=t.class_session.state, course_id=t.course.id,
+        course_title=t.course.title, cohort_id=t.cohort.id,
         cohort_name=t.cohort.name, taught_on=day, minutes=t.minutes, hours=hours_of(t.minutes),
         corrected=t.correction is not None, grade=grade,
         fee_standard_id=standard.id if standard else None,

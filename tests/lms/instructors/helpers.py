@@ -37,7 +37,12 @@ class CourseRun:
 
 
 async def make_course(
-    app: web.Application, *, year: int = 2020, title: str = "보고서 작성 실습", code: str = ""
+    app: web.Application,
+    *,
+    year: int = 2020,
+    title: str = "보고서 작성 실습",
+    code: str = "",
+    status: str = "running",
 ) -> CourseRun:
     """A classroom course of ``year`` (7 teaching hours a day) with one cohort."""
     tag = secrets.token_hex(3)
@@ -67,7 +72,7 @@ async def make_course(
             starts_on=kst(year, 1, 1).date(),
             ends_on=kst(year, 12, 31).date(),
             capacity=30,
-            status="running",
+            status=status,
         )
         session.add(cohort)
         await session.flush()
@@ -82,6 +87,7 @@ async def add_session(
     minutes: int,
     instructors: tuple[int, ...] = (),
     assistants: tuple[int, ...] = (),
+    state: str = "ended",
 ) -> int:
     """A class session of the cohort with its staff (user ids); returns its id."""
     async with app[DATABASE].unit_of_work() as session:
@@ -91,7 +97,7 @@ async def add_session(
             starts_at=starts.astimezone(UTC),
             ends_at=(starts + timedelta(minutes=minutes)).astimezone(UTC),
             live=True,
-            state="ended",
+            state=state,
         )
         session.add(class_session)
         await session.flush()

@@ -281,3 +281,30 @@ async def test_bad_corrections_and_queries_change_nothing(
     negative = [{"grade": "1급", "first_hour_won": -1, "further_hour_won": 0}]
     await operator.post("/fee-standards", dict(STANDARD_A, rates=negative), 422)
     assert await operator.get("/fee-standards") == []
+
+
+async def test_cancelled_runs_owe_nothing_and_coming_sessions_say_so(
+    client: AppClient, people: dict[Role, Person]
+) -> None:
+    operator = await Caller.of(client, people[Role.OPERATOR].login)
+    teacher = people[Role.INSTRUCTOR].id
+    await operator.post("/instructors", {"name": "박소연", "grade": "1급", "user_id": teacher})
+    await operator.post("/fee-standards", STANDARD_A)
+    running = await make_course(client.app)
+    cancelled = await make_course(client.app, status="cancelled")
+    taught = await add_session(
+        client.app, running, kst(2020, 3, 2, 10), minutes=60, instructors=(teacher,)
+    )
+    coming = await add_session(
+        client.app, running, kst(2020, 3, 9, 10), minutes=60, instructors=(teacher,),
+        state="scheduled",
+    )  # fmt: skip
+    await add_session(
+        client.app, cancelled, kst(2020, 3, 3, 10), minutes=60, instructors=(teacher,)
+    )
+    fees = await operator.get("/instructor-fees", date_from="2020-03-01", date_to="2020-03-31")
+    assert [(f["class_session_id"], f["session_state"]) for f in fees["items"]] == [
+        (taught, "ended"),
+        (coming, "scheduled"),
+    ]
+    assert fees["total_won"] == 600_000
