@@ -48,6 +48,7 @@ from server.core.sio import (
 )
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
+from server.lms.instructors.api import router as instructors_router
 from server.polls.api import router as polls_router
 from server.polls.events import polls_context
 from server.polls.poll_events import poll_context
@@ -60,6 +61,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     auth_router, audit_router, lms_router, rooms_router, breakout_router, polls_router,
     boards_router,
 )  # fmt: skip
+ROUTERS += (instructors_router,)
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
 

@@ -25,6 +25,7 @@ from server.core.auth.schemas import AccessibilityNeed, UserCreate
 from server.core.clock import SEOUL, Clock, SystemClock
 from server.core.db import Database
 from server.lms import demo as lms_demo
+from server.lms.instructors.demo import load_instructor_records
 from server.lms.models import ClassSession, StaffRole
 from server.rooms import service as rooms
 
@@ -103,6 +104,7 @@ async def seed_demo(
     classes = await lms_demo.load_todays_classes(session, now, trainee_ids, staff_ids)
     rehearsal = classes[0]  # open all day: the link works whenever the demo is tried
     await load_demo_boards(session, rehearsal.id, people["instructor"].id, now)
+    await load_instructor_records(session, now)
     token, _ = rooms.sign_invitation(
         resolve_secret_key(settings), settings, rehearsal, people["trainee01"].id
     )

@@ -42,6 +42,9 @@ from server.rooms.breakout.models import (
 )
 from server.rooms.models import AttendanceEvent, ClassEvent, ConnectionReport, ConnectionTest
 
+# isort: split
+from server.lms.instructors import models as instructor_models  # noqa: F401 (its tables)
+
 __all__ = [
     "ApiToken",
     "AttendanceEvent",

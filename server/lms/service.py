@@ -209,3 +209,54 @@ async def set_session_state(
     class_session.state = state
     await session.flush()
     return class_session
+
+
+async def instructor_sessions(
+    session: AsyncSession,
+    *,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+    year: int | None = None,
+    course_id: int | None = None,
+    class_session_ids: list[int] | None = None,
+) -> list[tuple[ClassSession, Cohort, Course, list[int]]]:
+    """Class sessions with their cohort, course and instructors' user ids (in the order
+    assigned), by start; for the instructor fees and the approved-versus-taught report."""
+    stmt = (
+        select(ClassSession, Cohort, Course)
+        .join(Cohort, Cohort.id == ClassSession.cohort_id)
+        .join(Course, Course.id == Cohort.course_id)
+        .order_by(ClassSession.starts_at, ClassSession.id)
+    )
+    if starts_from is not None:
+        stmt = stmt.where(ClassSession.starts_at >= starts_from)
+    if starts_before is not None:
+        stmt = stmt.where(ClassSession.starts_at < starts_before)
+    if year is not None:
+        stmt = stmt.where(Course.year == year)
+    if course_id is not None:
+        stmt = stmt.where(Course.id == course_id)
+    if class_session_ids is not None:
+        stmt = stmt.where(ClassSession.id.in_(class_session_ids))
+    rows = (await session.execute(stmt)).all()
+    teachers: dict[int, list[int]] = {row[0].id: [] for row in rows}
+    if teachers:
+        staff = await session.execute(
+            select(SessionStaff.class_session_id, SessionStaff.user_id)
+            .where(
+                SessionStaff.class_session_id.in_(list(teachers)),
+                SessionStaff.role == StaffRole.INSTRUCTOR.value,
+            )
+            .order_by(SessionStaff.id)
+        )
+        for class_session_id, user_id in staff:
+            teachers[class_session_id].append(user_id)
+    return [(cs, cohort, course, teachers[cs.id]) for cs, cohort, course in rows]
+
+
+async def courses_by_id(session: AsyncSession, course_ids: list[int]) -> dict[int, Course]:
+    """The named courses (missing ids are simply absent)."""
+    if not course_ids:
+        return {}
+    found = await session.scalars(select(Course).where(Course.id.in_(course_ids)))
+    return {c.id: c for c in found}
