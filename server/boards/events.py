@@ -146,10 +146,13 @@ async def board_open(ctx: EventCtx, payload: BoardRef) -> dict[str, Any]:
     follows one board at a time: opening another stops the last)."""
     board, viewer = await _board(ctx, payload.board_id)
     rows = await posts.visible(ctx.session, board, staff=viewer.staff, tag=viewer.tag)
-    ids = [p.id for p in rows]
-    comments = await feedback.comments_of(ctx.session, ids, viewer.tag, viewer.staff)
+    visible = {p.id for p in rows}
+    comments = [c for c in await feedback.comments_of(ctx.session, feedback.of_board(board.id),
+                                                      viewer.tag, viewer.staff)
+                if c.post_id in visible]  # fmt: skip
+    shown = await out.posts(ctx.session, rows, tag=viewer.tag, board_id=board.id)
     state = BoardStateOut(
-        board=service.out(board), posts=await out.posts(ctx.session, rows, tag=viewer.tag),
+        board=service.out(board), posts=shown,
         comments=[out.comment(c, tag=viewer.tag) for c in comments],
         connectors=[out.connector(c) for c in await feedback.connectors_of(ctx.session, board.id)],
         can_post=service.can_post(board, viewer), can_moderate=viewer.staff,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,14 @@ from server.boards.schemas import ReactionsOut
 from server.boards.service import log
 from server.core.db import get_or_404
 from server.core.errors import Problem
+
+PostIds = list[int] | Select[int]
+"""Which posts: a few by id, or a whole board's as a subquery (``of_board``), so opening a
+board of a thousand posts sends no list of a thousand ids with each query."""
+
+
+def of_board(board_id: int) -> Select[int]:
+    return select(BoardPost.id).where(BoardPost.board_id == board_id)
 
 
 def _open_post(post: BoardPost) -> None:
@@ -78,9 +86,9 @@ def remove_comment(session: AsyncSession, board: Board, row: BoardComment, autho
     return row
 
 
-async def comments_of(session: AsyncSession, post_ids: list[int], tag: str,
+async def comments_of(session: AsyncSession, post_ids: PostIds, tag: str,
                       staff: bool) -> list[BoardComment]:  # fmt: skip
-    if not post_ids:
+    if isinstance(post_ids, list) and not post_ids:
         return []
     stmt = select(BoardComment).where(BoardComment.post_id.in_(post_ids))
     if not staff:
@@ -90,8 +98,8 @@ async def comments_of(session: AsyncSession, post_ids: list[int], tag: str,
     return list((await session.scalars(stmt.order_by(BoardComment.id))).all())
 
 
-async def comment_counts(session: AsyncSession, post_ids: list[int]) -> dict[int, int]:
-    if not post_ids:
+async def comment_counts(session: AsyncSession, post_ids: PostIds) -> dict[int, int]:
+    if isinstance(post_ids, list) and not post_ids:
         return {}
     stmt = (select(BoardComment.post_id, func.count()).where(
         BoardComment.post_id.in_(post_ids), BoardComment.status == PUBLISHED)
@@ -119,11 +127,14 @@ async def react(session: AsyncSession, post: BoardPost, tag: str, kind: str, val
         pass
 
 
-async def reactions_of(session: AsyncSession, post_ids: list[int]) -> dict[int, ReactionsOut]:
-    """Exact tallies from the reactions themselves; a post nobody rated has no average."""
-    found: dict[int, ReactionsOut] = {pid: ReactionsOut() for pid in post_ids}
-    if not post_ids:
-        return found
+async def reactions_of(session: AsyncSession, post_ids: PostIds) -> dict[int, ReactionsOut]:
+    """Exact tallies from the reactions themselves; a post nobody rated has no average (and
+    a post nobody reacted to has the empty tally)."""
+    found: dict[int, ReactionsOut] = defaultdict(ReactionsOut)
+    if isinstance(post_ids, list):
+        if not post_ids:
+            return found
+        found.update((pid, ReactionsOut()) for pid in post_ids)
     stmt = (select(BoardReaction.post_id, BoardReaction.kind, func.count(),
                    func.sum(BoardReaction.value))
             .where(BoardReaction.post_id.in_(post_ids))
@@ -137,14 +148,16 @@ async def reactions_of(session: AsyncSession, post_ids: list[int]) -> dict[int, 
     return found
 
 
-async def my_reactions(session: AsyncSession, post_ids: list[int],
+async def my_reactions(session: AsyncSession, post_ids: PostIds,
                        tag: str) -> dict[int, dict[str, int]]:  # fmt: skip
     mine: dict[int, dict[str, int]] = defaultdict(dict)
-    if post_ids:
-        stmt = select(BoardReaction).where(BoardReaction.post_id.in_(post_ids),
-                                           BoardReaction.voter_tag == tag)  # fmt: skip
-        for row in await session.scalars(stmt):
-            mine[row.post_id][row.kind] = row.value
+    if isinstance(post_ids, list) and not post_ids:
+        return mine
+    stmt = select(BoardReaction.post_id, BoardReaction.kind, BoardReaction.value).where(
+        BoardReaction.post_id.in_(post_ids), BoardReaction.voter_tag == tag
+    )
+    for post_id, kind, value in (await session.execute(stmt)).all():
+        mine[post_id][kind] = value
     return mine
 
 

@@ -3,7 +3,10 @@ what was posted by name, ``mine`` and ``my_reactions`` only in answers to that p
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.boards import feedback
@@ -18,6 +21,8 @@ from server.boards.schemas import (
 )
 
 ATTACHMENT_PATH = "/api/v1/board-attachments/{id}"
+PostRow = BoardPost | Row[Any]
+"""A post as an ORM object, or as a plain row of ``board_posts`` (cheaper by the thousand)."""
 
 
 def attachment(row: BoardAttachment) -> AttachmentOut:
@@ -29,10 +34,17 @@ def attachment(row: BoardAttachment) -> AttachmentOut:
 
 
 async def posts(
-    session: AsyncSession, rows: list[BoardPost], *, tag: str | None = None
+    session: AsyncSession,
+    rows: Sequence[PostRow],
+    *,
+    tag: str | None = None,
+    board_id: int | None = None,
 ) -> list[PostOut]:
-    """Many posts at once: their tallies, comment counts and attachments in three queries."""
-    ids = [p.id for p in rows]
+    """Many posts at once: their tallies, comment counts and attachments in three queries
+    (by the board, when the posts are a board's: ``board_id``)."""
+    ids: feedback.PostIds = (
+        [p.id for p in rows] if board_id is None else feedback.of_board(board_id)
+    )
     tallies = await feedback.reactions_of(session, ids)
     counts = await feedback.comment_counts(session, ids)
     mine = await feedback.my_reactions(session, ids, tag) if tag else {}
@@ -58,7 +70,7 @@ async def post(session: AsyncSession, row: BoardPost, *, tag: str | None = None)
     return (await posts(session, [row], tag=tag))[0]
 
 
-def _post(row: BoardPost, tally: ReactionsOut, comments: int, file: BoardAttachment | None,
+def _post(row: PostRow, tally: ReactionsOut, comments: int, file: BoardAttachment | None,
           tag: str | None, mine: dict[str, int]) -> PostOut:  # fmt: skip
     link = None if row.link_url is None else LinkOut(
         url=row.link_url, title=row.link_title, description=row.link_description,

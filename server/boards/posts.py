@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.boards import sanitize
@@ -270,14 +270,14 @@ def grade(session: AsyncSession, board: Board, post: BoardPost, value: str | Non
     return post
 
 
-async def visible(session: AsyncSession, board: Board, *, staff: bool, tag: str) -> list[BoardPost]:
+async def visible(session: AsyncSession, board: Board, *, staff: bool, tag: str) -> list[Row[Any]]:
     """What a person sees: the published posts and their own (awaiting approval, or turned
     down, so they know); staff see everything but withdrawn posts, removed ones included
-    (to restore them)."""
-    stmt = select(BoardPost).where(BoardPost.board_id == board.id)
+    (to restore them). Plain rows: a board is read whole, often, by many at once."""
+    stmt = select(*BoardPost.__table__.c).where(BoardPost.board_id == board.id)
     if staff:
         stmt = stmt.where(BoardPost.status != WITHDRAWN)
     else:
         stmt = stmt.where((BoardPost.status == PUBLISHED) | (
             (BoardPost.author_tag == tag) & BoardPost.status.in_((PENDING, REJECTED))))  # fmt: skip
-    return list((await session.scalars(stmt.order_by(BoardPost.rank, BoardPost.id))).all())
+    return list((await session.execute(stmt.order_by(BoardPost.rank, BoardPost.id))).all())

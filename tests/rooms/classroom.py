@@ -52,6 +52,7 @@ class Participant:
             auth={"client_id": self.client_id, **auth},
             headers={"User-Agent": user_agent, **(headers or {})},
             transports=["websocket"],
+            wait_timeout=10,  # the client's default (1 s) is short for a loaded CI machine
         )
 
     async def refused_with(
