@@ -146,7 +146,7 @@ async def board_open(ctx: EventCtx, payload: BoardRef) -> dict[str, Any]:
     follows one board at a time: opening another stops the last)."""
     board, viewer = await _board(ctx, payload.board_id)
     rows = await posts.visible(ctx.session, board, staff=viewer.staff, tag=viewer.tag)
-    visible = {p.id for p in rows}
+    visible = {p["id"] for p in rows}
     comments = [c for c in await feedback.comments_of(ctx.session, feedback.of_board(board.id),
                                                       viewer.tag, viewer.staff)
                 if c.post_id in visible]  # fmt: skip

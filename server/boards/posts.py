@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.boards import sanitize
@@ -270,7 +270,9 @@ def grade(session: AsyncSession, board: Board, post: BoardPost, value: str | Non
     return post
 
 
-async def visible(session: AsyncSession, board: Board, *, staff: bool, tag: str) -> list[Row[Any]]:
+async def visible(
+    session: AsyncSession, board: Board, *, staff: bool, tag: str
+) -> list[RowMapping]:
     """What a person sees: the published posts and their own (awaiting approval, or turned
     down, so they know); staff see everything but withdrawn posts, removed ones included
     (to restore them). Plain rows: a board is read whole, often, by many at once."""
@@ -280,4 +282,4 @@ async def visible(session: AsyncSession, board: Board, *, staff: bool, tag: str)
     else:
         stmt = stmt.where((BoardPost.status == PUBLISHED) | (
             (BoardPost.author_tag == tag) & BoardPost.status.in_((PENDING, REJECTED))))  # fmt: skip
-    return list((await session.execute(stmt.order_by(BoardPost.rank, BoardPost.id))).all())
+    return list((await session.execute(stmt.order_by(BoardPost.rank, BoardPost.id))).mappings())

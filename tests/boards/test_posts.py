@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from server.boards.models import BoardComment, BoardPost, BoardReaction
+from server.boards.schemas import PostOut
 from server.core.clock import ManualClock
 from server.core.keys import DATABASE
 from server.polls.events import PSEUDONYMS
@@ -187,6 +188,8 @@ async def test_withdraw_comments_and_reactions(boards: Boards) -> None:
     assert mine["reactions"]["like"] == 0
     assert mine["comments"] == 1
     assert mine["my_reactions"] == {"star": 2}
+    for shown in state["posts"]:  # built without validation: the schema's shape all the same
+        assert PostOut.model_validate(shown).model_dump(mode="json") == shown
 
     await kim.ok("board_withdraw", {"post_id": post["id"]})
     assert (await post_event(lee, post["id"], "board_post_hidden"))["post_id"] == post["id"]
