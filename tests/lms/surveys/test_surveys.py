@@ -30,8 +30,8 @@ async def setup(
              "park": (Role.INSTRUCTOR, "박강사"), "jung": (Role.INSTRUCTOR, "정강사"),
              "ops": (Role.OPERATOR, "오운영")}  # fmt: skip
     who = {k: await add_person(client.app, k, [r], clock, name=n) for k, (r, n) in names.items()}
-    cohort = await make_cohort(client.app, clock, trainees=[who[k].id for k in ("kim", "lee", "choi")],
-                               instructor=who["park"].id,
+    trainees = [who[k].id for k in ("kim", "lee", "choi")]
+    cohort = await make_cohort(client.app, clock, trainees=trainees, instructor=who["park"].id,
                                windows=[(T0, T0 + timedelta(hours=7))])  # fmt: skip
     async with client.app[DATABASE].unit_of_work() as session:
         registry = Instructor(user_id=who["park"].id, name="박강사", grade="A", internal=False)
