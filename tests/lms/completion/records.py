@@ -65,7 +65,7 @@ async def attend(
 
 async def breakout_round(
     app: web.Application, cohort_id: int, class_session_id: int, at: datetime,
-    members: list[int], visitors: list[int] = (),  # type: ignore[assignment]
+    members: list[int], visitors: tuple[int, ...] = (),
 ) -> None:  # fmt: skip
     """One breakout round's record: who was placed in a group, and staff who looked in."""
     async with app[DATABASE].unit_of_work() as session:
@@ -92,7 +92,7 @@ async def named_quiz(
     """A named quiz (10 points, option 0 right) launched in the class and answered."""
     body = PollIn(title="퀴즈", anonymous=False, items=[
         {"kind": "quiz", "prompt": "청렴의 뜻?", "options": ["맞음", "틀림"], "correct": [0],
-         "points": 10}])  # type: ignore[list-item]  # fmt: skip
+         "points": 10}])  # fmt: skip
     async with app[DATABASE].unit_of_work() as session:
         poll = await voting.create_poll(session, body, now, class_session_id=class_session_id)
         run, _ = await voting.launch(session, class_session_id, LaunchIn(poll_id=poll.id), now)

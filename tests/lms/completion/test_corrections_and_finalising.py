@@ -134,7 +134,7 @@ async def test_breakout_polls_quiz_and_survey_criteria_and_unknowns(
     )
 
     await breakout_round(client.app, cohort.cohort_id, day1, T0 + timedelta(minutes=10),
-                         members=[kim, lee], visitors=[choi])  # fmt: skip
+                         members=[kim, lee], visitors=(choi,))  # fmt: skip
     await named_quiz(client.app, day1, T0 + timedelta(minutes=20), {kim: 0, lee: 1})
     survey = await ops.call("POST", f"/cohorts/{cohort.cohort_id}/surveys", {
         "kind": "satisfaction", "title": "만족도", "items": [
