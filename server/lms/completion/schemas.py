@@ -48,6 +48,12 @@ class RuleIn(In):
         if any(p < 1 or p > 1000 for p in self.required_sessions):
             raise ValueError("required_sessions are positions from 1")
         self.required_sessions = sorted(set(self.required_sessions))
+        criteria = (self.min_presence_pct, self.min_breakout_rounds, self.min_poll_pct,
+                    self.min_quiz_points, self.min_elearning_pct)  # fmt: skip
+        if all(c is None for c in criteria) and not (
+            self.required_sessions or self.survey_required
+        ):
+            raise ValueError("a rule requires at least one criterion")
         return self
 
 

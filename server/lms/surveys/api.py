@@ -12,6 +12,8 @@ from server.lms.surveys import service
 from server.lms.surveys.models import SurveyStatus
 from server.lms.surveys.schemas import (
     ResponseIn,
+    SatisfactionOut,
+    SatisfactionQuery,
     SurveyIn,
     SurveyOut,
     SurveyPath,
@@ -87,3 +89,14 @@ async def results(ctx: Ctx, path: SurveyPath) -> SurveyResultsOut:
     ):
         raise Problem("forbidden", "Only training staff and the cohort's instructors see results.")
     return await service.results(ctx.session, path.survey_id)
+
+
+@router.get("/satisfaction", query=SatisfactionQuery, response=SatisfactionOut,
+            allow=Allow.only(*STAFF))  # fmt: skip
+async def satisfaction(ctx: Ctx, query: SatisfactionQuery) -> SatisfactionOut:
+    """Satisfaction over a course, a cohort and/or an instructor: "no data", "in progress"
+    (response count, no mean) or the mean of closed surveys with their response rate."""
+    return await service.satisfaction_summary(
+        ctx.session, course_id=query.course_id, cohort_id=query.cohort_id,
+        instructor_id=query.instructor_id,
+    )  # fmt: skip

@@ -110,3 +110,17 @@ class SatisfactionOut(BaseModel):
     response_rate: float | None
     mean: float | None
     open_surveys: int = Field(description="surveys still collecting answers (not in the mean)")
+
+
+class SatisfactionQuery(In):
+    """At least one of course, cohort, instructor (registry id)."""
+
+    course_id: RecordId | None = None
+    cohort_id: RecordId | None = None
+    instructor_id: RecordId | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> SatisfactionQuery:
+        if self.course_id is None and self.cohort_id is None and self.instructor_id is None:
+            raise ValueError("name a course_id, cohort_id or instructor_id")
+        return self

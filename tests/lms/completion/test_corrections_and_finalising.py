@@ -206,6 +206,9 @@ async def test_finalising_stores_results_and_sets_enrolment_outcomes(
     # a new rule version is used from now on; the stored results keep the one they were on
     await ops.call("POST", f"/courses/{cohort.course_id}/completion-rules",
                    {"min_presence_pct": 100, "reason": "v2: 전 차시 출석"}, 201)  # fmt: skip
+    empty = await ops.call("POST", f"/courses/{cohort.course_id}/completion-rules",
+                           {"reason": "기준 없음"}, 422)  # fmt: skip
+    assert empty["type"] == "/problems/validation-error"
     rules = await ops.call("GET", f"/courses/{cohort.course_id}/completion-rules")
     assert [(r["version"], r["reason"]) for r in rules] == [(1, "v1"), (2, "v2: 전 차시 출석")]
     again = await ops.call("GET", path)

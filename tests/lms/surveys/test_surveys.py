@@ -166,6 +166,15 @@ async def test_satisfaction_summary_says_no_data_in_progress_or_the_mean(
     assert teacher["mean"] == 4.0
     assert (await summary(cohort_id=cohort.cohort_id, instructor_id=instructor_id))["mean"] == 4.0
     assert (await summary(instructor_id=instructor_id + 1))["status"] == "no_data"
+    # the same over HTTP, for training staff
+    over_http = await ops.call("GET", f"/satisfaction?course_id={cohort.course_id}")
+    assert over_http == course
+    by_teacher = await ops.call("GET", f"/satisfaction?instructor_id={instructor_id}")
+    assert by_teacher["mean"] == 4.0
+    assert (await ops.call("GET", "/satisfaction", status=422))["type"] == (
+        "/problems/validation-error")  # fmt: skip
+    park = await Api.of(client, who["park"])
+    await park.call("GET", f"/satisfaction?instructor_id={instructor_id}", status=403)
 
 
 async def test_application_surveys_by_phase_and_who_may_do_what(
