@@ -107,8 +107,9 @@ async def set_status(
     survey = await get_survey(session, survey_id)
     before = SurveyStatus.DRAFT if status == SurveyStatus.OPEN else SurveyStatus.OPEN
     if survey.status != before:
-        raise Problem("survey-state", f"Only a {before.value} survey can be {status.value}ed.",
-                      status=survey.status)  # fmt: skip
+        rule = ("Only a draft survey can be opened." if status == SurveyStatus.OPEN
+                else "Only an open survey can be closed.")  # fmt: skip
+        raise Problem("survey-state", rule, survey_status=survey.status)
     survey.status = status
     if status == SurveyStatus.OPEN:
         survey.opened_at = now
@@ -126,7 +127,7 @@ async def submit(
     share no id and no time, so no one can tell whose answers are whose."""
     survey = await get_survey(session, survey_id)
     if survey.status != SurveyStatus.OPEN:
-        raise Problem("survey-not-open", status=survey.status)
+        raise Problem("survey-not-open", survey_status=survey.status)
     if not await lms.is_joinable_trainee(session, survey.cohort_id, user_id):
         raise Problem("not-enrolled", "Only the cohort's trainees answer its surveys.")
     items = {i.id: i for i in (await items_of(session, [survey.id]))[survey.id]}

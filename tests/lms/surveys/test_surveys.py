@@ -93,6 +93,9 @@ async def test_open_shows_in_progress_and_closed_shows_means_and_response_rate(
     assert items[text]["texts"] == ["실습이 좋았습니다"]
     again = await ops.call("POST", f"/surveys/{sid}/close", None, 409)
     assert again["type"] == "/problems/survey-state"
+    assert again["detail"] == "Only an open survey can be closed."
+    assert again["status"] == 409
+    assert again["survey_status"] == "closed"
 
 
 async def test_one_anonymous_submission_per_trainee_and_bad_answers_change_nothing(
@@ -106,6 +109,7 @@ async def test_one_anonymous_submission_per_trainee_and_bad_answers_change_nothi
     kim = await Api.of(client, who["kim"])
     draft = await kim.call("POST", f"/surveys/{sid}/responses", {"answers": {i1: 5}}, 409)
     assert draft["type"] == "/problems/survey-not-open"
+    assert draft["survey_status"] == "draft"
     await ops.call("POST", f"/surveys/{sid}/open")
     for bad in ({i1: 6}, {i1: "다섯"}, {text: 3}, {999999: 5}, {}):
         problem = await kim.call("POST", f"/surveys/{sid}/responses", {"answers": bad}, 422)
