@@ -3,12 +3,16 @@ all), and certificates: a PDF for a completed trainee with a code anyone can ver
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from PIL import PdfParser
+from sqlalchemy import func, select
 
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
+from server.core.keys import DATABASE
+from server.lms.completion.models import Certificate
 from tests.conftest import AppClient, Person, add_person
 from tests.lms.completion.records import Api, CohortFixture, attend, make_cohort
 
@@ -115,3 +119,20 @@ async def test_a_completed_trainee_gets_a_pdf_whose_code_anyone_can_verify(
         "reason": "부정 수강 확인"}, 201)  # fmt: skip
     await ops.call("POST", f"{path}/finalise")
     assert (await client.get(f"/api/v1/certificates/{code}")).status == 404
+
+
+async def test_two_first_requests_at_once_issue_one_certificate(
+    client: AppClient, clock: ManualClock
+) -> None:
+    who, cohort = await setup(client, clock)
+    kim = who["kim"].id
+    ops = await Api.of(client, who["ops"])
+    path = f"/cohorts/{cohort.cohort_id}/completion"
+    await ops.call("POST", f"{path}/finalise")
+    kim_api = await Api.of(client, who["kim"])
+    pdfs = await asyncio.gather(*(kim_api.call("GET", f"{path}/{kim}/certificate")
+                                  for _ in range(2)))  # fmt: skip
+    titles = {PdfParser.decode_text(PdfParser.PdfParser(buf=pdf).info[b"Title"]) for pdf in pdfs}
+    assert len(titles) == 1
+    async with client.app[DATABASE].unit_of_work() as session:
+        assert await session.scalar(select(func.count(Certificate.id))) == 1

@@ -5,6 +5,7 @@ where no survey was held; who may do what."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from server.core.keys import DATABASE
 from server.lms.models import Instructor
 from server.lms.surveys import service
 from server.lms.surveys.models import SurveyResponse, SurveySubmission
-from tests.conftest import AppClient, Person, add_person
+from tests.conftest import AppClient, Person, add_person, bearer
 from tests.lms.completion.records import Api, CohortFixture, make_cohort
 
 T0 = datetime(2020, 10, 5, 1, 0, tzinfo=UTC)
@@ -221,3 +222,24 @@ async def test_application_surveys_by_phase_and_who_may_do_what(
         await not_staff.call("POST", path, {"kind": "satisfaction", "title": "x",
                                             "items": [item]}, 403)  # fmt: skip
         await not_staff.call("POST", f"/surveys/{ids['after']}/open", None, 403)
+
+
+async def test_two_submits_at_once_make_one_submission_and_one_response(
+    client: AppClient, clock: ManualClock
+) -> None:
+    who, cohort, instructor_id = await setup(client, clock)
+    ops = await Api.of(client, who["ops"])
+    survey = await ops.call("POST", f"/cohorts/{cohort.cohort_id}/surveys",
+                            satisfaction(instructor_id), 201)  # fmt: skip
+    sid, i1 = survey["id"], survey["items"][0]["id"]
+    await ops.call("POST", f"/surveys/{sid}/open")
+    kim = await Api.of(client, who["kim"])
+    url = f"/api/v1/surveys/{sid}/responses"
+    answers = await asyncio.gather(*(
+        client.post(url, json={"answers": {str(i1): n}}, headers=bearer(kim.token))
+        for n in (4, 5)))  # fmt: skip
+    assert sorted(a.status for a in answers) == [201, 409]
+    async with client.app[DATABASE].unit_of_work() as session:
+        assert await service.submitted(session, sid) == {who["kim"].id}
+        responses = (await session.scalars(select(SurveyResponse))).all()
+    assert len(responses) == 1
