@@ -11,6 +11,7 @@ from server.lms.completion.schemas import CohortPath
 from server.lms.surveys import service
 from server.lms.surveys.models import SurveyStatus
 from server.lms.surveys.schemas import (
+    PhaseOut,
     ResponseIn,
     SatisfactionOut,
     SatisfactionQuery,
@@ -100,3 +101,15 @@ async def satisfaction(ctx: Ctx, query: SatisfactionQuery) -> SatisfactionOut:
         ctx.session, course_id=query.course_id, cohort_id=query.cohort_id,
         instructor_id=query.instructor_id,
     )  # fmt: skip
+
+
+@router.get("/cohorts/{cohort_id}/application", path_model=CohortPath,
+            response=list[PhaseOut], allow=Allow.signed_in())  # fmt: skip
+async def application(ctx: Ctx, path: CohortPath) -> list[PhaseOut]:
+    """On-the-job application by phase: before, right after, 2-3 months after (staff and the
+    cohort's instructors)."""
+    await lms.get_cohort(ctx.session, path.cohort_id)
+    uid = ctx.user.user_id
+    if not ctx.user.has(*STAFF) and not await lms.teaches_cohort(ctx.session, path.cohort_id, uid):
+        raise Problem("forbidden", "Only training staff and the cohort's instructors see this.")
+    return await service.application_summary(ctx.session, path.cohort_id)

@@ -124,3 +124,9 @@ class SatisfactionQuery(In):
         if self.course_id is None and self.cohort_id is None and self.instructor_id is None:
             raise ValueError("name a course_id, cohort_id or instructor_id")
         return self
+
+
+class PhaseOut(SatisfactionOut):
+    """One phase of the on-the-job application survey."""
+
+    phase: SurveyPhase

@@ -23,6 +23,7 @@ from server.lms.surveys.models import (
     Survey,
     SurveyItem,
     SurveyKind,
+    SurveyPhase,
     SurveyResponse,
     SurveyStatus,
     SurveySubmission,
@@ -30,6 +31,7 @@ from server.lms.surveys.models import (
 from server.lms.surveys.schemas import (
     ItemOut,
     ItemResultOut,
+    PhaseOut,
     SatisfactionOut,
     SurveyIn,
     SurveyOut,
@@ -268,6 +270,14 @@ async def satisfaction_summary(
         about = select(SurveyItem.survey_id).where(SurveyItem.instructor_id == instructor_id)
         stmt = stmt.where(Survey.id.in_(about))
     surveys = list((await session.scalars(stmt)).all())
+    return await _summary(session, surveys, instructor_id)
+
+
+async def _summary(
+    session: AsyncSession, surveys: list[Survey], instructor_id: int | None
+) -> SatisfactionOut:
+    """Closed surveys give the mean of their 5-point items (about the instructor, or naming
+    none) and the response rate; only open ones: in progress; none: no data."""
     closed = [s for s in surveys if s.status == SurveyStatus.CLOSED]
     still_open = [s for s in surveys if s.status == SurveyStatus.OPEN]
     counted = closed or still_open
@@ -275,7 +285,7 @@ async def satisfaction_summary(
     invited_by_cohort = await _invited(session, {s.cohort_id for s in counted})
     responses = sum(len(done[s.id]) for s in counted)
     invited = sum(invited_by_cohort[s.cohort_id] for s in counted)
-    if not surveys:
+    if not counted:
         return SatisfactionOut(status="no_data", surveys=0, responses=0, invited=0,
                                response_rate=None, mean=None, open_surveys=0)  # fmt: skip
     if not closed:
@@ -296,3 +306,21 @@ async def satisfaction_summary(
         mean=round(sum(points) / len(points), 2) if points else None,
         open_surveys=len(still_open),
     )  # fmt: skip
+
+
+async def application_summary(session: AsyncSession, cohort_id: int) -> list[PhaseOut]:
+    """On-the-job application (현업적용도) of a cohort by phase (before, right after, 2-3 months
+    after), each summarised as satisfaction is: no data, in progress, or the mean of its
+    5-point items with the response rate."""
+    await lms.get_cohort(session, cohort_id)
+    stmt = select(Survey).where(
+        Survey.cohort_id == cohort_id,
+        Survey.kind == SurveyKind.APPLICATION,
+        Survey.status != SurveyStatus.DRAFT,
+    )
+    surveys = list((await session.scalars(stmt.order_by(Survey.id))).all())
+    return [
+        PhaseOut(phase=phase, **(await _summary(
+            session, [s for s in surveys if s.phase == phase], None)).model_dump())
+        for phase in SurveyPhase
+    ]  # fmt: skip

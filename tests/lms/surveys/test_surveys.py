@@ -205,6 +205,16 @@ async def test_application_surveys_by_phase_and_who_may_do_what(
     kim = await Api.of(client, who["kim"])
     await kim.call("POST", f"/surveys/{ids['before']}/responses",
                    {"answers": {first_item["before"]: 2}}, 201)  # fmt: skip
+    application = f"/cohorts/{cohort.cohort_id}/application"
+    phases = {p["phase"]: p for p in await ops.call("GET", application)}
+    assert [(k, v["status"], v["responses"], v["mean"]) for k, v in phases.items()] == [
+        ("before", "in_progress", 1, None), ("after", "no_data", 0, None),
+        ("follow_up", "no_data", 0, None)]  # fmt: skip
+    await ops.call("POST", f"/surveys/{ids['before']}/close")
+    before = (await ops.call("GET", application))[0]
+    assert (before["status"], before["mean"], before["response_rate"]) == ("closed", 2.0, 0.3333)
+    await (await Api.of(client, who["park"])).call("GET", application)
+    await (await Api.of(client, who["jung"])).call("GET", application, status=403)
     mine = await kim.call("GET", path)
     assert [(s["phase"], s["submitted"]) for s in mine] == [("before", True)]  # no drafts
     everything = await ops.call("GET", path)
