@@ -48,7 +48,9 @@ from server.core.sio import (
 )
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
+from server.lms.completion.api import router as completion_router
 from server.lms.instructors.api import router as instructors_router
+from server.lms.surveys.api import router as surveys_router
 from server.polls.api import router as polls_router
 from server.polls.events import polls_context
 from server.polls.poll_events import poll_context
@@ -59,9 +61,8 @@ from server.rooms.pages import pages as room_pages
 
 ROUTERS: tuple[ApiRouter, ...] = (
     auth_router, audit_router, lms_router, rooms_router, breakout_router, polls_router,
-    boards_router,
+    boards_router, completion_router, surveys_router, instructors_router,
 )  # fmt: skip
-ROUTERS += (instructors_router,)
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
 

@@ -43,7 +43,19 @@ from server.rooms.breakout.models import (
 from server.rooms.models import AttendanceEvent, ClassEvent, ConnectionReport, ConnectionTest
 
 # isort: split
+from server.lms.completion.models import (  # noqa: F401 (registers the tables)
+    Certificate,
+    CompletionCorrection,
+    CompletionResult,
+    CompletionRule,
+)
 from server.lms.instructors import models as instructor_models  # noqa: F401 (its tables)
+from server.lms.surveys.models import (  # noqa: F401 (registers the tables)
+    Survey,
+    SurveyItem,
+    SurveyResponse,
+    SurveySubmission,
+)
 
 __all__ = [
     "ApiToken",

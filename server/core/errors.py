@@ -135,3 +135,37 @@ async def describe_problem(request: web.Request) -> web.Response:
     return web.json_response(
         {"type": ptype.uri, "title": ptype.title, "status": ptype.status, "meaning": ptype.meaning}
     )
+
+
+# ---- completion and surveys (server/lms/completion, server/lms/surveys) ---------------------
+PROBLEM_TYPES.update(
+    (p.slug, p)
+    for p in (
+        ProblemType(
+            "no-completion-rule",
+            409,
+            "No completion rule",
+            "The course has no completion rule yet.",
+        ),
+        ProblemType(
+            "cohort-not-finished",
+            409,
+            "Cohort not finished",
+            "A cohort is finalised only once all its class sessions have ended.",
+        ),
+        ProblemType(
+            "not-completed",
+            409,
+            "Not completed",
+            "A certificate needs a finalised result of completed.",
+        ),
+        ProblemType("survey-state", 409, "Survey state", "Open a draft survey, close an open one."),
+        ProblemType("survey-not-open", 409, "Survey not open", "The survey is not taking answers."),
+        ProblemType(
+            "survey-already-submitted",
+            409,
+            "Survey already submitted",
+            "Each trainee answers a survey once.",
+        ),
+    )
+)

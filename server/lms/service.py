@@ -18,6 +18,8 @@ from server.lms.models import (
     Course,
     CoursePlan,
     Enrolment,
+    EnrolmentStatus,
+    Instructor,
     SessionStaff,
     SessionState,
     StaffRole,
@@ -260,3 +262,65 @@ async def courses_by_id(session: AsyncSession, course_ids: list[int]) -> dict[in
         return {}
     found = await session.scalars(select(Course).where(Course.id.in_(course_ids)))
     return {c.id: c for c in found}
+
+
+# ---- for completion and surveys (server/lms/completion, server/lms/surveys) -----------------
+
+
+async def cohort_sessions(session: AsyncSession, cohort_id: int) -> list[ClassSession]:
+    """The cohort's class sessions in time order: the scheduled time completion counts."""
+    stmt = (
+        select(ClassSession)
+        .where(ClassSession.cohort_id == cohort_id)
+        .order_by(ClassSession.starts_at, ClassSession.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def is_joinable_trainee(session: AsyncSession, cohort_id: int, user_id: int) -> bool:
+    """Enrolled in the cohort and entitled to take part (approved, completed or not)."""
+    stmt = select(Enrolment.id).where(
+        Enrolment.cohort_id == cohort_id,
+        Enrolment.user_id == user_id,
+        Enrolment.status.in_([s.value for s in JOINABLE]),
+    )
+    return (await session.scalar(stmt)) is not None
+
+
+async def get_instructor(session: AsyncSession, instructor_id: int) -> Instructor:
+    return await get_or_404(session, Instructor, instructor_id, "instructor")
+
+
+#: the outcomes a finalised completion may set on an enrolment
+OUTCOMES = (EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
+
+
+async def set_enrolment_outcomes(
+    session: AsyncSession, cohort_id: int, outcomes: dict[int, EnrolmentStatus]
+) -> int:
+    """Record completed / not completed on the cohort's enrolments (one read, audited ORM
+    writes); only enrolments entitled to take part change. Returns how many changed."""
+    if any(outcome not in OUTCOMES for outcome in outcomes.values()):
+        raise ValueError("an enrolment outcome is completed or not_completed")
+    rows = await session.scalars(
+        select(Enrolment).where(
+            Enrolment.cohort_id == cohort_id,
+            Enrolment.user_id.in_(list(outcomes)),
+            Enrolment.status.in_([s.value for s in JOINABLE]),
+        )
+    )
+    changed = 0
+    for enrolment in rows:
+        outcome = outcomes[enrolment.user_id].value
+        if enrolment.status != outcome:
+            enrolment.status = outcome
+            changed += 1
+    await session.flush()
+    return changed
+
+
+async def set_enrolment_outcome(
+    session: AsyncSession, cohort_id: int, user_id: int, outcome: EnrolmentStatus
+) -> bool:
+    """One trainee's completion outcome on their enrolment; True when it changed."""
+    return await set_enrolment_outcomes(session, cohort_id, {user_id: outcome}) == 1

@@ -444,3 +444,58 @@ async def change_class_state(
     if mark is not None:
         await record_attendance(session, class_session_id, mark, now, author_id=author_id)
     return class_session
+
+
+# ---- for completion rules (server/lms/completion) -------------------------------------------
+
+
+async def attendance_marks_of(
+    session: AsyncSession, class_session_ids: list[int]
+) -> dict[int, list[Mark]]:
+    """Several classes' attendance marks in one query, per class session, in time order."""
+    marks: dict[int, list[Mark]] = {cs: [] for cs in class_session_ids}
+    if not class_session_ids:
+        return marks
+    rows = await session.execute(
+        select(
+            AttendanceEvent.class_session_id,
+            AttendanceEvent.user_id,
+            AttendanceEvent.kind,
+            AttendanceEvent.at,
+            AttendanceEvent.client_id,
+        )
+        .where(AttendanceEvent.class_session_id.in_(class_session_ids))
+        .order_by(AttendanceEvent.at, AttendanceEvent.id)
+    )
+    for cs, user_id, kind, at, client_id in rows:
+        marks[cs].append(Mark(user_id, AttendanceKind(kind), at, client_id))
+    return marks
+
+
+async def breakout_rounds_joined(
+    session: AsyncSession, class_session_ids: list[int]
+) -> tuple[int, dict[int, int]]:
+    """Breakout participation in these classes, in one query each: how many rounds were held,
+    and per person how many rounds they were in a group for (staff visits do not count)."""
+    from sqlalchemy import distinct, func  # kept here: this section is added at the end
+
+    from server.rooms.breakout.models import BreakoutMove, BreakoutRound
+
+    if not class_session_ids:
+        return 0, {}
+    held = await session.scalar(
+        select(func.count(BreakoutRound.id)).where(
+            BreakoutRound.class_session_id.in_(class_session_ids)
+        )
+    )
+    rows = await session.execute(
+        select(BreakoutMove.user_id, func.count(distinct(BreakoutMove.round_id)))
+        .join(BreakoutRound, BreakoutRound.id == BreakoutMove.round_id)
+        .where(
+            BreakoutRound.class_session_id.in_(class_session_ids),
+            BreakoutMove.group_id.is_not(None),
+            BreakoutMove.visiting.is_(False),
+        )
+        .group_by(BreakoutMove.user_id)
+    )
+    return int(held or 0), {user_id: int(n) for user_id, n in rows}
