@@ -18,6 +18,8 @@ from server.lms.models import (
     Course,
     CoursePlan,
     Enrolment,
+    EnrolmentStatus,
+    PlanVersion,
     SessionStaff,
     SessionState,
     StaffRole,
@@ -209,3 +211,37 @@ async def set_session_state(
     class_session.state = state
     await session.flush()
     return class_session
+
+
+# ---- plans and completions (what the plan-versus-actual report reads) -------------------------
+
+
+async def revise_plan(
+    session: AsyncSession,
+    course_id: int,
+    version: PlanVersion,
+    *,
+    offered: bool,
+    runs: int | None,
+    people: int,
+) -> CoursePlan:
+    """Set one version of a course's plan (당초 or 변경); the audit log keeps the old figures,
+    which is how a diff against a frozen report names the change."""
+    course = await get_course(session, course_id)
+    plan = next((p for p in course.plans if p.version == version), None)
+    if plan is None:
+        plan = CoursePlan(version=version, offered=offered, runs=runs, people=people)
+        course.plans.append(plan)
+    else:
+        plan.offered, plan.runs, plan.people = offered, runs, people
+    await session.flush()
+    return plan
+
+
+async def record_completion(session: AsyncSession, enrolment_id: int, at: datetime) -> Enrolment:
+    """Mark an enrolment completed (이수) at a time; reports count it from that time on."""
+    enrolment = await get_or_404(session, Enrolment, enrolment_id, "enrolment")
+    enrolment.status = EnrolmentStatus.COMPLETED
+    enrolment.completed_at = at
+    await session.flush()
+    return enrolment
