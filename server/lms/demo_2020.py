@@ -226,10 +226,28 @@ async def load_2020_actuals(session: AsyncSession, now: datetime) -> int:
             )
         ).all()
     }
+    chunks = _enrolment_rows(todo, course_ids, cohort_ids, pool)
+    if session.get_bind().dialect.name == "postgresql":
+        return await _copy_enrolments(session, chunks)
     added = 0
-    for chunk in _enrolment_rows(todo, course_ids, cohort_ids, pool):
+    for chunk in chunks:
         await session.execute(insert(_table(Enrolment)), chunk)
         added += len(chunk)
+    return added
+
+
+async def _copy_enrolments(session: AsyncSession, chunks: Iterator[list[dict[str, Any]]]) -> int:
+    """PostgreSQL: COPY on the session's own connection (same transaction), several times
+    faster than multi-row INSERTs for 316,520 rows."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    columns = ["cohort_id", "user_id", "status", "created_at", "completed_at"]
+    added = 0
+    for chunk in chunks:
+        records = [tuple(row[c] for c in columns) for row in chunk]
+        await driver.copy_records_to_table("enrolments", records=records, columns=columns)
+        added += len(records)
     return added
 
 
