@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.auth.roles import STAFF, Role
+from server.core.clock import SEOUL
 
 
 class Kind(StrEnum):
@@ -119,3 +120,11 @@ class ReportSpec:
     readers: frozenset[Role] = field(default_factory=lambda: STAFF)
     sources: tuple[str, ...] = ()
     locate: RecordLocator | None = None
+
+
+def period(parameters: Parameters) -> tuple[datetime, datetime]:
+    """The UTC instants a report counts: from 1 January of its year to the end of its as-of day,
+    both in Asia/Seoul (the institute's day)."""
+    start = datetime.combine(date(parameters.year, 1, 1), time(0), tzinfo=SEOUL)
+    end = datetime.combine(parameters.as_of + timedelta(days=1), time(0), tzinfo=SEOUL)
+    return start.astimezone(UTC), end.astimezone(UTC)

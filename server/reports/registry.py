@@ -7,5 +7,8 @@ from types import MappingProxyType
 
 from server.lms.reports import SPEC as PLAN_VS_ACTUAL
 from server.reports.base import ReportSpec
+from server.rooms.reports import CONNECTION_FAILURES, DROPOUTS
 
-REPORTS: Mapping[str, ReportSpec] = MappingProxyType({s.name: s for s in (PLAN_VS_ACTUAL,)})
+REPORTS: Mapping[str, ReportSpec] = MappingProxyType(
+    {s.name: s for s in (PLAN_VS_ACTUAL, DROPOUTS, CONNECTION_FAILURES)}
+)
