@@ -45,10 +45,11 @@ async def list_reports(ctx: Ctx) -> list[ReportInfo]:
 
 @router.get("/reports/{name}", path_model=ReportPath, query=ReportQuery, allow=Allow.signed_in())
 async def run_report(ctx: Ctx, path: ReportPath, query: ReportQuery) -> Any:
-    """Run a report as of a date: JSON, or a CSV / XLSX download of the same rows."""
+    """Run a report as of a date: JSON, or a CSV / XLSX download of the same rows; people
+    other than admins and operators get their own records only, where the report allows."""
     spec = service.spec_for(path.name)
-    service.check_reader(spec, ctx.user.roles)
-    params = service.parameters(query.year, query.as_of, ctx.clock.now())
+    viewer = service.scope_for(spec, ctx.user.user_id, ctx.user.roles)
+    params = service.parameters(query.year, query.as_of, ctx.clock.now(), viewer)
     report = await spec.run(ctx.session, params)
     if query.format == "json":
         return render.to_json(report)

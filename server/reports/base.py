@@ -72,11 +72,21 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
+class Viewer:
+    """Whose records a scoped run may count: a trainee's own, or the classes one teaches."""
+
+    user_id: int
+    teaches: bool  # True: classes the person is staff of; False: the person's own records
+
+
+@dataclass(frozen=True, slots=True)
 class Parameters:
-    """What a report is run for: the year and the date the records are counted up to."""
+    """What a report is run for: the year and the date the records are counted up to, and
+    for people other than admins and operators, whose records (``viewer``)."""
 
     year: int
     as_of: date
+    viewer: Viewer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +128,9 @@ class ReportSpec:
     title_en: str
     run: ReportFunction
     readers: frozenset[Role] = field(default_factory=lambda: STAFF)
+    #: roles that may run it on their own records only (instructors: their classes; trainees:
+    #: themselves); the report function must honour ``Parameters.viewer``
+    scoped_readers: frozenset[Role] = frozenset()
     sources: tuple[str, ...] = ()
     locate: RecordLocator | None = None
 

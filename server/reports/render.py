@@ -43,7 +43,7 @@ def to_json(report: Report) -> dict[str, Any]:
     return {
         "name": report.name,
         "title": {"ko": report.title_ko, "en": report.title_en},
-        "parameters": {"year": report.parameters.year, "as_of": report.as_of.isoformat()},
+        "parameters": _parameters(report),
         "columns": [
             {"key": c.key, "title_ko": c.title_ko, "title_en": c.title_en, "kind": c.kind.value}
             for c in report.columns
@@ -58,6 +58,14 @@ def to_json(report: Report) -> dict[str, Any]:
         ],
         "notes": [{"ko": n.ko, "en": n.en} for n in report.notes],
     }
+
+
+def _parameters(report: Report) -> dict[str, Any]:
+    out: dict[str, Any] = {"year": report.parameters.year, "as_of": report.as_of.isoformat()}
+    viewer = report.parameters.viewer
+    if viewer is not None:  # a scoped run says whose records it counted
+        out["scope"] = {"user_id": viewer.user_id, "teaches": viewer.teaches}
+    return out
 
 
 def canonical(data: Any) -> str:

@@ -18,10 +18,12 @@ from server.core.db import get_or_404, keyset_page
 from server.core.errors import Problem
 from server.core.schemas import PageQuery
 from server.reports import render
-from server.reports.base import Parameters, Report, ReportSpec
+from server.reports.base import Parameters, Report, ReportSpec, Viewer
 from server.reports.models import FrozenReport
 from server.reports.registry import REPORTS
 
+#: roles whose scoped runs cover the classes they teach
+TEACHING = frozenset({Role.INSTRUCTOR, Role.ASSISTANT})
 #: at most this many changed records are listed in a diff (the total is always given)
 CHANGED_RECORDS_LIMIT = 200
 
@@ -34,12 +36,23 @@ def spec_for(name: str) -> ReportSpec:
 
 
 def may_read(spec: ReportSpec, roles: frozenset[Role]) -> bool:
-    return bool(spec.readers & roles)
+    return bool((spec.readers | spec.scoped_readers) & roles)
+
+
+def scope_for(spec: ReportSpec, user_id: int, roles: frozenset[Role]) -> Viewer | None:
+    """``None``: everything (admins, operators); a ``Viewer``: that person's records only
+    (instructors and assistants their classes, trainees themselves); otherwise 403."""
+    if spec.readers & roles:
+        return None
+    allowed = spec.scoped_readers & roles
+    if not allowed:
+        raise Problem("forbidden", f"The report {spec.name!r} is not open to your role.")
+    return Viewer(user_id, teaches=bool(allowed & TEACHING))
 
 
 def check_reader(spec: ReportSpec, roles: frozenset[Role]) -> None:
-    """Institute-wide reports are for admins and operators; others get 403, not an empty table."""
-    if not may_read(spec, roles):
+    """Institute-wide runs (and freezing) are for the spec's readers; others get 403."""
+    if not spec.readers & roles:
         raise Problem("forbidden", f"The report {spec.name!r} is not open to your role.")
 
 
@@ -48,8 +61,10 @@ def default_as_of(year: int, now: datetime) -> date:
     return min(now.astimezone(SEOUL).date(), date(year, 12, 31))
 
 
-def parameters(year: int, as_of: date | None, now: datetime) -> Parameters:
-    return Parameters(year=year, as_of=as_of or default_as_of(year, now))
+def parameters(
+    year: int, as_of: date | None, now: datetime, viewer: Viewer | None = None
+) -> Parameters:
+    return Parameters(year=year, as_of=as_of or default_as_of(year, now), viewer=viewer)
 
 
 async def run(session: AsyncSession, name: str, params: Parameters) -> Report:

@@ -15,6 +15,8 @@ class and time of day, so the institute can see who failed where and why.
   person in a class): ``participants``, ``dropped`` (participations with at least one dropout),
   ``dropouts``, ``bridged`` (drops resumed in time) and ``rate`` = dropped ÷ participants.
   By device class (of the joins, and of the drop that ended the interval) and by class.
+  Admins and operators see every class; instructors and assistants the classes they are staff
+  of; trainees their own participations.
 
 With no class session in the period, every figure is no data: nothing was measured.
 """
@@ -23,13 +25,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
-from server.core.auth.roles import STAFF
+from server.core.auth.roles import STAFF, Role
 from server.core.clock import SEOUL
 from server.reports.base import (
     Cell,
@@ -41,6 +44,7 @@ from server.reports.base import (
     Report,
     ReportSpec,
     Row,
+    Viewer,
     period,
 )
 from server.rooms import service
@@ -230,10 +234,24 @@ def dropout_rows(classes: Iterable[ClassAttendance]) -> tuple[Row, ...]:
     return tuple(rows)
 
 
+def _visible(classes: list[ClassAttendance], viewer: Viewer | None) -> list[ClassAttendance]:
+    """A scoped run: the classes an instructor or assistant is staff of, or a trainee's own
+    participations (their events only)."""
+    if viewer is None:
+        return classes
+    if viewer.teaches:
+        return [ca for ca in classes if viewer.user_id in ca.staff]
+    return [
+        replace(ca, events=[(m, d) for m, d in ca.events if m.user_id == viewer.user_id])
+        for ca in classes
+        if any(m.user_id == viewer.user_id for m, _ in ca.events)
+    ]
+
+
 async def dropouts(session: AsyncSession, parameters: Parameters) -> Report:
     """Trainees' dropouts (connections lost and not resumed in time) by device and by class."""
     start, end = period(parameters)
-    classes = await service.attendance_between(session, start, end)
+    classes = _visible(await service.attendance_between(session, start, end), parameters.viewer)
     return Report(
         name="dropouts", title_ko="수업 이탈 현황", title_en="Dropouts from live classes",
         parameters=parameters, columns=DROPOUT_COLUMNS, rows=dropout_rows(classes),
@@ -251,4 +269,5 @@ CONNECTION_FAILURES = ReportSpec(
 DROPOUTS = ReportSpec(
     name="dropouts", title_ko="수업 이탈 현황", title_en="Dropouts from live classes",
     run=dropouts, readers=STAFF, sources=("attendance_events", "class_sessions", "session_staff"),
+    scoped_readers=frozenset({Role.INSTRUCTOR, Role.ASSISTANT, Role.TRAINEE}),
 )  # fmt: skip

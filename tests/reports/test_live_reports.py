@@ -141,20 +141,53 @@ async def test_connection_failures_by_device_network_class_and_hour(
     assert table(nothing, COLUMNS_FAILURE) == {"all": (None,) * 7}
 
 
-async def test_live_reports_are_for_staff_and_can_be_frozen(
+async def test_instructors_see_their_classes_and_trainees_themselves(
+    client: AppClient, clock: ManualClock, people: dict[Role, Person]
+) -> None:
+    a, b, _ = await build(client, clock, people)
+    params = {"year": "2020", "as_of": "2020-10-05"}
+
+    trainee = await api_token(client, people[Role.TRAINEE].login)  # t1: class A and class B
+    own = await run(client, trainee, "dropouts", **params)
+    assert table(own, COLUMNS_DROPOUT) == {
+        "all": (2, 0, 0, 1, 0.0),
+        "device/phone": (1, 0, 0, None, 0.0),
+        "device/tablet": (1, 0, 0, None, 0.0),
+        f"class/{a}": (1, 0, 0, 1, 0.0),
+        f"class/{b}": (1, 0, 0, 0, 0.0),
+    }
+    assert own["parameters"]["scope"] == {"user_id": people[Role.TRAINEE].id, "teaches": False}
+
+    teacher = await api_token(client, people[Role.INSTRUCTOR].login)  # staff of class A only
+    taught = table(await run(client, teacher, "dropouts", **params), COLUMNS_DROPOUT)
+    assert taught["all"] == (3, 2, 2, 1, 66.7)
+    assert f"class/{a}" in taught
+    assert f"class/{b}" not in taught
+
+    captioner = await api_token(client, people[Role.CAPTIONER].login)
+    response = await client.get("/api/v1/reports/dropouts", params=params,
+                                headers=bearer(captioner))  # fmt: skip
+    assert response.status == 403
+
+    for token in (trainee, teacher):  # institute-wide failures and freezing stay with staff
+        failures = await client.get("/api/v1/reports/connection-failures", params=params,
+                                    headers=bearer(token))  # fmt: skip
+        assert failures.status == 403
+        frozen = await client.post("/api/v1/reports/dropouts/freeze",
+                                   json={"year": 2020}, headers=bearer(token))  # fmt: skip
+        assert frozen.status == 403
+
+
+async def test_a_frozen_dropout_report_diffs_clean(
     client: AppClient, clock: ManualClock, people: dict[Role, Person]
 ) -> None:
     await build(client, clock, people)
-    for role in (Role.TRAINEE, Role.INSTRUCTOR):
-        token = await api_token(client, people[role].login)
-        for name in ("dropouts", "connection-failures"):
-            response = await client.get(f"/api/v1/reports/{name}?year=2020", headers=bearer(token))
-            assert response.status == 403
     token = await api_token(client, people[Role.OPERATOR].login)
     frozen = await client.post("/api/v1/reports/dropouts/freeze",
                                json={"year": 2020, "as_of": "2020-10-05"},
                                headers=bearer(token))  # fmt: skip
     assert frozen.status == 201
-    diff = await client.get(f"/api/v1/frozen-reports/{(await frozen.json())['id']}/diff",
-                            headers=bearer(token))  # fmt: skip
+    body = await frozen.json()
+    assert "scope" not in body["parameters"]
+    diff = await client.get(f"/api/v1/frozen-reports/{body['id']}/diff", headers=bearer(token))
     assert (await diff.json())["identical"] is True
