@@ -25,7 +25,7 @@ delivery mode, so every figure is traceable to course rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -298,13 +298,10 @@ def rows(courses: list[CourseFigures], taxonomy: Taxonomy) -> tuple[Row, ...]:
     """Grand total; per track its subtotal, per area a subtotal and its sub-area rows; then one
     row per delivery mode."""
 
-    def where(test: Callable[[CourseFigures], bool]) -> list[CourseFigures]:
-        return [c for c in courses if test(c)]
-
     out = [_row("all", Level.TOTAL, ("전체", "", ""), courses)]
     tracks = [t for t in TRACK_LABELS if any(c.track == t for c in courses)]
     for track in tracks:
-        in_track = where(lambda c, t=track: c.track == t)  # type: ignore[misc]
+        in_track = [c for c in courses if c.track == track]
         track_ko = TRACK_LABELS[track][0]
         out.append(_row(track, Level.SUBTOTAL, (track_ko, "소계", ""), in_track))
         area_codes = sorted({c.area for c in in_track}, key=lambda a: taxonomy.areas[a][1])
