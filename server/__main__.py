@@ -1,12 +1,16 @@
-"""Command line: ``python -m server serve | migrate | demo | create-user | make-migration``."""
+"""Command line: ``python -m server serve | migrate | demo | create-user | make-migration``,
+and ``python -m server report NAME --year Y`` for reports."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -113,12 +117,57 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> None:
     asyncio.run(_with_engine(settings, work))
 
 
+def _report(settings: Settings, args: argparse.Namespace) -> None:
+    """Run a report on the records and print it (table), or write CSV, XLSX or JSON."""
+    from server.core.clock import SystemClock
+    from server.reports import render, service
+    from server.reports.registry import REPORTS
+
+    if args.name not in REPORTS:
+        raise CommandError(f"no report {args.name!r}; reports: {', '.join(REPORTS)}")
+    if args.as_of is not None and args.as_of < date(args.year, 1, 1):
+        raise CommandError("--as-of must not be before the year it reports on")
+    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
+        raise CommandError("xlsx is binary: give --output FILE or redirect standard output")
+
+    async def work(db: Database) -> None:
+        async with db.unit_of_work(actor_id=None, request_id="cli:report") as session:
+            params = service.parameters(args.year, args.as_of, SystemClock().now())
+            report = await service.run(session, args.name, params)
+        data: bytes
+        if args.format == "table":
+            data = render.to_table(report).encode()
+        elif args.format == "csv":
+            data = render.to_csv(report)
+        elif args.format == "xlsx":
+            data = render.to_xlsx(report)
+        else:
+            data = (
+                json.dumps(render.to_json(report), ensure_ascii=False, indent=1) + "\n"
+            ).encode()
+        if args.output is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            await asyncio.to_thread(Path(args.output).write_bytes, data)
+
+    asyncio.run(_with_engine(settings, work))
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if not 2000 <= year <= 2100:
+        raise argparse.ArgumentTypeError("a year between 2000 and 2100")
+    return year
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "serve": _serve,
     "migrate": _migrate,
     "demo": _demo,
     "create-user": _create_user,
     "make-migration": _make_migration,
+    "report": _report,
 }
 
 
@@ -135,6 +184,12 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("--password", help="prompted for when left out")
     mig = sub.add_parser("make-migration", help="(developers) autogenerate a migration")
     mig.add_argument("message")
+    rep = sub.add_parser("report", help="run a report, e.g. report plan-vs-actual --year 2020")
+    rep.add_argument("name", help="the report, e.g. plan-vs-actual")
+    rep.add_argument("--year", type=_year, required=True)
+    rep.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (Asia/Seoul)")
+    rep.add_argument("--format", choices=("table", "csv", "xlsx", "json"), default="table")
+    rep.add_argument("--output", help="write to this file instead of standard output")
     return root
 
 

@@ -54,6 +54,7 @@ from server.lms.surveys.api import router as surveys_router
 from server.polls.api import router as polls_router
 from server.polls.events import polls_context
 from server.polls.poll_events import poll_context
+from server.reports.api import router as reports_router
 from server.rooms import wiring as rooms
 from server.rooms.api import router as rooms_router
 from server.rooms.breakout.api import router as breakout_router
@@ -61,7 +62,7 @@ from server.rooms.pages import pages as room_pages
 
 ROUTERS: tuple[ApiRouter, ...] = (
     auth_router, audit_router, lms_router, rooms_router, breakout_router, polls_router,
-    boards_router, completion_router, surveys_router, instructors_router,
+    boards_router, completion_router, surveys_router, instructors_router, reports_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 

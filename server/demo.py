@@ -25,6 +25,7 @@ from server.core.auth.schemas import AccessibilityNeed, UserCreate
 from server.core.clock import SEOUL, Clock, SystemClock
 from server.core.db import Database
 from server.lms import demo as lms_demo
+from server.lms import demo_2020
 from server.lms.instructors.demo import load_instructor_records
 from server.lms.models import ClassSession, StaffRole
 from server.rooms import service as rooms
@@ -97,6 +98,7 @@ async def seed_demo(
 ) -> DemoSummary:
     people = await _ensure_people(session, password, passwords, now)
     added = await lms_demo.load_catalog(session)
+    await demo_2020.load_2020_actuals(session, now)  # the 2020 plan-vs-actual records
     await lms_demo.load_instructors(session, people["instructor"].id)
     trainee_ids = [people[f"trainee{n + 1:02d}"].id for n in range(TRAINEES)]
     staff_ids = {StaffRole(r.value): people[r.value].id for r in

@@ -33,6 +33,7 @@ from server.polls.models import (
     Question,
     QuestionVote,
 )
+from server.reports.models import FrozenReport  # noqa: F401  (reports)
 from server.rooms.breakout.models import (
     BreakoutGroup,
     BreakoutMember,

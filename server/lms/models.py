@@ -183,6 +183,8 @@ class Enrolment(Audited, Base):
     user_id: Mapped[int] = mapped_column(IdType, ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=EnrolmentStatus.APPLIED)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: when the completion (이수) was recorded; reports count completions up to their as-of date
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Instructor(Audited, Base):

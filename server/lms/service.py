@@ -20,6 +20,7 @@ from server.lms.models import (
     Enrolment,
     EnrolmentStatus,
     Instructor,
+    PlanVersion,
     SessionStaff,
     SessionState,
     StaffRole,
@@ -296,10 +297,11 @@ OUTCOMES = (EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
 
 
 async def set_enrolment_outcomes(
-    session: AsyncSession, cohort_id: int, outcomes: dict[int, EnrolmentStatus]
+    session: AsyncSession, cohort_id: int, outcomes: dict[int, EnrolmentStatus], at: datetime
 ) -> int:
     """Record completed / not completed on the cohort's enrolments (one read, audited ORM
-    writes); only enrolments entitled to take part change. Returns how many changed."""
+    writes), completed ones as of ``at`` (the plan-versus-actual report counts them from
+    then on); only enrolments entitled to take part change. Returns how many changed."""
     if any(outcome not in OUTCOMES for outcome in outcomes.values()):
         raise ValueError("an enrolment outcome is completed or not_completed")
     rows = await session.scalars(
@@ -314,13 +316,48 @@ async def set_enrolment_outcomes(
         outcome = outcomes[enrolment.user_id].value
         if enrolment.status != outcome:
             enrolment.status = outcome
+            enrolment.completed_at = at if outcome == EnrolmentStatus.COMPLETED else None
             changed += 1
     await session.flush()
     return changed
 
 
 async def set_enrolment_outcome(
-    session: AsyncSession, cohort_id: int, user_id: int, outcome: EnrolmentStatus
+    session: AsyncSession, cohort_id: int, user_id: int, outcome: EnrolmentStatus, at: datetime
 ) -> bool:
     """One trainee's completion outcome on their enrolment; True when it changed."""
-    return await set_enrolment_outcomes(session, cohort_id, {user_id: outcome}) == 1
+    return await set_enrolment_outcomes(session, cohort_id, {user_id: outcome}, at) == 1
+
+
+# ---- plans and completions (what the plan-versus-actual report reads) -------------------------
+
+
+async def revise_plan(
+    session: AsyncSession,
+    course_id: int,
+    version: PlanVersion,
+    *,
+    offered: bool,
+    runs: int | None,
+    people: int,
+) -> CoursePlan:
+    """Set one version of a course's plan (당초 or 변경); the audit log keeps the old figures,
+    which is how a diff against a frozen report names the change."""
+    course = await get_course(session, course_id)
+    plan = next((p for p in course.plans if p.version == version), None)
+    if plan is None:
+        plan = CoursePlan(version=version, offered=offered, runs=runs, people=people)
+        course.plans.append(plan)
+    else:
+        plan.offered, plan.runs, plan.people = offered, runs, people
+    await session.flush()
+    return plan
+
+
+async def record_completion(session: AsyncSession, enrolment_id: int, at: datetime) -> Enrolment:
+    """Mark an enrolment completed (이수) at a time; reports count it from that time on."""
+    enrolment = await get_or_404(session, Enrolment, enrolment_id, "enrolment")
+    enrolment.status = EnrolmentStatus.COMPLETED
+    enrolment.completed_at = at
+    await session.flush()
+    return enrolment

@@ -499,3 +499,83 @@ async def breakout_rounds_joined(
         .group_by(BreakoutMove.user_id)
     )
     return int(held or 0), {user_id: int(n) for user_id, n in rows}
+
+
+# ---- records for the dropout and connection-failure reports (server/rooms/reports.py) ----------
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """One connection failure as the report reads it (never a quality sample)."""
+
+    at: datetime
+    kind: str
+    source: str
+    user_id: int | None
+    class_session_id: int | None
+    class_title: str | None
+    class_starts_at: datetime | None
+    device_class: str
+    browser: str | None
+    os: str | None
+    network_type: str | None
+
+
+#: connection reports that are samples, not failures
+QUALITY_KINDS = ("quality",)
+
+
+async def connection_failures(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[FailureRecord]:
+    """Connection failures reported in ``[start, end)``, by the browser or the server."""
+    rows = await session.execute(
+        select(
+            ConnectionReport.at, ConnectionReport.kind, ConnectionReport.source,
+            ConnectionReport.user_id, ConnectionReport.class_session_id, ClassSession.title,
+            ClassSession.starts_at, ConnectionReport.device_class, ConnectionReport.browser,
+            ConnectionReport.os, ConnectionReport.network_type,
+        )
+        .outerjoin(ClassSession, ClassSession.id == ConnectionReport.class_session_id)
+        .where(ConnectionReport.at >= start, ConnectionReport.at < end,
+               ConnectionReport.kind.not_in(QUALITY_KINDS))
+        .order_by(ConnectionReport.at, ConnectionReport.id)
+    )  # fmt: skip
+    return [FailureRecord(*row) for row in rows.all()]
+
+
+@dataclass(frozen=True)
+class ClassAttendance:
+    """A class session's attendance events with the device each came from, and its staff."""
+
+    class_session_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    staff: frozenset[int]
+    events: list[tuple[Mark, str | None]]
+
+
+async def attendance_between(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[ClassAttendance]:
+    """Class sessions starting in ``[start, end)`` with their attendance events before ``end``."""
+    classes = (
+        await session.scalars(
+            select(ClassSession)
+            .where(ClassSession.starts_at >= start, ClassSession.starts_at < end)
+            .order_by(ClassSession.starts_at, ClassSession.id)
+        )
+    ).all()
+    out: list[ClassAttendance] = []
+    for cs in classes:
+        rows = await session.execute(
+            select(AttendanceEvent.user_id, AttendanceEvent.kind, AttendanceEvent.at,
+                   AttendanceEvent.client_id, AttendanceEvent.device_class)
+            .where(AttendanceEvent.class_session_id == cs.id, AttendanceEvent.at < end)
+            .order_by(AttendanceEvent.at, AttendanceEvent.id)
+        )  # fmt: skip
+        events = [(Mark(u, AttendanceKind(k), at, c), d) for u, k, at, c, d in rows.all()]
+        staff = frozenset(user_id for user_id, _ in await lms.staff_of(session, cs.id))
+        out.append(ClassAttendance(cs.id, cs.title, cs.starts_at, cs.ends_at, staff, events))
+    return out

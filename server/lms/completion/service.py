@@ -177,7 +177,7 @@ async def finalise(
     await session.flush()
     outcomes = {r.user_id: ENROLMENT_OF[r.outcome] for r in found.results
                 if r.outcome in ENROLMENT_OF}  # fmt: skip
-    await lms.set_enrolment_outcomes(session, cohort_id, outcomes)
+    await lms.set_enrolment_outcomes(session, cohort_id, outcomes, now)
     return found.model_copy(update={"finalised_at": now})
 
 

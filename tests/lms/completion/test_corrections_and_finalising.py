@@ -7,8 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
+from server.core.keys import DATABASE
+from server.lms.models import Enrolment
 from tests.conftest import AppClient, Person, add_person
 from tests.lms.completion.records import (
     Api,
@@ -202,6 +206,11 @@ async def test_finalising_stores_results_and_sets_enrolment_outcomes(
         rows = await ops.call("GET", f"/users/{who[person].id}/enrolments")
         statuses[person] = [e["status"] for e in rows if e["cohort_id"] == cohort.cohort_id]
     assert statuses == {"kim": ["completed"], "lee": ["not_completed"], "choi": ["completed"]}
+    async with client.app[DATABASE].unit_of_work() as session:  # what plan-vs-actual counts
+        completed_at = dict((await session.execute(
+            select(Enrolment.user_id, Enrolment.completed_at)
+            .where(Enrolment.cohort_id == cohort.cohort_id))).all())  # fmt: skip
+    assert completed_at == {kim: T0 + 2 * DAY, who["lee"].id: None, choi: T0 + 2 * DAY}
 
     # a new rule version is used from now on; the stored results keep the one they were on
     await ops.call("POST", f"/courses/{cohort.course_id}/completion-rules",

@@ -1,0 +1,14 @@
+"""Every report by name: a static table, so the API, the CLI and the tests see the same set."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from server.lms.reports import SPEC as PLAN_VS_ACTUAL
+from server.reports.base import ReportSpec
+from server.rooms.reports import CONNECTION_FAILURES, DROPOUTS
+
+REPORTS: Mapping[str, ReportSpec] = MappingProxyType(
+    {s.name: s for s in (PLAN_VS_ACTUAL, DROPOUTS, CONNECTION_FAILURES)}
+)
