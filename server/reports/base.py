@@ -20,10 +20,12 @@ from server.core.clock import SEOUL
 
 
 class Kind(StrEnum):
-    """How a column's values are shown: counts, percentages (one decimal), or text."""
+    """How a column's values are shown: counts, percentages (one decimal), scores such as a
+    5-point mean (two decimals), or text."""
 
     INT = "int"
     PERCENT = "percent"
+    SCORE = "score"
     TEXT = "text"
 
 

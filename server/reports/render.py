@@ -23,7 +23,9 @@ from server.reports.base import MARKER_LABELS, NO_DATA, Cell, Column, Kind, Leve
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PERCENT_FORMAT = "0.0"
+SCORE_FORMAT = "0.00"
 INT_FORMAT = "#,##0"
+NUMBER_FORMATS = {Kind.PERCENT: PERCENT_FORMAT, Kind.SCORE: SCORE_FORMAT}
 
 
 # ---- JSON ---------------------------------------------------------------------------------
@@ -85,6 +87,8 @@ def text_cell(value: Cell, kind: Kind, *, lang: str = "ko", grouped: bool = Fals
         return ko if lang == "ko" else en
     if kind is Kind.PERCENT and isinstance(value, int | Decimal):
         return f"{value:.1f}%" if grouped else f"{value:.1f}"
+    if kind is Kind.SCORE and isinstance(value, int | Decimal):
+        return f"{value:.2f}"
     if isinstance(value, int) and grouped:
         return f"{value:,}"
     return str(value)
@@ -133,7 +137,7 @@ def to_xlsx(report: Report) -> bytes:
         for index, column in enumerate(report.columns, start=2):
             target = sheet.cell(row=line, column=index)
             if isinstance(target.value, int | float) and not isinstance(target.value, bool):
-                target.number_format = PERCENT_FORMAT if column.kind is Kind.PERCENT else INT_FORMAT
+                target.number_format = NUMBER_FORMATS.get(column.kind, INT_FORMAT)
             elif isinstance(target.value, str):
                 target.data_type = "s"  # never a formula, whatever it starts with
             if row.level is not Level.ROW:

@@ -140,7 +140,7 @@ async def test_only_admins_and_operators_read_institute_wide_reports(
         assert ok.status == 200
         listed = await client.get("/api/v1/reports", headers=bearer(staff_token))
         assert {r["name"] for r in await listed.json()} == {
-            "plan-vs-actual", "dropouts", "connection-failures",
+            "plan-vs-actual", "dropouts", "connection-failures", "instructors",
         }  # fmt: skip
 
 
