@@ -41,6 +41,9 @@ from server.rooms.breakout.models import (
     BreakoutSet,
 )
 from server.rooms.models import AttendanceEvent, ClassEvent, ConnectionReport, ConnectionTest
+from server.xapi.models import CourseProgress as CourseProgress
+from server.xapi.models import LrsOutbox as LrsOutbox
+from server.xapi.models import XapiStatement as XapiStatement
 
 __all__ = [
     "ApiToken",

@@ -209,3 +209,11 @@ async def set_session_state(
     class_session.state = state
     await session.flush()
     return class_session
+
+
+async def course_ids_by_code(session: AsyncSession, codes: list[str]) -> dict[str, int]:
+    """Course code → course id, for the codes that exist (xAPI activities name courses so)."""
+    if not codes:
+        return {}
+    rows = await session.execute(select(Course.code, Course.id).where(Course.code.in_(codes)))
+    return {code: course_id for code, course_id in rows.all()}
