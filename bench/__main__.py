@@ -24,6 +24,7 @@ REGISTRY: dict[str, str] = {
     "breakout": "bench.breakout",
     "votes": "bench.votes",
     "board": "bench.board",
+    "xapi": "bench.xapi",
 }
 
 

@@ -175,25 +175,28 @@ class Statement(XapiModel):
     version: str | None = Field(default=None, pattern=r"^1\.0(\.\d+)?$")
     attachments: list[dict[str, Any]] | None = None
 
-    def content_hash(self) -> str:
-        """SHA-256 of the statement as sent, in canonical JSON, without what the LRS sets or
-        may differ between two sends of the same statement (id, stored, authority, version)."""
-        body = self.model_dump(
-            mode="json", by_alias=True, exclude_none=True,
-            exclude={"id", "stored", "authority", "version"},
-        )  # fmt: skip
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
-
-    def stored_form(self, statement_id: UUID, stored: datetime) -> dict[str, Any]:
-        """The statement as kept and given back: its id, stored, and a timestamp."""
-        body = self.model_dump(mode="json", by_alias=True, exclude_none=True)
-        body["id"] = str(statement_id)
-        body["stored"] = stored.isoformat()
-        body.setdefault("timestamp", stored.isoformat())
-        return body
+    def as_sent(self) -> dict[str, Any]:
+        """The statement's JSON form, as the specification spells it."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+def content_hash(body: dict[str, Any]) -> str:
+    """SHA-256 of a statement's JSON form (``Statement.as_sent``) in canonical JSON, without
+    what the LRS sets or may differ between two sends of the same statement (id, stored,
+    authority, version): two posts of one statement have the same hash."""
+    kept = {k: v for k, v in body.items() if k not in NOT_COMPARED}
+    canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def stored_form(body: dict[str, Any], statement_id: UUID | str, stored: datetime) -> dict[str, Any]:
+    """The statement as kept and given back: its id, stored, and a timestamp."""
+    kept = {**body, "id": str(statement_id), "stored": stored.isoformat()}
+    kept.setdefault("timestamp", kept["stored"])
+    return kept
+
+
+NOT_COMPARED = frozenset({"id", "stored", "authority", "version"})
 STATEMENT = TypeAdapter(Statement)
 
 

@@ -32,6 +32,8 @@ from server.xapi.schemas import (
     IngestResult,
     Statement,
     XapiSummaryOut,
+    content_hash,
+    stored_form,
 )
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -110,6 +112,7 @@ class _Row:
     statement: Statement
     statement_id: str
     content_hash: str
+    body: dict[str, Any]  # the statement's JSON form, dumped once for the hash and the row
 
 
 def _dedupe(statements: Sequence[Statement]) -> tuple[list[str], dict[str, _Row]]:
@@ -119,13 +122,14 @@ def _dedupe(statements: Sequence[Statement]) -> tuple[list[str], dict[str, _Row]
     rows: dict[str, _Row] = {}
     for statement in statements:
         sid = str(statement.id or uuid.uuid4())
-        digest = statement.content_hash()
+        body = statement.as_sent()
+        digest = content_hash(body)
         ids.append(sid)
         earlier = rows.get(sid)
         if earlier is not None and earlier.content_hash != digest:
             raise Problem("xapi-statement-conflict", f"Statement id {sid} is given twice with "
                           "different content.", statement_id=sid)  # fmt: skip
-        rows.setdefault(sid, _Row(statement, sid, digest))
+        rows.setdefault(sid, _Row(statement, sid, digest, body))
     return ids, rows
 
 
@@ -144,15 +148,15 @@ async def ingest(
     courses = await lms.course_ids_by_code(session, codes)
     values = [_values(r, config, users, courses, now) for r in rows.values()]
     table: Any = XapiStatement.__table__
-    inserted: set[str] = set()
-    for start in range(0, len(values), CHUNK):
-        stmt = (
-            _insert(session)(table)
-            .values(values[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["statement_id"])
-            .returning(table.c.statement_id)
-        )
-        inserted.update((await session.scalars(stmt)).all())
+    stmt = (
+        _insert(session)(table)
+        .on_conflict_do_nothing(index_elements=["statement_id"])
+        .returning(table.c.statement_id)
+    )
+    # executed with a list of rows: SQLAlchemy's "insertmanyvalues" sends them as multi-row
+    # INSERT … VALUES (…), (…) … RETURNING (as many rows per statement as the driver allows),
+    # compiled once and cached, unlike .values([...]) which compiles every post anew
+    inserted = set((await session.scalars(stmt, values)).all())
     held = [sid for sid in rows if sid not in inserted]
     await _check_same(session, held, rows)
     new = [v for v in values if v["statement_id"] in inserted]
@@ -181,7 +185,7 @@ def _values(
         "course_id": courses.get(code) if code else None,
         "timestamp": statement.timestamp or now,
         "stored": now,
-        "statement": statement.stored_form(uuid.UUID(row.statement_id), now),
+        "statement": stored_form(row.body, row.statement_id, now),
     }
 
 
@@ -255,15 +259,14 @@ async def _fold_progress(
          "score_scaled": f.score, "completed_at": f.completed_at, "updated_at": now}
         for (u, c), f in sorted(folds.items())
     ]  # fmt: skip
-    for start in range(0, len(rows), CHUNK):
-        await session.execute(_upsert(session, rows[start : start + CHUNK]))
+    await session.execute(_upsert(session), rows)  # multi-row, as the insert above
 
 
-def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
+def _upsert(session: AsyncSession) -> Any:
     """Progress and score only rise, completion is never taken back, the first completion
     time stays: the same rules whatever order statements arrive in."""
     table: Any = CourseProgress.__table__
-    stmt = _insert(session)(table).values(rows)
+    stmt = _insert(session)(table)
     new, old = stmt.excluded, table.c
     return stmt.on_conflict_do_update(
         index_elements=["user_id", "course_id"],
@@ -279,7 +282,7 @@ def _upsert(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
             ),
             "updated_at": new.updated_at,
         },
-    )
+    ).returning(table.c.id)  # RETURNING makes the list of rows one multi-row statement
 
 
 def _rise(old: Any, new: Any) -> Any:
