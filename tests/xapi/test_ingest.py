@@ -6,6 +6,7 @@ may post."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -254,3 +255,16 @@ async def test_only_the_elearning_system_and_admins_may_post(
     for role, status in ((Role.TRAINEE, 403), (Role.OPERATOR, 403), (Role.ADMIN, 200)):
         token = await api_token(client, people[role].login)
         assert (await post(client, token, body)).status == status, role
+
+
+async def test_the_same_new_statement_posted_twice_at_once_is_one_row(
+    client: AppClient, clock: ManualClock, people: dict[Role, Person]
+) -> None:
+    token, code, course_id = await setup(client, clock, people)
+    kim = people[Role.TRAINEE]
+    batch = [statement(kim.login, code, progress=n, sid=str(uuid.uuid4())) for n in range(50)]
+    first, second = await asyncio.gather(post(client, token, batch), post(client, token, batch))
+    assert (first.status, second.status) == (200, 200)
+    assert await first.json() == await second.json() == [s["id"] for s in batch]
+    assert await rows(client) == 50
+    assert (await progress_of(client, course_id, [kim.id]))[kim.id].progress == 0.49

@@ -188,3 +188,23 @@ async def test_without_an_lrs_nothing_is_written_to_the_outbox(
                 "object": {"id": "https://x.example/c"}}  # fmt: skip
         assert await outbox.enqueue(session, done) is None
     assert LRS_SENDER not in client.app
+
+
+async def test_a_completion_enqueued_with_its_record_reaches_the_lrs(
+    lrs_node: LrsNode, ralph: Ralph, clock: ManualClock
+) -> None:
+    client = await lrs_node(lrs_poll_s=3600)
+    klass, who = await class_with(client, clock)
+    async with client.app[DATABASE].unit_of_work() as session:
+        done = await outbox.completion_statement(
+            session, who["kim"].id, klass.course_id, clock.now(), success=True, score_scaled=0.85
+        )
+        assert done is not None
+        statement_id = await outbox.enqueue(session, done)
+    assert await client.app[LRS_SENDER].flush() == 1
+    (received,) = await ralph.statements()
+    assert received["id"] == statement_id
+    assert received["verb"]["id"] == outbox.COMPLETED
+    assert received["actor"]["account"]["name"] == "kim"
+    assert received["object"]["id"].startswith("http://baeum.test/xapi/activities/courses/T-")
+    assert received["result"] == {"completion": True, "success": True, "score": {"scaled": 0.85}}
