@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 import structlog
 from aiohttp import web
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from server.core.clock import Clock
 from server.core.db import Database
@@ -32,6 +32,9 @@ from server.xapi.outbox import INFO_KEY, LrsProfile
 from server.xapi.schemas import XAPI_VERSION
 
 log = structlog.get_logger(__name__)
+
+#: how long a sent row stays in the outbox (to trace what was sent when), then it is deleted
+KEEP_SENT = timedelta(days=7)
 
 
 @dataclass
@@ -79,9 +82,21 @@ class LrsSender:
             self.passes += 1
             try:
                 await self.flush()
+                await self.prune()
             except Exception:  # a database hiccup must not end the sender
                 log.exception("xapi.lrs_sender_failed")
             await asyncio.sleep(self.poll_s)
+
+    async def prune(self) -> int:
+        """Delete rows the LRS accepted more than ``KEEP_SENT`` ago; never an unsent one."""
+        cutoff = self.clock.now() - KEEP_SENT
+        async with self.database.unit_of_work(request_id="xapi:lrs-prune") as session:
+            gone = await session.execute(
+                delete(LrsOutbox)
+                .where(LrsOutbox.sent_at.is_not(None), LrsOutbox.sent_at < cutoff)
+                .returning(LrsOutbox.id)
+            )
+            return len(gone.all())
 
     async def pending(self) -> int:
         async with self.database.unit_of_work(request_id="xapi:lrs-pending") as session:

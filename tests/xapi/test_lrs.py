@@ -114,6 +114,9 @@ async def test_an_lrs_outage_loses_nothing_and_everything_arrives_once(
     assert all(r.sent_at is None and r.attempts == 1 and r.last_error for r in rows)
     assert await sender.flush() == 0  # backing off: not due again yet
     assert await sender.pending() == 3
+    clock.advance(8 * 86400)  # a week-long outage: unsent rows are never pruned
+    assert await sender.prune() == 0
+    assert await sender.pending() == 3
     ralph.start()
     clock.advance(2.5)  # past the first back-off (1 s; 2 s for the second)
     assert await sender.flush() == 3
@@ -208,3 +211,9 @@ async def test_a_completion_enqueued_with_its_record_reaches_the_lrs(
     assert received["actor"]["account"]["name"] == "kim"
     assert received["object"]["id"].startswith("http://baeum.test/xapi/activities/courses/T-")
     assert received["result"] == {"completion": True, "success": True, "score": {"scaled": 0.85}}
+    sender = client.app[LRS_SENDER]
+    clock.advance(6 * 86400)
+    assert await sender.prune() == 0  # sent rows are kept a week
+    clock.advance(2 * 86400)
+    assert await sender.prune() == 1
+    assert await outbox_rows(client) == []
