@@ -9,6 +9,7 @@ A statement id already held is accepted again when its content is the same, and 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -133,8 +134,21 @@ def _dedupe(statements: Sequence[Statement]) -> tuple[list[str], dict[str, _Row]
     return ids, rows
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+@functools.cache
+def _store_statements(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (statement_id) DO NOTHING RETURNING statement_id; built once per
+    dialect (an immutable SQL construct), since building and keying it costs per post."""
+    table: Any = XapiStatement.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["statement_id"])
+        .returning(table.c.statement_id)
+    )
 
 
 async def ingest(
@@ -142,20 +156,15 @@ async def ingest(
 ) -> IngestResult:
     """Store the statements once each and fold the new ones into e-learning progress."""
     ids, rows = _dedupe(statements)
-    logins = sorted({x for r in rows.values() if (x := config.login(r.statement))})
-    codes = sorted({x for r in rows.values() if (x := config.course_code(r.statement.object.id))})
-    users = await auth.ids_by_login(session, logins)
-    courses = await lms.course_ids_by_code(session, codes)
-    values = [_values(r, config, users, courses, now) for r in rows.values()]
-    table: Any = XapiStatement.__table__
-    stmt = (
-        _insert(session)(table)
-        .on_conflict_do_nothing(index_elements=["statement_id"])
-        .returning(table.c.statement_id)
-    )
+    names = {sid: (config.login(r.statement), config.course_code(r.statement.object.id))
+             for sid, r in rows.items()}  # fmt: skip
+    users = await auth.ids_by_login(session, sorted({n[0] for n in names.values() if n[0]}))
+    courses = await lms.course_ids_by_code(session, sorted({n[1] for n in names.values() if n[1]}))
+    values = [_values(r, *names[sid], users, courses, now) for sid, r in rows.items()]
     # executed with a list of rows: SQLAlchemy's "insertmanyvalues" sends them as multi-row
     # INSERT … VALUES (…), (…) … RETURNING (as many rows per statement as the driver allows),
     # compiled once and cached, unlike .values([...]) which compiles every post anew
+    stmt = _store_statements(_dialect(session))
     inserted = set((await session.scalars(stmt, values)).all())
     held = [sid for sid in rows if sid not in inserted]
     await _check_same(session, held, rows)
@@ -171,10 +180,10 @@ async def ingest(
 
 
 def _values(
-    row: _Row, config: IngestConfig, users: dict[str, int], courses: dict[str, int], now: datetime
-) -> dict[str, Any]:
+    row: _Row, login: str | None, code: str | None, users: dict[str, int],
+    courses: dict[str, int], now: datetime,
+) -> dict[str, Any]:  # fmt: skip
     statement = row.statement
-    login, code = config.login(statement), config.course_code(statement.object.id)
     return {
         "statement_id": row.statement_id,
         "content_hash": row.content_hash,
@@ -259,14 +268,15 @@ async def _fold_progress(
          "score_scaled": f.score, "completed_at": f.completed_at, "updated_at": now}
         for (u, c), f in sorted(folds.items())
     ]  # fmt: skip
-    await session.execute(_upsert(session), rows)  # multi-row, as the insert above
+    await session.execute(_upsert(_dialect(session)), rows)  # multi-row, as the insert above
 
 
-def _upsert(session: AsyncSession) -> Any:
+@functools.cache
+def _upsert(dialect: str) -> Any:
     """Progress and score only rise, completion is never taken back, the first completion
-    time stays: the same rules whatever order statements arrive in."""
+    time stays: the same rules whatever order statements arrive in. Built once per dialect."""
     table: Any = CourseProgress.__table__
-    stmt = _insert(session)(table)
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     new, old = stmt.excluded, table.c
     return stmt.on_conflict_do_update(
         index_elements=["user_id", "course_id"],
