@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -191,7 +192,7 @@ async def _actor(session: AsyncSession, profile: LrsProfile, user_id: int) -> di
 
 
 def _course(profile: LrsProfile, code: str, title: str) -> dict[str, Any]:
-    return {"objectType": "Activity", "id": profile.courses.activity_base + code,
+    return {"objectType": "Activity", "id": profile.courses.activity_base + quote(code, safe=""),
             "definition": {"type": COURSE_TYPE, "name": {"ko": title}}}  # fmt: skip
 
 
