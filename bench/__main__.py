@@ -25,6 +25,7 @@ REGISTRY: dict[str, str] = {
     "votes": "bench.votes",
     "board": "bench.board",
     "cohort_completion": "bench.cohort_completion",
+    "xapi": "bench.xapi",
 }
 
 

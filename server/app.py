@@ -59,10 +59,13 @@ from server.rooms import wiring as rooms
 from server.rooms.api import router as rooms_router
 from server.rooms.breakout.api import router as breakout_router
 from server.rooms.pages import pages as room_pages
+from server.xapi.api import router as xapi_router
+from server.xapi.sender import lrs_context
 
 ROUTERS: tuple[ApiRouter, ...] = (
     auth_router, audit_router, lms_router, rooms_router, breakout_router, polls_router,
     boards_router, completion_router, surveys_router, instructors_router, reports_router,
+    xapi_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
@@ -96,6 +99,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(poll_context)
     app.cleanup_ctx.append(boards_context)
     app.cleanup_ctx.append(attachments_context)
+    app.cleanup_ctx.append(lrs_context)
     return app
 
 

@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 
+    # xAPI (server/xapi): e-learning statements in, Virtual Classroom statements out to an LRS
+    xapi_activity_base: str | None = None  # course activity IRIs: base + course code
+    xapi_actor_home_page: str | None = None  # the e-learning system's account homePage
+    lrs_url: AnyUrl | None = None  # an external Learning Record Store; None: no outbox
+    lrs_username: str | None = None
+    lrs_password: SecretStr | None = None
+    lrs_batch: int = Field(default=100, ge=1, le=1000)
+    lrs_poll_s: float = Field(default=1.0, gt=0, le=3600)
+    lrs_backoff_max_s: float = Field(default=300.0, gt=0, le=86_400)
+    lrs_timeout_s: float = Field(default=10.0, gt=0, le=600)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

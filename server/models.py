@@ -42,6 +42,9 @@ from server.rooms.breakout.models import (
     BreakoutSet,
 )
 from server.rooms.models import AttendanceEvent, ClassEvent, ConnectionReport, ConnectionTest
+from server.xapi.models import CourseProgress as CourseProgress
+from server.xapi.models import LrsOutbox as LrsOutbox
+from server.xapi.models import XapiStatement as XapiStatement
 
 # isort: split
 from server.lms.completion.models import (  # noqa: F401 (registers the tables)

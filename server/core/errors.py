@@ -81,6 +81,35 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     )
 }
 
+# xAPI ingest (server/xapi): the statuses xAPI 1.0.3 prescribes for an LRS
+PROBLEM_TYPES.update(
+    {
+        p.slug: p
+        for p in (
+            ProblemType(
+                "xapi-invalid-statement",
+                400,
+                "Invalid xAPI statement",
+                "A statement is not valid xAPI 1.0.3; `statement` is its place in the array, "
+                "`errors` says why. Nothing in the post was stored.",
+            ),
+            ProblemType(
+                "xapi-statement-conflict",
+                409,
+                "xAPI statement conflict",
+                "A statement id is already held (or given twice) with different content; "
+                "`statement_id` names it. Nothing in the post was stored.",
+            ),
+            ProblemType(
+                "xapi-version",
+                400,
+                "xAPI version missing or unsupported",
+                "Send the header X-Experience-API-Version: 1.0.3 (any 1.0.x).",
+            ),
+        )
+    }
+)
+
 
 class Problem(Exception):
     """Raise anywhere below a route to answer with problem+json and change nothing."""

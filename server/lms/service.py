@@ -298,10 +298,10 @@ OUTCOMES = (EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
 
 async def set_enrolment_outcomes(
     session: AsyncSession, cohort_id: int, outcomes: dict[int, EnrolmentStatus], at: datetime
-) -> int:
+) -> list[int]:
     """Record completed / not completed on the cohort's enrolments (one read, audited ORM
     writes), completed ones as of ``at`` (the plan-versus-actual report counts them from
-    then on); only enrolments entitled to take part change. Returns how many changed."""
+    then on); only enrolments entitled to take part change. Returns whose changed."""
     if any(outcome not in OUTCOMES for outcome in outcomes.values()):
         raise ValueError("an enrolment outcome is completed or not_completed")
     rows = await session.scalars(
@@ -311,13 +311,13 @@ async def set_enrolment_outcomes(
             Enrolment.status.in_([s.value for s in JOINABLE]),
         )
     )
-    changed = 0
+    changed = []
     for enrolment in rows:
         outcome = outcomes[enrolment.user_id].value
         if enrolment.status != outcome:
             enrolment.status = outcome
             enrolment.completed_at = at if outcome == EnrolmentStatus.COMPLETED else None
-            changed += 1
+            changed.append(enrolment.user_id)
     await session.flush()
     return changed
 
@@ -326,7 +326,7 @@ async def set_enrolment_outcome(
     session: AsyncSession, cohort_id: int, user_id: int, outcome: EnrolmentStatus, at: datetime
 ) -> bool:
     """One trainee's completion outcome on their enrolment; True when it changed."""
-    return await set_enrolment_outcomes(session, cohort_id, {user_id: outcome}, at) == 1
+    return bool(await set_enrolment_outcomes(session, cohort_id, {user_id: outcome}, at))
 
 
 # ---- plans and completions (what the plan-versus-actual report reads) -------------------------
@@ -361,3 +361,11 @@ async def record_completion(session: AsyncSession, enrolment_id: int, at: dateti
     enrolment.completed_at = at
     await session.flush()
     return enrolment
+
+
+async def course_ids_by_code(session: AsyncSession, codes: list[str]) -> dict[str, int]:
+    """Course code → course id, for the codes that exist (xAPI activities name courses so)."""
+    if not codes:
+        return {}
+    rows = await session.execute(select(Course.code, Course.id).where(Course.code.in_(codes)))
+    return {code: course_id for code, course_id in rows.all()}

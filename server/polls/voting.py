@@ -19,6 +19,7 @@ from server.lms import service as lms
 from server.polls import tallies
 from server.polls.models import Poll, PollAnswer, PollItem, PollRun
 from server.polls.schemas import ItemOut, LaunchIn, PollIn, PollOut
+from server.xapi import outbox as xapi_outbox
 
 OPEN, CLOSED = "open", "closed"
 KEYS_KEPT = 20  # request ids remembered per answer, so a late replay changes nothing
@@ -129,6 +130,9 @@ async def answer(
         "at": now,
     }
     if await insert_unless_taken(session, PollAnswer, row) is not None:  # the common case
+        await xapi_outbox.poll_answered(session, class_session_id=run.class_session_id,
+            anonymous=run.anonymous, poll_id=run.poll_id, item_id=item.id, kind=item.kind,
+            prompt=item.prompt, user_id=user_id, value=clean, at=now)  # fmt: skip
         return Answered(clean, True)
     earlier = await session.scalar(select(PollAnswer).where(
         PollAnswer.run_id == run.id, PollAnswer.item_id == item.id,

@@ -57,6 +57,7 @@ from server.rooms.schemas import (
     SpotlightIn,
     TargetIn,
 )
+from server.xapi import outbox as xapi_outbox
 
 NAMESPACE = "/class"
 CHAT_TAIL = 50
@@ -375,6 +376,7 @@ async def raise_hand(ctx: EventCtx) -> dict[str, Any]:
     if me is not None and me.hand_raised_at is None:
         await presence.update(ctx.app[LIVE], class_id_of(ctx), ctx.user_id,
                               {"hand": ctx.clock.now().isoformat()})  # fmt: skip
+        await xapi_outbox.hand_raised(ctx.session, class_id_of(ctx), ctx.user_id, ctx.clock.now())
     return await _announce_hands(ctx, "hand_raised", ctx.user_id)
 
 

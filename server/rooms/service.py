@@ -41,6 +41,7 @@ from server.rooms.schemas import (
     IntervalOut,
     ReadinessOut,
 )
+from server.xapi import outbox as xapi_outbox
 
 TURN_CREDENTIAL_TTL = timedelta(hours=12)
 #: events replayed to a reconnecting client at most; older gaps come from the class state
@@ -228,6 +229,7 @@ async def record_attendance(
     )  # fmt: skip
     session.add(event)
     await session.flush()
+    await xapi_outbox.attendance(session, class_session_id, user_id, kind, at)  # LRS, if any
     return event
 
 

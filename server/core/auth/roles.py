@@ -12,6 +12,7 @@ class Role(StrEnum):
     ASSISTANT = "assistant"  # assistant instructor (보조강사): helps trainees, moderates
     CAPTIONER = "captioner"  # stenographer (속기사): types live captions
     TRAINEE = "trainee"  # an official taking a course
+    ELEARNING = "elearning"  # the e-learning system (e러닝): posts xAPI statements by API token
 
 
 STAFF = frozenset({Role.ADMIN, Role.OPERATOR})

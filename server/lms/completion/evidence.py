@@ -15,6 +15,7 @@ from server.lms.surveys import service as surveys
 from server.polls import voting
 from server.rooms import service as rooms
 from server.rooms.attendance import Interval, intervals
+from server.xapi import service as xapi
 
 
 @dataclass
@@ -69,14 +70,17 @@ async def poll_participation(
 async def elearning_progress(
     session: AsyncSession, course_id: int, user_ids: list[int]
 ) -> dict[int, float | None]:
-    """Each trainee's e-learning progress in percent: unknown (None) for everyone for now.
-
-    The lead will connect this to ``server.xapi.service.elearning_progress(session, course_id,
-    user_ids) -> dict[int, ElearningProgress]`` (built in parallel), mapping each progress to
-    its percent and a trainee without one to None. Until then the criterion is shown as
-    unknown, never as met and never as 0%."""
-    del session, course_id
-    return dict.fromkeys(user_ids)
+    """Each trainee's e-learning progress in percent, from the xAPI statements the e-learning
+    content sent (``server.xapi``); completed counts as 100. A trainee with no statement is
+    unknown (None), never 0%."""
+    found = await xapi.elearning_progress(session, course_id, user_ids)
+    percent: dict[int, float | None] = dict.fromkeys(user_ids)
+    for user_id, standing in found.items():
+        if standing.completed:
+            percent[user_id] = 100.0
+        elif standing.progress is not None:
+            percent[user_id] = round(standing.progress * 100, 1)
+    return percent
 
 
 async def gather(

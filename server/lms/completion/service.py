@@ -26,6 +26,7 @@ from server.lms.completion.models import (
 )
 from server.lms.completion.schemas import CohortResultsOut, CorrectionIn, ResultOut, RuleIn, RuleOut
 from server.lms.models import EnrolmentStatus
+from server.xapi import outbox
 
 ENROLMENT_OF = {
     Outcome.COMPLETED: EnrolmentStatus.COMPLETED,
@@ -177,8 +178,21 @@ async def finalise(
     await session.flush()
     outcomes = {r.user_id: ENROLMENT_OF[r.outcome] for r in found.results
                 if r.outcome in ENROLMENT_OF}  # fmt: skip
-    await lms.set_enrolment_outcomes(session, cohort_id, outcomes, now)
+    changed = await lms.set_enrolment_outcomes(session, cohort_id, outcomes, now)
+    completed = [u for u in changed if outcomes[u] == EnrolmentStatus.COMPLETED]
+    await _tell_lrs(session, found.course_id, completed, now)
     return found.model_copy(update={"finalised_at": now})
+
+
+async def _tell_lrs(
+    session: AsyncSession, course_id: int, completed: list[int], at: datetime
+) -> None:
+    """Newly completed trainees as xAPI ``completed`` statements, in this transaction's outbox
+    (nothing when no LRS is configured; a second finalising sends nobody twice)."""
+    for user_id in completed:
+        statement = await outbox.completion_statement(session, user_id, course_id, at)
+        if statement is not None:
+            await outbox.enqueue(session, statement)
 
 
 async def finalised_result(

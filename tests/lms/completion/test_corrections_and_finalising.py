@@ -13,7 +13,7 @@ from server.core.auth.roles import Role
 from server.core.clock import ManualClock
 from server.core.keys import DATABASE
 from server.lms.models import Enrolment
-from tests.conftest import AppClient, Person, add_person
+from tests.conftest import AppClient, Person, add_person, api_token, bearer
 from tests.lms.completion.records import (
     Api,
     CohortFixture,
@@ -22,6 +22,8 @@ from tests.lms.completion.records import (
     make_cohort,
     named_quiz,
 )
+from tests.xapi.test_ingest import COMPLETED
+from tests.xapi.test_ingest import statement as xapi_statement
 
 T0 = datetime(2020, 10, 5, 1, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -175,6 +177,25 @@ async def test_breakout_polls_quiz_and_survey_criteria_and_unknowns(
     assert choi_crit["breakout"]["actual"] == 0
     assert choi_crit["breakout"]["met"] is False
     assert choi_crit["polls"]["actual"] == 0
+
+    # the e-learning content reports progress over xAPI: the criterion is judged from it
+    lms_system = await add_person(client.app, "elms", [Role.ELEARNING], clock)
+    course = (await ops.call("GET", f"/courses/{cohort.course_id}"))["code"]
+    sent = await client.post(
+        "/api/v1/xapi/statements",
+        json=[xapi_statement("kim", course, verb=COMPLETED, completion=True),
+              xapi_statement("lee", course, progress=50)],
+        headers={**bearer(await api_token(client, lms_system.login)),
+                 "X-Experience-API-Version": "1.0.3"},
+    )  # fmt: skip
+    assert sent.status == 200, await sent.text()
+    judged = by_user(await ops.call("GET", path))
+    kim_e = {c["criterion"]: c for c in judged[kim]["criteria"]}["elearning"]
+    assert (kim_e["actual"], kim_e["met"], judged[kim]["outcome"]) == (100, True, "completed")
+    lee_e = {c["criterion"]: c for c in judged[lee]["criteria"]}["elearning"]
+    assert (lee_e["actual"], lee_e["met"]) == (50, False)
+    choi_e = {c["criterion"]: c for c in judged[choi]["criteria"]}["elearning"]
+    assert (choi_e["actual"], choi_e["met"]) == (None, None)  # nothing reported: unknown
 
 
 async def test_finalising_stores_results_and_sets_enrolment_outcomes(
