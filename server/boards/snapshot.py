@@ -245,7 +245,9 @@ def _bold_of(path: Path) -> Path:
 
 
 @lru_cache(maxsize=64)
-def _font(path: Path | None, size: int, bold: bool = False) -> Font:
+def load_font(path: Path | None, size: int, bold: bool = False) -> Font:
+    """The font at ``path`` (``find_font``) at a size, its Korean face where the file holds
+    several; Pillow's own default when no font was found. Shared with the certificates."""
     if path is None:
         return ImageFont.load_default(size=size)
     chosen = _bold_of(path) if bold else path
@@ -292,7 +294,7 @@ class _Fonts:
 @lru_cache(maxsize=8)
 def _fonts(path: Path | None) -> _Fonts:
     def face(size: int, bold: bool = False) -> _Face:
-        return _Face(_font(path, size, bold), size)
+        return _Face(load_font(path, size, bold), size)
 
     small = face(13)
     return _Fonts(

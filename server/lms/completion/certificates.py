@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.boards.snapshot import _font, find_font
+from server.boards.snapshot import find_font, load_font
 from server.core.auth import service as auth
 from server.core.clock import SEOUL
 from server.core.db import insert_unless_taken
@@ -118,7 +118,7 @@ def render_pdf(facts: VerificationOut, verify_url: str, *, font_path: Path | Non
     ]
     y = 220
     for text, size, bold in lines:
-        font = _font(font_path, size, bold)
+        font = load_font(font_path, size, bold)
         if text:
             x = (width - font.getlength(text)) / 2
             draw.text((x, y), text, font=font, fill=(20, 20, 20))
