@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import IceServer, Settings
@@ -581,3 +581,28 @@ async def attendance_between(
         staff = frozenset(user_id for user_id, _ in await lms.staff_of(session, cs.id))
         out.append(ClassAttendance(cs.id, cs.title, cs.starts_at, cs.ends_at, staff, events))
     return out
+
+
+async def main_devices(session: AsyncSession, start: datetime, end: datetime) -> dict[int, str]:
+    """Each person's most used device class for joining live classes held in ``[start, end)``
+    (joins and resumes counted; a tie goes to the phone, then the tablet: the devices that
+    need the care). People who joined none are absent: unknown, not a device."""
+    joins = (
+        select(AttendanceEvent.user_id, AttendanceEvent.device_class, func.count())
+        .join(ClassSession, ClassSession.id == AttendanceEvent.class_session_id)
+        .where(ClassSession.starts_at >= start, ClassSession.starts_at < end,
+               AttendanceEvent.user_id.is_not(None), AttendanceEvent.device_class.is_not(None),
+               AttendanceEvent.kind.in_((AttendanceKind.JOIN, AttendanceKind.RESUME)))
+        .group_by(AttendanceEvent.user_id, AttendanceEvent.device_class)
+    )  # fmt: skip
+    best: dict[int, tuple[int, int, str]] = {}
+    for user_id, device, count in (await session.execute(joins)).all():
+        if user_id is None or device is None:
+            continue
+        rank = (int(count), -DEVICE_TIE_ORDER.index(device) if device in DEVICE_TIE_ORDER else -9)
+        if user_id not in best or rank > best[user_id][:2]:
+            best[user_id] = (*rank, device)
+    return {user_id: found[2] for user_id, found in best.items()}
+
+
+DEVICE_TIE_ORDER = ("phone", "tablet", "pc")
