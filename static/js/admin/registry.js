@@ -1,0 +1,147 @@
+// The instructor registry section: search (name, affiliation, specialty; grade; internal),
+// the results with contact data only where the API returns it, and one form that creates an
+// entry or edits the chosen one (PATCH sends only what changed; an emptied optional field is
+// cleared with null).
+
+import { api } from "/static/js/api.js";
+import { t } from "/static/js/i18n.js";
+import { el, headerRow, problemText, tableBox } from "/static/js/admin/page.js";
+
+const OPTIONAL = ["affiliation", "specialty", "email", "phone", "user_id"];
+
+export class Registry {
+  /** ``onChange()`` runs after an entry is created or edited (other sections list them). */
+  constructor(onChange) {
+    this.onChange = onChange;
+    this.results = null;
+    this.failed = null;
+    this.editing = null;
+    this.notice = null;
+    this.form = document.getElementById("instructor-form");
+    this.search = document.getElementById("registry-search");
+    this.search.addEventListener("submit", (e) => { e.preventDefault(); this.find(); });
+    this.form.addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
+    document.getElementById("instructor-cancel").addEventListener("click", () => this.edit(null));
+  }
+
+  async find() {
+    const data = new FormData(this.search);
+    const query = new URLSearchParams({ limit: "200" });
+    for (const key of ["q", "grade", "internal"]) {
+      const value = String(data.get(key) || "").trim();
+      if (value) query.set(key, value);
+    }
+    try {
+      this.results = (await api("GET", `/api/v1/instructors?${query}`)).items;
+      this.failed = null;
+      this.notice = null;
+    } catch (error) {
+      this.failed = error;
+    }
+    this.render();
+  }
+
+  contact(row) {
+    if (!row.contact) return "";
+    return [row.contact.email, row.contact.phone].filter(Boolean).join(" · ");
+  }
+
+  render() {
+    const status = document.getElementById("registry-status");
+    const list = document.getElementById("registry-list");
+    if (this.failed) {
+      status.textContent = problemText(this.failed);
+    } else if (this.notice) {
+      status.textContent = t(this.notice.key, { name: this.notice.name });
+    } else if (this.results !== null) {
+      status.textContent = t("ins.registry.found", { count: this.results.length });
+    }
+    if (!this.results || this.results.length === 0) {
+      list.replaceChildren();
+    } else {
+      const rows = this.results.map((row) => el("tr", { dataset: { instructorId: row.id } },
+        el("th", { scope: "row" }, row.name),
+        el("td", {}, row.grade),
+        el("td", {}, t(row.internal ? "ins.internal" : "ins.external")),
+        el("td", {}, row.affiliation ?? ""),
+        el("td", {}, row.specialty ?? ""),
+        el("td", {}, this.contact(row)),
+        el("td", {}, el("button", {
+          type: "button", onclick: () => this.edit(row),
+          "aria-label": t("ins.edit.label", { name: row.name }),
+        }, t("ins.edit")))));
+      list.replaceChildren(tableBox("registry-caption", el("table", {},
+        el("caption", { id: "registry-caption", class: "visually-hidden" }, t("ins.registry")),
+        el("thead", {}, headerRow(["ins.field.name-short", "ins.field.grade", "ins.search.internal",
+          "ins.field.affiliation", "ins.field.specialty", "ins.field.contact", "ins.col.action"])),
+        el("tbody", {}, rows))));
+    }
+    const legend = document.getElementById("instructor-form-legend");
+    legend.textContent = this.editing ? t("ins.edit.legend", { name: this.editing.name }) : t("ins.create");
+    document.getElementById("instructor-submit").textContent = t(this.editing ? "ins.edit.submit" : "ins.create.submit");
+    document.getElementById("instructor-cancel").hidden = !this.editing;
+  }
+
+  /** Fill the form with ``row`` to edit it (null: back to creating a new entry). */
+  edit(row) {
+    this.editing = row;
+    const f = this.form.elements;
+    f.name.value = row?.name ?? "";
+    f.grade.value = row?.grade ?? "";
+    f.affiliation.value = row?.affiliation ?? "";
+    f.specialty.value = row?.specialty ?? "";
+    f.user_id.value = row?.user_id ?? "";
+    f.email.value = row?.contact?.email ?? "";
+    f.phone.value = row?.contact?.phone ?? "";
+    f.internal.checked = Boolean(row?.internal);
+    this.formError("");
+    this.render();
+    f.name.focus();
+  }
+
+  formError(text) {
+    this.form.querySelector(".form-error").textContent = text;
+  }
+
+  /** The form as the API wants it: numbers as numbers, empty optional fields as null. */
+  values() {
+    const f = this.form.elements;
+    const out = { name: f.name.value.trim(), grade: f.grade.value.trim(), internal: f.internal.checked };
+    for (const key of OPTIONAL) {
+      const raw = f[key].value.trim();
+      out[key] = raw === "" ? null : key === "user_id" ? Number(raw) : raw;
+    }
+    return out;
+  }
+
+  changes(values) {
+    const was = { ...this.editing, email: this.editing.contact?.email ?? null, phone: this.editing.contact?.phone ?? null };
+    return Object.fromEntries(Object.entries(values).filter(([key, value]) => (was[key] ?? null) !== value));
+  }
+
+  async save() {
+    const values = this.values();
+    if (!values.name || !values.grade) {
+      this.formError(t("ins.error.name-grade"));
+      (values.name ? this.form.elements.grade : this.form.elements.name).focus();
+      return;
+    }
+    const editing = this.editing;
+    try {
+      let saved;
+      if (editing) {
+        saved = await api("PATCH", `/api/v1/instructors/${editing.id}`, this.changes(values));
+      } else {
+        for (const key of OPTIONAL) if (values[key] === null) delete values[key];
+        saved = await api("POST", "/api/v1/instructors", values);
+      }
+      this.results = [saved, ...(this.results ?? []).filter((r) => r.id !== saved.id)];
+      this.failed = null;
+      this.notice = { key: editing ? "ins.saved" : "ins.created", name: saved.name };
+      this.edit(null);
+      await this.onChange();
+    } catch (error) {
+      this.formError(problemText(error));
+    }
+  }
+}
