@@ -147,8 +147,15 @@ async def test_an_operator_keeps_the_instructor_records(
         await form.get_by_label(KO["ins.field.name"], exact=True).fill("이도윤")
         await form.get_by_label(KO["ins.field.grade-required"], exact=True).fill("1급")
         await form.get_by_label(KO["ins.field.affiliation"], exact=True).fill("한국행정연구원")
-        await form.get_by_label(KO["ins.field.user-id"], exact=True).fill(str(lee.id))
         await form.get_by_label(KO["ins.field.email"], exact=True).fill("lee@example.kr")
+        login = form.get_by_label(KO["ins.field.login"], exact=True)
+        await login.fill("nobody")  # no such instructor account: refused, nothing made
+        await form.get_by_role("button", name=KO["ins.create.submit"], exact=True).click()
+        await expect(form.get_by_role("alert")).to_have_text(
+            say("ins.error.no-such-login", login="nobody")
+        )
+        await expect(login).to_be_focused()
+        await login.fill("lee")
         await form.get_by_role("button", name=KO["ins.create.submit"], exact=True).click()
         await expect(page.locator("#registry-status")).to_have_text(
             say("ins.created", name="이도윤")
@@ -156,6 +163,30 @@ async def test_an_operator_keeps_the_instructor_records(
         entry = page.locator("#registry-list tbody tr", has_text="이도윤")
         await expect(entry).to_contain_text("lee@example.kr")
         await expect(entry).to_contain_text("한국행정연구원")
+
+        # edit it: the form shows the linked log-in; only the changed field is sent
+        await entry.get_by_role("button", name=say("ins.edit.label", name="이도윤")).click()
+        await expect(login).to_have_value("lee")
+        await form.get_by_label(KO["ins.field.affiliation"], exact=True).fill("서울시립대학교")
+        await form.get_by_role("button", name=KO["ins.edit.submit"], exact=True).click()
+        await expect(page.locator("#registry-status")).to_have_text(say("ins.saved", name="이도윤"))
+        await expect(entry).to_contain_text("서울시립대학교")
+        await expect(login).to_have_value("")  # back to adding a new one
+
+        # search by grade and by internal/external
+        search = page.locator("#registry-search")
+        await search.get_by_label(KO["ins.field.grade"], exact=True).fill("특급")
+        await search.get_by_role("button", name=KO["ins.search.submit"], exact=True).click()
+        await expect(page.locator("#registry-status")).to_have_text(
+            say("ins.registry.found", count=0)
+        )
+        await search.get_by_label(KO["ins.field.grade"], exact=True).fill("")
+        await search.get_by_label(KO["ins.search.internal"], exact=True).select_option("false")
+        await search.get_by_role("button", name=KO["ins.search.submit"], exact=True).click()
+        await expect(page.locator("#registry-status")).to_have_text(
+            say("ins.registry.found", count=1)
+        )
+        await expect(entry).to_contain_text(KO["ins.external"])
 
         # a fee standard version from 2020-10-01: in force on the institute's day
         standard = page.locator("#standard-form")

@@ -7,7 +7,22 @@ import { api } from "/static/js/api.js";
 import { t } from "/static/js/i18n.js";
 import { el, headerRow, problemText, tableBox } from "/static/js/admin/page.js";
 
-const OPTIONAL = ["affiliation", "specialty", "email", "phone", "user_id"];
+const OPTIONAL = ["affiliation", "specialty", "email", "phone"];
+
+/** The log-in of a user id (for the form), remembered: logins do not change. */
+const logins = new Map();
+async function loginOf(userId) {
+  if (!logins.has(userId)) logins.set(userId, (await api("GET", `/api/v1/users/${userId}`)).login);
+  return logins.get(userId);
+}
+
+/** The user id of an instructor's account by its exact log-in; null when there is none. */
+async function instructorAccount(login) {
+  const query = new URLSearchParams({ q: login, role: "instructor", limit: "200" });
+  const found = (await api("GET", `/api/v1/users?${query}`)).items.find((u) => u.login === login);
+  if (found) logins.set(found.id, found.login);
+  return found?.id ?? null;
+}
 
 export class Registry {
   /** ``onChange()`` runs after an entry is created or edited (other sections list them). */
@@ -90,7 +105,11 @@ export class Registry {
     f.grade.value = row?.grade ?? "";
     f.affiliation.value = row?.affiliation ?? "";
     f.specialty.value = row?.specialty ?? "";
-    f.user_id.value = row?.user_id ?? "";
+    f.login.value = "";
+    if (row?.user_id) {
+      loginOf(row.user_id).then((login) => { if (this.editing === row) f.login.value = login; })
+        .catch((error) => this.formError(problemText(error)));
+    }
     f.email.value = row?.contact?.email ?? "";
     f.phone.value = row?.contact?.phone ?? "";
     f.internal.checked = Boolean(row?.internal);
@@ -109,7 +128,7 @@ export class Registry {
     const out = { name: f.name.value.trim(), grade: f.grade.value.trim(), internal: f.internal.checked };
     for (const key of OPTIONAL) {
       const raw = f[key].value.trim();
-      out[key] = raw === "" ? null : key === "user_id" ? Number(raw) : raw;
+      out[key] = raw === "" ? null : raw;
     }
     return out;
   }
@@ -128,11 +147,18 @@ export class Registry {
     }
     const editing = this.editing;
     try {
+      const login = this.form.elements.login.value.trim();
+      values.user_id = login ? await instructorAccount(login) : null;
+      if (login && values.user_id === null) {
+        this.formError(t("ins.error.no-such-login", { login }));
+        this.form.elements.login.focus();
+        return;
+      }
       let saved;
       if (editing) {
         saved = await api("PATCH", `/api/v1/instructors/${editing.id}`, this.changes(values));
       } else {
-        for (const key of OPTIONAL) if (values[key] === null) delete values[key];
+        for (const key of [...OPTIONAL, "user_id"]) if (values[key] === null) delete values[key];
         saved = await api("POST", "/api/v1/instructors", values);
       }
       this.results = [saved, ...(this.results ?? []).filter((r) => r.id !== saved.id)];
