@@ -25,8 +25,9 @@ function amount(row) {
     t("admin.no-data"), " — ", t(`fees.no-fee.${row.no_fee}`));
 }
 
-/** The table (and its caption id ``captionId``) for one answer; ``onCorrect(row)``, when given,
- * adds a button per row to correct its teaching hours. */
+/** The table (its caption id ``captionId``) for one answer, and the note of how many rows the
+ * total leaves out; ``onCorrect(row)``, when given, adds a button per row to correct its
+ * teaching hours. */
 export function feesTable(answer, { captionId, withInstructor = true, onCorrect = null }) {
   const keys = ["fees.col.day", ...(withInstructor ? ["fees.col.instructor"] : []),
     "fees.col.course", "fees.col.session", "fees.col.state", "fees.col.hours", "fees.col.grade",
@@ -47,15 +48,15 @@ export function feesTable(answer, { captionId, withInstructor = true, onCorrect 
   const span = keys.length - (onCorrect ? 2 : 1);
   const total = answer.total_won === null ? el("span", { class: "no-data" }, t("admin.no-data")) : won(answer.total_won);
   const foot = [el("tr", {}, el("th", { scope: "row", colspan: String(span) }, t("fees.total")),
-    el("td", { class: "num", id: `${captionId}-total` }, total), onCorrect ? el("td") : null)];
-  if (answer.rows_without_amount > 0) {
-    foot.push(el("tr", {}, el("td", { colspan: String(keys.length), class: "no-data", id: `${captionId}-unknown` },
-      t("fees.rows-without-amount", { count: answer.rows_without_amount }))));
-  }
+    el("td", { class: "num", id: `${captionId}-total`,
+      "aria-describedby": answer.rows_without_amount > 0 ? `${captionId}-unknown` : null }, total), onCorrect ? el("td") : null)];
   const table = el("table", {},
     el("caption", { id: captionId, class: "visually-hidden" }, t("fees.caption")),
     el("thead", {}, headerRow(keys)), el("tbody", {}, body), el("tfoot", {}, foot));
-  return tableBox(captionId, table);
+  // said outside the scroll box, so a phone shows it without scrolling sideways
+  const unknown = answer.rows_without_amount > 0 ? el("p", { class: "no-data", id: `${captionId}-unknown` },
+    t("fees.rows-without-amount", { count: answer.rows_without_amount })) : null;
+  return [tableBox(captionId, table), unknown].filter(Boolean);
 }
 
 /** Render an answer (or a failure, or "nothing in this period") into ``container``. */
@@ -71,7 +72,7 @@ export function renderFees(container, status, result, options) {
   }
   const { answer, from, to } = result;
   status.textContent = t("fees.found", { count: answer.items.length, from: day(from), to: day(to) });
-  container.replaceChildren(answer.items.length ? feesTable(answer, options) : el("p", { class: "empty" }, t("fees.none")));
+  container.replaceChildren(...(answer.items.length ? feesTable(answer, options) : [el("p", { class: "empty" }, t("fees.none"))]));
 }
 
 /** The rows as a CSV file: amounts as plain integers, unknown left empty with its reason. */
