@@ -304,7 +304,7 @@ async def test_an_instructor_sees_only_their_own_fees(
     await operator.post("/instructors", {"name": "이도윤", "grade": "1급", "user_id": lee.id})
     await operator.post("/instructors", {"name": "최하은", "grade": "1급", "user_id": choi.id})
     await operator.post("/fee-standards", STANDARD_2019)
-    run = await make_course(client.app)
+    run = await make_course(client.app, title="=1+1 계산 실습")  # would be a formula in Excel
     mine = await add_session(
         client.app, run, kst(2020, 10, 2, 10), minutes=60, instructors=(lee.id,)
     )
@@ -332,6 +332,13 @@ async def test_an_instructor_sees_only_their_own_fees(
         )
         await expect(page.locator(f'#fees-result tr[data-session-id="{theirs}"]')).to_have_count(0)
         await expect(page.locator("#fees-caption-total")).to_have_text("300,000원")
+        async with page.expect_download() as download_info:
+            await page.get_by_role("button", name=KO["admin.csv"], exact=True).click()
+        download = await download_info.value
+        assert download.suggested_filename == "instructor-fees_2020-10-01_2020-10-05.csv"
+        csv = (await download.path()).read_text("utf-8-sig")
+        assert "'=1+1 계산 실습" in csv  # kept as text
+        assert "최하은" not in csv
         await at_both_sizes(page, "my-fees-instructor", "an instructor's own fees")
 
         refused = await page.goto(str(client.make_url("/admin")))

@@ -77,10 +77,13 @@ export async function everything(path, params = {}) {
   return items;
 }
 
-/** A CSV file (UTF-8 with BOM, so Excel reads Hangul) offered for download. */
+/** A CSV file (UTF-8 with BOM, so Excel reads Hangul) offered for download. Text a
+ * spreadsheet would run as a formula (a name or title starting with = + - @) is kept as text
+ * behind an apostrophe, as the server's exports do. */
 export function downloadCsv(filename, header, rows) {
   const cell = (value) => {
-    const text = value === null || value === undefined ? "" : String(value);
+    let text = value === null || value === undefined ? "" : String(value);
+    if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
   const lines = [header, ...rows].map((row) => row.map(cell).join(","));
