@@ -29,27 +29,30 @@ function amount(row) {
  * total leaves out; ``onCorrect(row)``, when given, adds a button per row to correct its
  * teaching hours. */
 export function feesTable(answer, { captionId, withInstructor = true, onCorrect = null }) {
+  // the amount early: a phone shows the first columns without scrolling sideways
   const keys = ["fees.col.day", ...(withInstructor ? ["fees.col.instructor"] : []),
-    "fees.col.course", "fees.col.session", "fees.col.state", "fees.col.hours", "fees.col.grade",
-    "fees.col.amount", ...(onCorrect ? ["fees.col.action"] : [])];
+    "fees.col.amount", "fees.col.hours", "fees.col.grade", "fees.col.state", "fees.col.session",
+    "fees.col.course", ...(onCorrect ? ["fees.col.action"] : [])];
   const body = answer.items.map((row) => el("tr", { dataset: { sessionId: row.class_session_id, unknown: row.amount_won === null ? "yes" : "no" } },
     el("td", {}, day(row.taught_on)),
     withInstructor ? el("td", {}, row.instructor_name ?? t("fees.not-registered-name")) : null,
-    el("td", {}, `${row.course_title} · ${row.cohort_name}`),
-    el("td", {}, row.class_session_title),
-    el("td", {}, t(row.session_state === "ended" ? "fees.state.taught" : "fees.state.to-come")),
+    el("td", { class: "num" }, amount(row)),
     el("td", { class: "num" }, hours(row)),
     el("td", {}, row.grade ?? t("admin.no-data")),
-    el("td", { class: "num" }, amount(row)),
+    el("td", {}, t(row.session_state === "ended" ? "fees.state.taught" : "fees.state.to-come")),
+    el("td", {}, row.class_session_title),
+    el("td", {}, `${row.course_title} · ${row.cohort_name}`),
     onCorrect ? el("td", {}, el("button", {
       type: "button", onclick: () => onCorrect(row),
       "aria-label": t("fees.correct-label", { session: row.class_session_title, name: row.instructor_name ?? "" }),
     }, t("fees.correct"))) : null));
-  const span = keys.length - (onCorrect ? 2 : 1);
+  const before = withInstructor ? 2 : 1;
+  const after = keys.length - before - 1;
   const total = answer.total_won === null ? el("span", { class: "no-data" }, t("admin.no-data")) : won(answer.total_won);
-  const foot = [el("tr", {}, el("th", { scope: "row", colspan: String(span) }, t("fees.total")),
+  const foot = [el("tr", {}, el("th", { scope: "row", colspan: String(before) }, t("fees.total")),
     el("td", { class: "num", id: `${captionId}-total`,
-      "aria-describedby": answer.rows_without_amount > 0 ? `${captionId}-unknown` : null }, total), onCorrect ? el("td") : null)];
+      "aria-describedby": answer.rows_without_amount > 0 ? `${captionId}-unknown` : null }, total),
+    el("td", { colspan: String(after) }))];
   const table = el("table", {},
     el("caption", { id: captionId, class: "visually-hidden" }, t("fees.caption")),
     el("thead", {}, headerRow(keys)), el("tbody", {}, body), el("tfoot", {}, foot));
