@@ -47,11 +47,17 @@ def refusal_page(reason: str, status: int, sign_in_to: str) -> web.Response:
         words = _catalog(lang)
         heading = "h1" if lang == LANGUAGES[0] else "h2"
         href = html.escape(f"/login?next={sign_in_to}", quote=True)
+        # signed in already (403): their own home is the other way on
+        home = (
+            ""
+            if status == 401
+            else f"<a class='button' href='/home'>{html.escape(words['nav.home'])}</a>"
+        )
         parts.append(
             f"<section lang='{lang}'><{heading}>{html.escape(words['admin.refused.heading'])}"
             f"</{heading}><p>{html.escape(words[f'admin.refused.{reason}'])}</p>"
-            f"<p><a class='button primary' href='{href}'>{html.escape(words['nav.login'])}</a>"
-            f"</p></section>"
+            f"<p class='row'><a class='button primary' href='{href}'>"
+            f"{html.escape(words['nav.login'])}</a>{home}</p></section>"
         )
     body = (
         "<!doctype html><html lang='ko'><head><meta charset='utf-8'>"

@@ -372,6 +372,8 @@ async def test_a_trainee_and_a_stranger_are_refused_the_administration(
             EN["admin.refused.staff-only"]
         )
         await expect(page.locator("#sections, #registry")).to_have_count(0)  # no page behind it
+        home = link(main.locator('section[lang="ko"]'), KO["nav.home"])
+        await expect(home).to_have_attribute("href", "/home")
         await assert_accessible(page, context="the administration refused to a trainee")
         await screenshot(page, "admin-refused-trainee-phone")
         for path in ("/admin", "/my/fees"):

@@ -13,8 +13,8 @@ function render() {
   document.getElementById("sections").replaceChildren(...SECTIONS.map(({ key, href }) => {
     const title = `section-${key}`;
     return el("li", { dataset: { section: key } },
-      el("a", { href, id: title }, t(`admin.section.${key}`)),
-      el("p", { class: "muted" }, t(`admin.section.${key}.about`)));
+      el("a", { href, id: title, "aria-describedby": `${title}-about` }, t(`admin.section.${key}`)),
+      el("p", { class: "muted", id: `${title}-about` }, t(`admin.section.${key}.about`)));
   }));
 }
 
