@@ -119,6 +119,10 @@ async def test_an_operator_keeps_the_instructor_records(
     unpriced = await add_session(
         client.app, run, kst(2020, 10, 3, 10), minutes=60, instructors=(choi.id,)
     )
+    other_run = await make_course(client.app, title="민원 응대 실습", code="2020-T-02")
+    other_course = await add_session(
+        client.app, other_run, kst(2020, 10, 4, 10), minutes=60, instructors=(lee.id,)
+    )
 
     context = await phone(browser)
     try:
@@ -211,13 +215,21 @@ async def test_an_operator_keeps_the_instructor_records(
         await expect(in_force).to_contain_text("350,000원")
         await expect(page.locator("#standards-list button")).to_have_count(0)  # read-only
 
-        # the fees owed from 1 to 5 October: one priced row, one nobody can price
+        # the fees owed from 1 to 5 October in both courses, then in the first only: one
+        # priced row, one nobody can price
         fees = page.locator("#fees-form")
         await fees.get_by_label(KO["fees.from"], exact=True).fill("2020-10-01")
         await fees.get_by_label(KO["fees.to"], exact=True).fill("2020-10-05")
         await fees.get_by_role("button", name=KO["fees.submit"], exact=True).click()
         priced = page.locator(f'#fees-result tr[data-session-id="{taught}"]')
         unknown = page.locator(f'#fees-result tr[data-session-id="{unpriced}"]')
+        elsewhere = page.locator(f'#fees-result tr[data-session-id="{other_course}"]')
+        await expect(elsewhere).to_contain_text("350,000원")
+        await expect(page.locator("#fees-caption-total")).to_have_text("1,000,000원")
+        course = fees.get_by_label(KO["ins.fees.course"], exact=True)
+        await course.select_option(label="2020-T-01 보고서 작성 실습")
+        await fees.get_by_role("button", name=KO["fees.submit"], exact=True).click()
+        await expect(elsewhere).to_have_count(0)
         await expect(priced).to_contain_text("650,000원")  # 350,000 + 2 × 150,000
         await expect(unknown).to_contain_text("최하은")
         await expect(unknown).to_contain_text(
@@ -274,13 +286,14 @@ async def test_an_operator_keeps_the_instructor_records(
         totals = page.locator("#comparison-totals")
         await expect(totals.locator('[data-status="approved_and_taught"] dd')).to_have_text("1")
         await expect(totals.locator('[data-status="approved_not_taught"] dd')).to_have_text("0")
-        await expect(totals.locator('[data-status="taught_without_approval"] dd')).to_have_text("1")
+        await expect(totals.locator('[data-status="taught_without_approval"] dd')).to_have_text("2")
         row = page.locator('#comparison-result tr[data-status="approved_and_taught"]')
         await expect(row).to_contain_text("이도윤")
+        await expect(row).to_contain_text("2020-T-01")
         await expect(row).to_contain_text(say("admin.hours", hours=2))
-        await expect(
-            page.locator('#comparison-result tr[data-status="taught_without_approval"]')
-        ).to_contain_text("최하은")
+        unapproved = page.locator('#comparison-result tr[data-status="taught_without_approval"]')
+        await expect(unapproved.filter(has_text="최하은")).to_contain_text("2020-T-01")
+        await expect(unapproved.filter(has_text="이도윤")).to_contain_text("2020-T-02")
 
         await at_both_sizes(page, "admin-instructors-operator", "the instructors section, filled")
         await page.get_by_role("button", name="English", exact=True).click()

@@ -8,9 +8,10 @@ import { t } from "/static/js/i18n.js";
 import { day, downloadCsv, el, headerRow, problemText, tableBox, won } from "/static/js/admin/page.js";
 
 /** The fees owed from ``from`` to ``to`` (Seoul days, both included). */
-export function loadFees(from, to, instructorId = null) {
+export function loadFees(from, to, { instructorId = null, courseId = null } = {}) {
   const query = new URLSearchParams({ date_from: from, date_to: to });
   if (instructorId) query.set("instructor_id", String(instructorId));
+  if (courseId) query.set("course_id", String(courseId));
   return api("GET", `/api/v1/instructor-fees?${query}`);
 }
 

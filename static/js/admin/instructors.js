@@ -49,7 +49,8 @@ async function showFees() {
   const from = f.date_from.value;
   const to = f.date_to.value;
   try {
-    state.fees = { answer: await loadFees(from, to, f.instructor_id.value || null), from, to };
+    const filter = { instructorId: f.instructor_id.value || null, courseId: f.course_id.value || null };
+    state.fees = { answer: await loadFees(from, to, filter), from, to };
   } catch (error) {
     state.fees = { error };
   }
@@ -60,6 +61,17 @@ function renderFeesPart() {
   renderFees(document.getElementById("fees-result"), document.getElementById("fees-status"), state.fees,
     { captionId: "fees-caption", withInstructor: true, onCorrect: correctRow });
   document.getElementById("fees-csv").disabled = !state.fees?.answer;
+}
+
+/** The courses of the period's first year, to narrow the fees to one. */
+async function fillFeeCourses() {
+  const select = feesForm.elements.course_id;
+  const chosen = select.value;
+  const year = Number(feesForm.elements.date_from.value.slice(0, 4));
+  const courses = year ? await coursesOf(year) : [];
+  select.replaceChildren(el("option", { value: "" }, t("ins.fees.every-course")),
+    ...courses.map((c) => el("option", { value: c.id }, `${c.code} ${c.title}`)));
+  if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
 }
 
 /** From a fee row to its class session in the corrections part. */
@@ -351,6 +363,7 @@ async function start() {
     registry.render();
     standards.render();
     fillInstructorChoices();
+    fillFeeCourses().catch(() => null);
     renderFeesPart();
     renderSessions();
     renderTeaching();
@@ -371,6 +384,7 @@ async function start() {
   meetingsFind.elements.year.value = today.slice(0, 4);
   comparisonForm.elements.year.value = today.slice(0, 4);
   feesForm.addEventListener("submit", (e) => { e.preventDefault(); showFees(); });
+  feesForm.elements.date_from.addEventListener("change", () => fillFeeCourses().catch(() => null));
   document.getElementById("fees-csv").addEventListener("click", () => feesCsv(state.fees.answer, state.fees.from, state.fees.to));
   findForm.addEventListener("submit", (e) => { e.preventDefault(); findSessions(); });
   findForm.elements.class_session_id.addEventListener("change", (e) => {
@@ -387,7 +401,7 @@ async function start() {
   comparisonForm.addEventListener("submit", (e) => { e.preventDefault(); showComparison(); });
   document.getElementById("comparison-csv").addEventListener("click", comparisonCsv);
   try {
-    await Promise.all([loadAll(), registry.find(), standards.load()]);
+    await Promise.all([loadAll(), registry.find(), standards.load(), fillFeeCourses()]);
     await addApproval();
     renderSessions();
   } catch (error) {

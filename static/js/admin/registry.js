@@ -5,7 +5,7 @@
 
 import { api } from "/static/js/api.js";
 import { t } from "/static/js/i18n.js";
-import { el, headerRow, problemText, tableBox } from "/static/js/admin/page.js";
+import { el, everything, headerRow, problemText, tableBox } from "/static/js/admin/page.js";
 
 const OPTIONAL = ["affiliation", "specialty", "email", "phone"];
 
@@ -41,13 +41,14 @@ export class Registry {
 
   async find() {
     const data = new FormData(this.search);
-    const query = new URLSearchParams({ limit: "200" });
+    const query = {};
     for (const key of ["q", "grade", "internal"]) {
       const value = String(data.get(key) || "").trim();
-      if (value) query.set(key, value);
+      if (value) query[key] = value;
     }
     try {
-      this.results = (await api("GET", `/api/v1/instructors?${query}`)).items;
+      // every match, page after page: an institute's registry is hundreds, not millions
+      this.results = await everything("/api/v1/instructors", query);
       this.failed = null;
       this.notice = null;
     } catch (error) {
