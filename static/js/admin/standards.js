@@ -98,8 +98,10 @@ export class Standards {
       const saved = await api("POST", "/api/v1/fee-standards", body);
       error.textContent = "";
       this.notice = saved;
+      f.effective_from.value = "";
       f.title.value = "";
       f.basis.value = "";
+      this.rates.replaceChildren(); // begun again from the rates now in force
       await this.load();
     } catch (failure) {
       error.textContent = problemText(failure);
