@@ -407,3 +407,22 @@ async def test_a_trainee_and_a_stranger_are_refused_the_administration(
             assert response.status == 403, path
     finally:
         await context.close()
+
+
+async def test_an_instructor_not_in_the_registry_is_told_so_not_shown_nothing(
+    client: AppClient, clock: ManualClock, browser: Browser
+) -> None:
+    await add_person(client.app, "park", [Role.INSTRUCTOR], clock, name="박서준")
+    context = await phone(browser)
+    try:
+        page = await context.new_page()
+        await page.goto(str(client.make_url("/login?next=/my/fees")))
+        await sign_in(page, "park", "correct horse battery")
+        await page.wait_for_url(re.compile(r"/my/fees$"))
+        await expect(page.locator("main")).to_have_attribute("data-state", "ready")
+        await expect(page.locator("#fees-status")).to_have_text(KO["fees.mine.not-registered"])
+        await expect(page.locator("#fees-result table")).to_have_count(0)  # no empty table, no 0
+        await expect(page.get_by_role("button", name=KO["admin.csv"], exact=True)).to_be_disabled()
+        await assert_accessible(page, context="my fees, not in the registry")
+    finally:
+        await context.close()
