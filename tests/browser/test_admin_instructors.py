@@ -205,6 +205,7 @@ async def test_an_operator_keeps_the_instructor_records(
         # the same grade twice is refused (problem+json, in words) and changes nothing
         await standard.get_by_role("button", name=KO["ins.rate.add"], exact=True).click()
         twice = standard.locator(".rate-row").nth(1)
+        await expect(standard.get_by_role("group", name=say("ins.rate.title", n=2))).to_be_visible()
         await expect(twice.get_by_label(KO["ins.field.grade"], exact=True)).to_be_focused()
         await twice.get_by_label(KO["ins.field.grade"], exact=True).fill("1급")
         await twice.get_by_label(KO["ins.rate.first"], exact=True).fill("1")
@@ -214,6 +215,7 @@ async def test_an_operator_keeps_the_instructor_records(
         await expect(page.locator("#standards-list article")).to_have_count(1)
         await twice.get_by_role("button", name=KO["ins.rate.remove"], exact=True).click()
         await expect(standard.locator(".rate-row")).to_have_count(1)
+        await expect(standard.locator(".rate-title")).to_have_text([say("ins.rate.title", n=1)])
         await standard.get_by_role("button", name=KO["ins.standard.submit"], exact=True).click()
         await expect(page.locator("#standards-status")).to_have_text(
             say("ins.standard.saved", title="강사료 지급기준 (통일)", version=1)

@@ -243,21 +243,30 @@ async function fillCourseChoices() {
   }
 }
 
+/** "Approval 1", "Approval 2"… by position. */
+function renumberApprovals() {
+  meetingForm.querySelectorAll(".approval-title").forEach((title, i) => {
+    title.textContent = t("ins.approval.title", { n: i + 1 });
+  });
+}
+
 function addApproval() {
   const n = ++approvalCount;
   const field = (name, key, control) => el("div", {},
     el("label", { for: `approval-${n}-${name}`, dataset: { i18n: key } }, t(key)), control);
   const row = el("div", { class: "approval-row", role: "group", "aria-labelledby": `approval-${n}-title` },
-    el("p", { id: `approval-${n}-title`, class: "muted", dataset: { n: String(n) } }, t("ins.approval.title", { n })),
+    el("p", { id: `approval-${n}-title`, class: "muted approval-title" }),
     el("div", { class: "fields" },
       field("instructor_id", "fees.col.instructor", el("select", { id: `approval-${n}-instructor_id`, name: "instructor_id", required: true })),
       field("course_id", "ins.approval.course", el("select", { id: `approval-${n}-course_id`, name: "course_id", required: true })),
       field("grade", "ins.approval.grade", el("input", { id: `approval-${n}-grade`, name: "grade", required: true, maxlength: "16", autocomplete: "off" }))),
     el("button", { type: "button", class: "remove-approval", "aria-describedby": `approval-${n}-title`, onclick: (e) => {
       if (meetingForm.querySelectorAll(".approval-row").length > 1) e.currentTarget.closest(".approval-row").remove();
+      renumberApprovals();
       document.getElementById("meeting-add-approval").focus();
     } }, t("ins.approval.remove")));
   document.getElementById("meeting-approvals").append(row);
+  renumberApprovals();
   instructorOptions(row.querySelector("select[name=instructor_id]"));
   const instructor = row.querySelector("select[name=instructor_id]");
   instructor.addEventListener("change", () => {
@@ -369,7 +378,7 @@ async function start() {
     renderTeaching();
     renderMeetings();
     renderComparison();
-    for (const p of document.querySelectorAll("#meeting-approvals [data-n]")) p.textContent = t("ins.approval.title", { n: p.dataset.n });
+    renumberApprovals();
     for (const b of document.querySelectorAll(".remove-approval")) b.textContent = t("ins.approval.remove");
   };
   const user = await startPage(["admin", "instructors"], renderAll);

@@ -5,7 +5,6 @@
 import { ApiError, api, resetSession, session } from "/static/js/api.js";
 import { formatTime, language, languageButton, loadCatalogs, t } from "/static/js/i18n.js";
 
-export const STAFF = ["admin", "operator"]; // server/core/auth/roles.py STAFF
 const PAGE = 200;
 
 /** An element with attributes (``on*`` functions become listeners) and children. */

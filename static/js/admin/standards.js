@@ -53,7 +53,7 @@ export class Standards {
       el("input", { id: `rate-${n}-${name}`, name, ...attrs }));
     const number = { type: "number", min: "0", max: "100000000", step: "1", inputmode: "numeric" };
     const row = el("div", { class: "rate-row", role: "group", "aria-labelledby": `rate-${n}-title` },
-      el("p", { id: `rate-${n}-title`, class: "muted", dataset: { i18nRate: String(n) } }, t("ins.rate.title", { n })),
+      el("p", { id: `rate-${n}-title`, class: "muted rate-title" }),
       el("div", { class: "fields" },
         field("grade", "ins.field.grade", { required: true, maxlength: "16", value: rate?.grade ?? "", autocomplete: "off" }),
         field("first_hour_won", "ins.rate.first", { ...number, required: true, value: rate?.first_hour_won ?? "" }),
@@ -62,9 +62,18 @@ export class Standards {
       el("button", { type: "button", class: "remove-rate", "aria-describedby": `rate-${n}-title`, onclick: (e) => {
         const rows = this.rates.children;
         if (rows.length > 1) e.currentTarget.closest(".rate-row").remove();
+        this.renumber();
         document.getElementById("std-add-rate").focus();
       } }, t("ins.rate.remove")));
     this.rates.append(row);
+    this.renumber();
+  }
+
+  /** "Rate 1", "Rate 2"… by position, whatever was added and removed before. */
+  renumber() {
+    this.rates.querySelectorAll(".rate-title").forEach((title, i) => {
+      title.textContent = t("ins.rate.title", { n: i + 1 });
+    });
   }
 
   rateRows() {
@@ -140,9 +149,7 @@ export class Standards {
       b.effective_from.localeCompare(a.effective_from) || b.version - a.version);
     parts.push(...ordered.map((s) => this.standard(s)));
     list.replaceChildren(...parts);
-    for (const title of this.rates.querySelectorAll("[data-i18n-rate]")) {
-      title.textContent = t("ins.rate.title", { n: title.dataset.i18nRate });
-    }
+    this.renumber();
     for (const button of this.rates.querySelectorAll(".remove-rate")) button.textContent = t("ins.rate.remove");
   }
 }
