@@ -11,8 +11,12 @@ const form = document.getElementById("fees-form");
 let result = null;
 
 function render() {
-  renderFees(document.getElementById("fees-result"), document.getElementById("fees-status"), result,
-    { captionId: "fees-caption", withInstructor: false });
+  renderFees(
+    document.getElementById("fees-result"),
+    document.getElementById("fees-status"),
+    result,
+    { captionId: "fees-caption", withInstructor: false },
+  );
   if (result?.error instanceof ApiError && result.error.status === 403) {
     document.getElementById("fees-status").textContent = t("fees.mine.not-registered");
   }
@@ -46,8 +50,13 @@ async function start() {
   const today = seoulToday();
   form.elements.date_from.value = `${today.slice(0, 8)}01`;
   form.elements.date_to.value = today;
-  form.addEventListener("submit", (e) => { e.preventDefault(); show(); });
-  document.getElementById("fees-csv").addEventListener("click", () => feesCsv(result.answer, result.from, result.to));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    show();
+  });
+  document
+    .getElementById("fees-csv")
+    .addEventListener("click", () => feesCsv(result.answer, result.from, result.to));
   await show();
   main.dataset.state = "ready";
 }

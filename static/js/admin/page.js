@@ -43,7 +43,10 @@ export function seoulToday() {
   const given = document.querySelector('meta[name="baeum-today"]')?.content || "";
   if (/^\d{4}-\d{2}-\d{2}$/.test(given)) return given;
   const parts = new Intl.DateTimeFormat("en", {
-    timeZone: "Asia/Seoul", year: "numeric", month: "2-digit", day: "2-digit",
+    timeZone: "Asia/Seoul",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
   }).formatToParts(new Date());
   const part = (type) => parts.find((p) => p.type === type).value;
   return `${part("year")}-${part("month")}-${part("day")}`;
@@ -58,7 +61,8 @@ export function problemText(error) {
     return t("admin.problem.validation", { fields: fields.join("; ") });
   }
   const known = ["conflict", "forbidden", "not-found"];
-  if (known.includes(error.type)) return t(`admin.problem.${error.type}`, { detail: error.message });
+  if (known.includes(error.type))
+    return t(`admin.problem.${error.type}`, { detail: error.message });
   return t("error.generic", { detail: error.message });
 }
 
@@ -96,12 +100,19 @@ export function downloadCsv(filename, header, rows) {
 
 /** A table in a scroll box that a keyboard can scroll too (a phone is narrower than it). */
 export function tableBox(labelId, table) {
-  return el("div", { class: "table-box", tabindex: "0", role: "region", "aria-labelledby": labelId },
-    table);
+  return el(
+    "div",
+    { class: "table-box", tabindex: "0", role: "region", "aria-labelledby": labelId },
+    table,
+  );
 }
 
 export function headerRow(keys) {
-  return el("tr", {}, keys.map((key) => el("th", { scope: "col" }, t(key))));
+  return el(
+    "tr",
+    {},
+    keys.map((key) => el("th", { scope: "col" }, t(key))),
+  );
 }
 
 async function signOut(button, report) {
@@ -125,14 +136,23 @@ async function signOut(button, report) {
 export async function startPage(areas, render) {
   await loadCatalogs(areas);
   const errorBox = document.getElementById("page-error");
-  const report = (text) => { errorBox.textContent = text; };
+  const report = (text) => {
+    errorBox.textContent = text;
+  };
   languageButton(document.getElementById("lang"));
-  document.getElementById("logout").addEventListener("click", (e) => signOut(e.currentTarget, report));
+  document
+    .getElementById("logout")
+    .addEventListener("click", (e) => signOut(e.currentTarget, report));
   let user = null;
   const who = () => {
-    document.getElementById("who").textContent = user ? t("admin.signed-in-as", { name: user.name }) : "";
+    document.getElementById("who").textContent = user
+      ? t("admin.signed-in-as", { name: user.name })
+      : "";
   };
-  document.addEventListener("baeum:language", () => { who(); render(); });
+  document.addEventListener("baeum:language", () => {
+    who();
+    render();
+  });
   try {
     user = (await session()).user;
   } catch (error) {

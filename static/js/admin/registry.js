@@ -34,8 +34,14 @@ export class Registry {
     this.notice = null;
     this.form = document.getElementById("instructor-form");
     this.search = document.getElementById("registry-search");
-    this.search.addEventListener("submit", (e) => { e.preventDefault(); this.find(); });
-    this.form.addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
+    this.search.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.find();
+    });
+    this.form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.save();
+    });
     document.getElementById("instructor-cancel").addEventListener("click", () => this.edit(null));
   }
 
@@ -75,26 +81,63 @@ export class Registry {
     if (!this.results || this.results.length === 0) {
       list.replaceChildren();
     } else {
-      const rows = this.results.map((row) => el("tr", { dataset: { instructorId: row.id } },
-        el("th", { scope: "row" }, row.name),
-        el("td", {}, row.grade),
-        el("td", {}, t(row.internal ? "ins.internal" : "ins.external")),
-        el("td", {}, row.affiliation ?? ""),
-        el("td", {}, row.specialty ?? ""),
-        el("td", {}, this.contact(row)),
-        el("td", {}, el("button", {
-          type: "button", onclick: () => this.edit(row),
-          "aria-label": t("ins.edit.label", { name: row.name }),
-        }, t("ins.edit")))));
-      list.replaceChildren(tableBox("registry-caption", el("table", {},
-        el("caption", { id: "registry-caption", class: "visually-hidden" }, t("ins.registry")),
-        el("thead", {}, headerRow(["ins.field.name-short", "ins.field.grade", "ins.search.internal",
-          "ins.field.affiliation", "ins.field.specialty", "ins.field.contact", "ins.col.action"])),
-        el("tbody", {}, rows))));
+      const rows = this.results.map((row) =>
+        el(
+          "tr",
+          { dataset: { instructorId: row.id } },
+          el("th", { scope: "row" }, row.name),
+          el("td", {}, row.grade),
+          el("td", {}, t(row.internal ? "ins.internal" : "ins.external")),
+          el("td", {}, row.affiliation ?? ""),
+          el("td", {}, row.specialty ?? ""),
+          el("td", {}, this.contact(row)),
+          el(
+            "td",
+            {},
+            el(
+              "button",
+              {
+                type: "button",
+                onclick: () => this.edit(row),
+                "aria-label": t("ins.edit.label", { name: row.name }),
+              },
+              t("ins.edit"),
+            ),
+          ),
+        ),
+      );
+      list.replaceChildren(
+        tableBox(
+          "registry-caption",
+          el(
+            "table",
+            {},
+            el("caption", { id: "registry-caption", class: "visually-hidden" }, t("ins.registry")),
+            el(
+              "thead",
+              {},
+              headerRow([
+                "ins.field.name-short",
+                "ins.field.grade",
+                "ins.search.internal",
+                "ins.field.affiliation",
+                "ins.field.specialty",
+                "ins.field.contact",
+                "ins.col.action",
+              ]),
+            ),
+            el("tbody", {}, rows),
+          ),
+        ),
+      );
     }
     const legend = document.getElementById("instructor-form-legend");
-    legend.textContent = this.editing ? t("ins.edit.legend", { name: this.editing.name }) : t("ins.create");
-    document.getElementById("instructor-submit").textContent = t(this.editing ? "ins.edit.submit" : "ins.create.submit");
+    legend.textContent = this.editing
+      ? t("ins.edit.legend", { name: this.editing.name })
+      : t("ins.create");
+    document.getElementById("instructor-submit").textContent = t(
+      this.editing ? "ins.edit.submit" : "ins.create.submit",
+    );
     document.getElementById("instructor-cancel").hidden = !this.editing;
   }
 
@@ -108,7 +151,10 @@ export class Registry {
     f.specialty.value = row?.specialty ?? "";
     f.login.value = "";
     if (row?.user_id) {
-      loginOf(row.user_id).then((login) => { if (this.editing === row) f.login.value = login; })
+      loginOf(row.user_id)
+        .then((login) => {
+          if (this.editing === row) f.login.value = login;
+        })
         .catch((error) => this.formError(problemText(error)));
     }
     f.email.value = row?.contact?.email ?? "";
@@ -126,7 +172,11 @@ export class Registry {
   /** The form as the API wants it: numbers as numbers, empty optional fields as null. */
   values() {
     const f = this.form.elements;
-    const out = { name: f.name.value.trim(), grade: f.grade.value.trim(), internal: f.internal.checked };
+    const out = {
+      name: f.name.value.trim(),
+      grade: f.grade.value.trim(),
+      internal: f.internal.checked,
+    };
     for (const key of OPTIONAL) {
       const raw = f[key].value.trim();
       out[key] = raw === "" ? null : raw;
@@ -135,8 +185,14 @@ export class Registry {
   }
 
   changes(values) {
-    const was = { ...this.editing, email: this.editing.contact?.email ?? null, phone: this.editing.contact?.phone ?? null };
-    return Object.fromEntries(Object.entries(values).filter(([key, value]) => (was[key] ?? null) !== value));
+    const was = {
+      ...this.editing,
+      email: this.editing.contact?.email ?? null,
+      phone: this.editing.contact?.phone ?? null,
+    };
+    return Object.fromEntries(
+      Object.entries(values).filter(([key, value]) => (was[key] ?? null) !== value),
+    );
   }
 
   async save() {

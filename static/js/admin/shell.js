@@ -5,17 +5,24 @@
 import { t } from "/static/js/i18n.js";
 import { el, startPage } from "/static/js/admin/page.js";
 
-const SECTIONS = [
-  { key: "instructors", href: "/admin/instructors" },
-];
+const SECTIONS = [{ key: "instructors", href: "/admin/instructors" }];
 
 function render() {
-  document.getElementById("sections").replaceChildren(...SECTIONS.map(({ key, href }) => {
-    const title = `section-${key}`;
-    return el("li", { dataset: { section: key } },
-      el("a", { href, id: title, "aria-describedby": `${title}-about` }, t(`admin.section.${key}`)),
-      el("p", { class: "muted", id: `${title}-about` }, t(`admin.section.${key}.about`)));
-  }));
+  document.getElementById("sections").replaceChildren(
+    ...SECTIONS.map(({ key, href }) => {
+      const title = `section-${key}`;
+      return el(
+        "li",
+        { dataset: { section: key } },
+        el(
+          "a",
+          { href, id: title, "aria-describedby": `${title}-about` },
+          t(`admin.section.${key}`),
+        ),
+        el("p", { class: "muted", id: `${title}-about` }, t(`admin.section.${key}.about`)),
+      );
+    }),
+  );
 }
 
 async function start() {
