@@ -32,6 +32,7 @@ export class Registry {
     this.failed = null;
     this.editing = null;
     this.notice = null;
+    this.loginShown = Promise.resolve();
     this.form = document.getElementById("instructor-form");
     this.search = document.getElementById("registry-search");
     this.search.addEventListener("submit", (e) => {
@@ -150,13 +151,17 @@ export class Registry {
     f.affiliation.value = row?.affiliation ?? "";
     f.specialty.value = row?.specialty ?? "";
     f.login.value = "";
-    if (row?.user_id) {
-      loginOf(row.user_id)
-        .then((login) => {
-          if (this.editing === row) f.login.value = login;
-        })
-        .catch((error) => this.formError(problemText(error)));
-    }
+    // saving waits for it: an empty field before the log-in arrives must not unlink the account
+    this.loginShown = !row?.user_id
+      ? Promise.resolve()
+      : loginOf(row.user_id)
+          .then((login) => {
+            if (this.editing === row) f.login.value = login;
+          })
+          .catch((error) => {
+            this.formError(problemText(error));
+            return "unknown";
+          });
     f.email.value = row?.contact?.email ?? "";
     f.phone.value = row?.contact?.phone ?? "";
     f.internal.checked = Boolean(row?.internal);
@@ -204,8 +209,11 @@ export class Registry {
     }
     const editing = this.editing;
     try {
+      const shown = await this.loginShown;
       const login = this.form.elements.login.value.trim();
       values.user_id = login ? await instructorAccount(login) : null;
+      // the linked log-in could not be read: an empty field then says nothing; leave the link
+      if (shown === "unknown" && !login) delete values.user_id;
       if (login && values.user_id === null) {
         this.formError(t("ins.error.no-such-login", { login }));
         this.form.elements.login.focus();
