@@ -100,6 +100,9 @@ async def at_both_sizes(page: Page, name: str, context: str) -> None:
     await page.set_viewport_size({"width": 1280, "height": 800})
     await assert_accessible(page, context=f"{context}, on a desktop")
     await screenshot(page, f"{name}-desktop")
+    await page.emulate_media(color_scheme="dark")  # the colours hold in dark mode too
+    await assert_accessible(page, context=f"{context}, dark, on a desktop")
+    await page.emulate_media(color_scheme="light")
     await page.set_viewport_size({"width": 360, "height": 640})
 
 
