@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from server.admin.pages import pages as admin_pages
 from server.boards.api import attachments_context
 from server.boards.api import router as boards_router
 from server.boards.events import boards_context
@@ -89,6 +90,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_get("/problems/{slug}", describe_problem)
     app.router.add_routes(room_pages)
     app.router.add_routes(home_pages)
+    app.router.add_routes(admin_pages)
 
     app.on_shutdown.append(_close_sockets)
     app.cleanup_ctx.append(_database)

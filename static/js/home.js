@@ -122,6 +122,7 @@ function render() {
   document.getElementById("today-date").textContent =
     formatTime(`${day}T12:00:00+09:00`, { dateStyle: "full" });
   document.getElementById("admin").hidden = !(state.user && has(STAFF));
+  document.getElementById("nav-my-fees").hidden = !(state.user && has(["instructor"]));
   renderList(document.getElementById("today"), state.today, "home.no-classes-today", false);
   renderList(document.getElementById("upcoming"), state.upcoming, "home.no-classes-upcoming", true);
   errorBox.textContent = state.notice ? t(state.notice.key, state.notice.vars) : "";
