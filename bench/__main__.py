@@ -26,6 +26,7 @@ REGISTRY: dict[str, str] = {
     "board": "bench.board",
     "cohort_completion": "bench.cohort_completion",
     "xapi": "bench.xapi",
+    "reports": "bench.reports",
 }
 
 

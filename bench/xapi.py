@@ -105,63 +105,72 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
+async def ingest(
+    http: aiohttp.ClientSession, server: RunningServer, statements: int, batch: int,
+    concurrency: int, rng: random.Random,
+) -> dict[str, Any]:  # fmt: skip
+    """Post ``statements`` in arrays of ``batch`` by ``concurrency`` posters; the figures (also
+    used by ``bench reports``). Bodies are built before the clock starts."""
+    token = await admin_token(http, server)
+    auth = {"Authorization": f"Bearer {token}"}
+    codes = await course_codes(http, server.base_url, auth)
+    start = datetime(2020, 10, 5, tzinfo=UTC)
+    bodies: list[bytes] = []
+    for first in range(0, statements, batch):
+        count = min(batch, statements - first)
+        made = [statement(rng, codes, start + timedelta(seconds=first + n)) for n in range(count)]
+        bodies.append(json.dumps(made).encode())
+    print(f"xapi: {statements} statements in {len(bodies)} posts of {batch}, "
+          f"{concurrency} posters, {len(codes)} courses", flush=True)  # fmt: skip
+    headers = {**auth, "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"}
+    url = f"{server.base_url}/api/v1/xapi/statements"
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+
+    async def poster() -> None:
+        nonlocal errors
+        while not queue.empty():
+            body = queue.get_nowait()
+            sent = time.perf_counter()
+            try:
+                async with http.post(
+                    url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)
+                ) as r:
+                    await r.read()
+                    ok = r.status == 200
+            except (aiohttp.ClientError, TimeoutError):
+                ok = False
+            if ok:
+                latencies.append(time.perf_counter() - sent)
+            else:
+                errors += 1
+
+    cpu_before = process_cpu_seconds(server.pid)
+    began = time.perf_counter()
+    await asyncio.gather(*(poster() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - began
+    cpu = process_cpu_seconds(server.pid) - cpu_before
+
+    async with http.post(url, data=bodies[0], headers=headers) as again:
+        repost_ok = again.status == 200
+    async with http.get(f"{server.base_url}/api/v1/xapi/summary", headers=auth) as response:
+        summary = await response.json()
+    return {"bodies": len(bodies), "elapsed": elapsed, "cpu": cpu, "latencies": latencies,
+            "errors": errors, "repost_ok": repost_ok, "summary": summary}  # fmt: skip
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     env = {"BAEUM_XAPI_ACTIVITY_BASE": ACTIVITY_BASE}
     async with running_server(args.database_url, extra_env=env) as server, \
             aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:  # fmt: skip
-        token = await admin_token(http, server)
-        auth = {"Authorization": f"Bearer {token}"}
-        codes = await course_codes(http, server.base_url, auth)
-        start = datetime(2020, 10, 5, tzinfo=UTC)
-        bodies: list[bytes] = []
-        for first in range(0, args.statements, args.batch):
-            count = min(args.batch, args.statements - first)
-            batch = [statement(rng, codes, start + timedelta(seconds=first + n))
-                     for n in range(count)]  # fmt: skip
-            bodies.append(json.dumps(batch).encode())
-        print(f"xapi: {args.statements} statements in {len(bodies)} posts of {args.batch}, "
-              f"{args.concurrency} posters, {len(codes)} courses", flush=True)  # fmt: skip
-        headers = {**auth, "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"}
-        url = f"{server.base_url}/api/v1/xapi/statements"
-        latencies: list[float] = []
-        errors = 0
-        queue: asyncio.Queue[bytes] = asyncio.Queue()
-        for body in bodies:
-            queue.put_nowait(body)
-
-        async def poster() -> None:
-            nonlocal errors
-            while not queue.empty():
-                body = queue.get_nowait()
-                sent = time.perf_counter()
-                try:
-                    async with http.post(
-                        url,
-                        data=body,
-                        headers=headers,
-                        timeout=aiohttp.ClientTimeout(total=TIMEOUT_S),
-                    ) as r:
-                        await r.read()
-                        ok = r.status == 200
-                except (aiohttp.ClientError, TimeoutError):
-                    ok = False
-                if ok:
-                    latencies.append(time.perf_counter() - sent)
-                else:
-                    errors += 1
-
-        cpu_before = process_cpu_seconds(server.pid)
-        began = time.perf_counter()
-        await asyncio.gather(*(poster() for _ in range(args.concurrency)))
-        elapsed = time.perf_counter() - began
-        cpu = process_cpu_seconds(server.pid) - cpu_before
-
-        async with http.post(url, data=bodies[0], headers=headers) as again:
-            repost_ok = again.status == 200
-        async with http.get(f"{server.base_url}/api/v1/xapi/summary", headers=auth) as response:
-            summary = await response.json()
-
+        done = await ingest(http, server, args.statements, args.batch, args.concurrency, rng)
+    bodies, elapsed, cpu = done["bodies"], done["elapsed"], done["cpu"]
+    latencies, errors, repost_ok, summary = (done["latencies"], done["errors"],
+                                             done["repost_ok"], done["summary"])  # fmt: skip
     stored = int(summary["statements"])
     per_s = args.statements / elapsed if elapsed > 0 else None
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
@@ -170,7 +179,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "statements": args.statements,
         "batch": args.batch,
         "concurrency": args.concurrency,
-        "posts": len(bodies),
+        "posts": bodies,
         "elapsed_s": round(elapsed, 2),
         "post_p50_ms": None if p50 is None else round(p50 * 1000, 1),
         "post_p99_ms": None if p99 is None else round(p99 * 1000, 1),
