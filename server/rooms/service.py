@@ -585,14 +585,15 @@ async def attendance_between(
 
 async def main_devices(session: AsyncSession, start: datetime, end: datetime) -> dict[int, str]:
     """Each person's most used device class for joining live classes held in ``[start, end)``
-    (joins and resumes counted; a tie goes to the phone, then the tablet: the devices that
-    need the care). People who joined none are absent: unknown, not a device."""
+    (joins counted: one a tab a class; a tie goes to the phone, then the tablet: the devices
+    that need the care). People who joined none are absent: unknown, not a device. Read from
+    the index ``ix_attendance_kind_user_device`` alone."""
     joins = (
         select(AttendanceEvent.user_id, AttendanceEvent.device_class, func.count())
         .join(ClassSession, ClassSession.id == AttendanceEvent.class_session_id)
         .where(ClassSession.starts_at >= start, ClassSession.starts_at < end,
                AttendanceEvent.user_id.is_not(None), AttendanceEvent.device_class.is_not(None),
-               AttendanceEvent.kind.in_((AttendanceKind.JOIN, AttendanceKind.RESUME)))
+               AttendanceEvent.kind == AttendanceKind.JOIN)
         .group_by(AttendanceEvent.user_id, AttendanceEvent.device_class)
     )  # fmt: skip
     best: dict[int, tuple[int, int, str]] = {}

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -329,12 +330,20 @@ async def revoke_api_token(
         token.revoked_at = now
 
 
-async def placements_of(session: AsyncSession, user_ids: Select[Any]) -> dict[int, Placement]:
+async def placements_of(session: AsyncSession, user_ids: Collection[int]) -> dict[int, Placement]:
     """Where each of these people works: org unit and grade (None where not recorded), for
-    reports that break figures down by them. ``user_ids`` is a subquery, so a report over
-    300,000 enrolments sends no list of ids."""
-    stmt = select(User.id, User.org_unit, User.grade).where(User.id.in_(user_ids))
-    return {uid: Placement(unit, grade) for uid, unit, grade in (await session.execute(stmt)).all()}
+    reports that break figures down by them (a few thousand ids at a time)."""
+    wanted, found = sorted(user_ids), {}
+    for at in range(0, len(wanted), PLACEMENT_BATCH):
+        stmt = select(User.id, User.org_unit, User.grade).where(
+            User.id.in_(wanted[at : at + PLACEMENT_BATCH])
+        )
+        found.update({uid: Placement(unit, grade)
+                      for uid, unit, grade in (await session.execute(stmt)).all()})  # fmt: skip
+    return found
+
+
+PLACEMENT_BATCH = 5000
 
 
 @dataclass(frozen=True)

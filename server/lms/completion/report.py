@@ -140,8 +140,7 @@ async def completion_report(session: AsyncSession, parameters: Parameters) -> Re
         select(Enrolment.user_id, state, n), year, viewer)
         .group_by(Enrolment.user_id, state))).all())  # fmt: skip
     named = await _cohort_names(session, year)
-    people = _scope(select(Enrolment.user_id), year, viewer)
-    placed = await auth.placements_of(session, people)
+    placed = await auth.placements_of(session, {user_id for user_id, _, _ in by_person})
     devices = await rooms.main_devices(session, start, end)
 
     total = Tally()
