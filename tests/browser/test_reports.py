@@ -7,6 +7,7 @@ photographed at phone and desktop size."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -37,6 +38,7 @@ from tests.browser.test_login_home import (
 from tests.conftest import PASSWORD, AppClient, add_person, api_token, bearer
 
 KO = {**catalog("ko", "common"), **catalog("ko", "home"), **catalog("ko", "reports")}
+EN = {**catalog("en", "common"), **catalog("en", "home"), **catalog("en", "reports")}
 PLAN_VS_ACTUAL = "/reports/plan-vs-actual"
 
 
@@ -56,16 +58,15 @@ async def download(page: Page, link_name: str) -> tuple[Download, bytes]:
         await page.get_by_role("link", name=link_name, exact=True).click()
     got = await info.value
     path = await got.path()
-    return got, Path(path).read_bytes()
+    return got, await asyncio.to_thread(Path(path).read_bytes)
 
 
 async def revise_a_classroom_plan(client: AppClient, actor_id: int, more: int) -> str:
     """Raise the revised plan of the first offered 2020 classroom course by ``more`` people
     (as an administrator would; the audit log keeps the old figure); its course code."""
     async with client.app[DATABASE].unit_of_work(actor_id=actor_id) as session:
-        courses = (await session.scalars(
-            select(Course).where(Course.year == 2020, Course.track == "classroom").order_by(Course.id)
-        )).all()  # fmt: skip
+        query = select(Course).where(Course.year == 2020, Course.track == "classroom")
+        courses = (await session.scalars(query.order_by(Course.id))).all()
         for course in courses:
             plan = next((p for p in course.plans if p.version == PlanVersion.REVISED), None)
             if plan is not None and plan.offered:
@@ -137,8 +138,8 @@ async def test_operator_reads_downloads_freezes_and_diffs_plan_versus_actual(
         for blank in ("classroom/public/agencies", "classroom/public/practical_officers"):
             await expect(cell(page, blank, "actual_people")).to_have_text(KO["reports.no-data"])
             await expect(cell(page, blank, "rate")).to_have_text(KO["reports.no-data"])
-        align = await cell(page, "all", "actual_people").evaluate("e => getComputedStyle(e).textAlign")
-        assert align == "right"
+        total = cell(page, "all", "actual_people")
+        assert await total.evaluate("e => getComputedStyle(e).textAlign") == "right"
         # the chart: the rate per row, no bar where there is no data
         chart = page.locator('#report-body figure[data-column="rate"]')
         await expect(chart.locator("svg[role=img]")).to_have_accessible_name(re.compile("이수율"))
@@ -149,6 +150,23 @@ async def test_operator_reads_downloads_freezes_and_diffs_plan_versus_actual(
         await expect(agencies.locator(".bar-value")).to_have_text(KO["reports.no-data"])
         await expect(page.locator("#report-body .notes li").first).to_be_visible()
         await check_page(page, "report-plan-vs-actual", "plan versus actual 2020")
+
+        # English on request: the same figures, in English words
+        await page.get_by_role("button", name="English", exact=True).click()
+        agencies_rate = cell(page, "classroom/public/agencies", "rate")
+        await expect(agencies_rate).to_have_text(EN["reports.no-data"])
+        await expect(cell(page, "elearning", "actual_runs")).to_have_text(EN["reports.always-open"])
+        await expect(cell(page, "all", "actual_people")).to_have_text("316,520")
+        await expect(page.locator("#parameters")).to_have_text("2020 · as of 2020-09-30")
+        await page.get_by_role("button", name="한국어", exact=True).click()
+        await expect(agencies_rate).to_have_text(KO["reports.no-data"])
+
+        # "PDF" is the browser's print: the print stylesheet keeps the report, drops the controls
+        await page.emulate_media(media="print")
+        await expect(page.locator("#run-form")).to_be_hidden()
+        await expect(page.locator("#actions")).to_be_hidden()
+        await expect(cell(page, "all", "rate")).to_be_visible()
+        await page.emulate_media(media="screen")
 
         got, raw = await download(page, KO["reports.download.csv"])
         assert got.suggested_filename == f"{title} 2020.csv"  # the Korean title (filename*)
@@ -175,8 +193,8 @@ async def test_operator_reads_downloads_freezes_and_diffs_plan_versus_actual(
         await dialog.get_by_role("button", name=KO["reports.freeze.cancel"]).click()
         await expect(dialog).to_be_hidden()
         await expect(freeze).to_be_focused()
-        frozen_now = await (await client.get("/api/v1/frozen-reports", headers=bearer(token))).json()
-        assert frozen_now["items"] == []
+        none_yet = await client.get("/api/v1/frozen-reports", headers=bearer(token))
+        assert (await none_yet.json())["items"] == []
 
         await freeze.click()
         await dialog.get_by_role("button", name=KO["reports.freeze.confirm"], exact=True).click()
@@ -205,7 +223,8 @@ async def test_operator_reads_downloads_freezes_and_diffs_plan_versus_actual(
         changed = page.locator('#diff-cells tr[data-key="all"][data-column="people_revised"]')
         await expect(changed.locator("td").nth(1)).to_have_text(f"{old_revised:,}")
         await expect(changed.locator("td").nth(2)).to_have_text(f"{old_revised + 1000:,}")
-        await expect(page.locator('#diff-cells tr[data-key="all"][data-column="rate"]')).to_have_count(1)
+        rate = page.locator('#diff-cells tr[data-key="all"][data-column="rate"]')
+        await expect(rate).to_have_count(1)
         record = page.locator("#changed-records > li")
         await expect(record).to_have_count(1)
         await expect(record).to_have_attribute("data-entity", "course_plans")

@@ -245,18 +245,22 @@ function renderDiff() {
       element("ul", { id: "rows-removed" }, ...diff.rows_removed.map((key) => element("li", {}, label(key)))));
   }
   if (diff.rows_changed.length) {
-    const heads = ["reports.diff.row", "reports.diff.column", "reports.diff.old", "reports.diff.new"];
+    const heads = [["reports.diff.row", ""], ["reports.diff.column", ""], ["reports.diff.old", "num"],
+      ["reports.diff.new", "num"]];
+    // one table row per changed cell; the report row's name spans its cells' rows
     const rows = diff.rows_changed.flatMap((row) => row.cells.map((change, index) => {
       const [column, old, now] = cellChange(content, change);
-      return element("tr", { dataset: { key: row.key, column: change.column } },
-        element(index === 0 ? "th" : "td", index === 0 ? { scope: "row" } : {}, index === 0 ? label(row.key) : ""),
+      const name = index === 0
+        ? [element("th", { scope: "row", rowspan: String(row.cells.length) }, label(row.key))] : [];
+      return element("tr", { dataset: { key: row.key, column: change.column } }, ...name,
         element("td", {}, column), element("td", { className: "num" }, old),
         element("td", { className: "num" }, now));
     }));
     parts.push(element("div", { className: "table-wrap", role: "region", tabindex: "0",
       "aria-labelledby": "diff-cells-caption" }, element("table", { id: "diff-cells", className: "report" },
       element("caption", { id: "diff-cells-caption" }, t("reports.diff.cells")),
-      element("thead", {}, element("tr", {}, ...heads.map((k) => element("th", { scope: "col" }, t(k))))),
+      element("thead", {}, element("tr", {}, ...heads.map(([k, className]) =>
+        element("th", { scope: "col", className }, t(k))))),
       element("tbody", {}, ...rows))));
   }
   parts.push(element("h3", {}, t("reports.diff.records", { count: diff.changed_records_total })));
