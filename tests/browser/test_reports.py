@@ -262,6 +262,27 @@ async def test_a_trainee_sees_only_the_reports_a_trainee_may_read(
         await expect(page.locator("#frozen-section")).to_be_hidden()
         await check_page(page, "reports-list-trainee", "the report list of a trainee")
 
+        # their own dropouts: scoped, no freezing, and with no class every figure is no data
+        await page.locator('#report-list a[data-report="dropouts"]').click()
+        await page.wait_for_url(re.compile(r"/reports/dropouts$"))
+        await expect(page.locator("main")).to_have_attribute("data-state", "ready")
+        await expect(page.locator("#parameters")).to_have_text(
+            "2020년 · 2020-10-05 기준 · 본인 관련 기록만"
+        )
+        await expect(page.get_by_role("button", name=KO["reports.freeze"])).to_be_hidden()
+        figures = page.locator("#report-body td.num")
+        assert await figures.count() > 0
+        assert set(await figures.all_text_contents()) == {KO["reports.no-data"]}
+        await expect(page.locator("#report-body svg rect")).to_have_count(0)
+        await check_page(page, "report-dropouts-trainee", "a trainee's own dropouts")
+
+        # bad input is refused in words and shows nothing
+        await page.get_by_label(KO["reports.as-of"], exact=True).fill("2019-12-31")
+        await page.get_by_role("button", name=KO["reports.run"], exact=True).click()
+        await expect(page.locator("main")).to_have_attribute("data-state", "failed")
+        await expect(page.get_by_role("alert")).to_contain_text("as_of")
+        await expect(page.locator("#report-body tr")).to_have_count(0)
+
         await page.goto(str(client.make_url(f"{PLAN_VS_ACTUAL}?year=2020")))
         await expect(page.locator("main")).to_have_attribute("data-state", "failed")
         await expect(page.get_by_role("alert")).to_have_text(KO["reports.error.forbidden"])

@@ -211,7 +211,7 @@ function renderFrozenView() {
   const intact = byId("frozen-intact");
   intact.className = frozen.content_intact ? "notice" : "notice error";
   intact.textContent = t(frozen.content_intact ? "reports.frozen.intact" : "reports.frozen.tampered");
-  renderReport(byId("frozen-body"), frozen.content, "frozen");
+  renderReport(byId("frozen-body"), frozen.content, "frozen", 3);
   if (state.diff !== null) renderDiff();
 }
 

@@ -99,19 +99,20 @@ export function reportChart(report, idPrefix) {
   return element("figure", { className: "chart-figure", dataset: { column: column.key } }, caption, svg);
 }
 
-/** The report's notes, if any. */
-export function reportNotes(report, idPrefix) {
+/** The report's notes, if any, under a heading of the given level (h2 on a report's own page). */
+export function reportNotes(report, idPrefix, level = 2) {
   if (!report.notes?.length) return null;
-  const heading = element("h3", { id: `${idPrefix}-notes` }, t("reports.notes"));
+  const heading = element(`h${level}`, { id: `${idPrefix}-notes` }, t("reports.notes"));
   const list = element("ul", { className: "notes" },
     ...report.notes.map((note) => element("li", {}, inLanguage(note))));
   return element("section", { "aria-labelledby": `${idPrefix}-notes` }, heading, list);
 }
 
-/** Table, chart and notes, in that order (the table first: it is the full account). */
-export function renderReport(container, report, idPrefix) {
+/** Table, notes and chart, in that order (the table first: it is the full account). */
+export function renderReport(container, report, idPrefix, headingLevel = 2) {
   container.replaceChildren(...[
-    reportTable(report, idPrefix), reportNotes(report, idPrefix), reportChart(report, idPrefix),
+    reportTable(report, idPrefix), reportNotes(report, idPrefix, headingLevel),
+    reportChart(report, idPrefix),
   ].filter(Boolean));
 }
 
