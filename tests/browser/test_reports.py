@@ -239,6 +239,22 @@ async def test_operator_reads_downloads_freezes_and_diffs_plan_versus_actual(
         await expect(row).to_contain_text("홍길동")
         await expect(row).to_contain_text("2020-09-30")
         await expect(row).to_contain_text(stored["content_sha256"][:12])
+
+        # every report the API lists for this person opens, row for row, with no data as such
+        for info in listed:
+            query = {"year": "2020", "as_of": "2020-09-30"}
+            url = f"/api/v1/reports/{info['name']}"
+            body = await (await client.get(url, params=query, headers=bearer(token))).json()
+            await page.goto(
+                str(client.make_url(f"/reports/{info['name']}?year=2020&as_of=2020-09-30"))
+            )
+            await expect(main).to_have_attribute("data-state", "ready")
+            await expect(page.locator("#report-body tbody tr")).to_have_count(len(body["rows"]))
+            nulls = sum(v is None for r in body["rows"] for v in r["cells"].values())
+            await expect(
+                page.locator("#report-body td.no-data, #report-body th.no-data")
+            ).to_have_count(nulls)
+            await assert_accessible(page, context=f"the report {info['name']}")
     finally:
         await context.close()
 
