@@ -143,10 +143,11 @@ async def test_staff_sign_in_see_the_days_classes_switch_language_and_sign_out(
 
         admin = page.get_by_role("navigation", name=KO["home.admin"])
         await expect(admin).to_be_visible()
-        await expect(page.locator("#admin-sections a")).to_have_count(3)
+        await expect(page.locator("#admin-sections a")).to_have_count(4)
         await expect(link(admin, KO["home.admin.records"])).to_have_attribute("href", "/admin")
         await expect(link(admin, KO["home.admin.api-docs"])).to_have_attribute("href", "/api/docs")
         await expect(link(admin, KO["home.admin.readiness"])).to_have_attribute("href", "/readyz")
+        await expect(link(admin, KO["home.admin.reports"])).to_have_attribute("href", "/reports")
 
         await page.get_by_role("button", name="English", exact=True).click()
         await expect(page.get_by_role("heading", level=1)).to_have_text(EN["home.heading"])

@@ -5,7 +5,10 @@
 import { t } from "/static/js/i18n.js";
 import { el, startPage } from "/static/js/admin/page.js";
 
-const SECTIONS = [{ key: "instructors", href: "/admin/instructors" }];
+const SECTIONS = [
+  { key: "instructors", href: "/admin/instructors" },
+  { key: "reports", href: "/reports" },
+];
 
 function render() {
   document.getElementById("sections").replaceChildren(
