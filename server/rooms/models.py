@@ -39,8 +39,8 @@ class AttendanceEvent(Base):
         Index("ix_attendance_session_user_at", "class_session_id", "user_id", "at"),
         # who joined on which device, read from the index alone (the completion report's
         # device breakdown over millions of events)
-        Index("ix_attendance_kind_user_device", "kind", "user_id", "device_class",
-              "class_session_id"),
+        Index("ix_attendance_kind_session_user_device", "kind", "class_session_id", "user_id",
+              "device_class"),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)

@@ -587,7 +587,7 @@ async def main_devices(session: AsyncSession, start: datetime, end: datetime) ->
     """Each person's most used device class for joining live classes held in ``[start, end)``
     (joins counted: one a tab a class; a tie goes to the phone, then the tablet: the devices
     that need the care). People who joined none are absent: unknown, not a device. Read from
-    the index ``ix_attendance_kind_user_device`` alone."""
+    the index ``ix_attendance_kind_session_user_device`` alone, class by class."""
     joins = (
         select(AttendanceEvent.user_id, AttendanceEvent.device_class, func.count())
         .join(ClassSession, ClassSession.id == AttendanceEvent.class_session_id)

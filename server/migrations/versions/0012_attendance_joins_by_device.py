@@ -18,12 +18,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("attendance_events", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_attendance_kind_user_device",
-            ["kind", "user_id", "device_class", "class_session_id"],
+            "ix_attendance_kind_session_user_device",
+            ["kind", "class_session_id", "user_id", "device_class"],
             unique=False,
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("attendance_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_attendance_kind_user_device")
+        batch_op.drop_index("ix_attendance_kind_session_user_device")
