@@ -4,7 +4,7 @@
 // from GET /api/v1/users/{me}/record. A session not held yet says "scheduled", never "0 min".
 
 import { api } from "/static/js/api.js";
-import { formatTime, t } from "/static/js/i18n.js";
+import { formatTime, language, t } from "/static/js/i18n.js";
 import { day, el, problemText, startPage } from "/static/js/admin/page.js";
 
 const main = document.getElementById("my-main");
@@ -61,8 +61,7 @@ function completionBlock(e, titleId) {
     block.append(el("p", { class: "muted" }, t("my.completion.not-applicable")));
     return block;
   }
-  const english = document.documentElement.lang === "en";
-  const explanation = english ? c.explanation_en : c.explanation_ko;
+  const explanation = language() === "en" ? c.explanation_en : c.explanation_ko;
   if (c.state === "pending") {
     block.append(el("p", {}, el("span", { class: "badge pending" }, t("my.completion.pending"))));
     block.append(el("p", { class: "explanation" }, explanation

@@ -133,11 +133,20 @@ async def test_before_any_session_there_is_no_figure(client: AppClient, clock: M
     assert mine["presence"] is None
     assert mine["completion"] == {"state": "pending", "outcome": None, "explanation_ko": None,
                                   "explanation_en": None, "finalised_at": None}  # fmt: skip
+    await attend(client.app, cohort.sessions[0], ("join", at(0), who["kim"].id, "phone"))
+    clock.set(at(30))  # half-way through the live class, still in it
+    (mine,) = (await kim.call("GET", f"/users/{who['kim'].id}/record"))["enrolments"]
+    live = mine["sessions"][0]
+    assert (live["attendance"], live["present_minutes"], live["counted_minutes"]) == (
+        "in_progress", 30, 30)  # fmt: skip
+    assert live["scheduled_minutes"] == 60
+    assert mine["presence"] == {"present_minutes": 30, "of_minutes": 30, "pct": 100}
+    await attend(client.app, cohort.sessions[0], ("leave", at(45), who["kim"].id, "phone"))
     clock.set(at(0, 3))  # the in-person day is over: still no attendance figure for it
     (mine,) = (await kim.call("GET", f"/users/{who['kim'].id}/record"))["enrolments"]
     assert mine["sessions"][1]["attendance"] == "in_person"
     assert mine["sessions"][1]["present_minutes"] is None
-    assert mine["presence"] == {"present_minutes": 0, "of_minutes": 60, "pct": 0}
+    assert mine["presence"] == {"present_minutes": 45, "of_minutes": 60, "pct": 75}
     assert mine["current"] is False  # the cohort's last day has passed
 
 
