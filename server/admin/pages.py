@@ -98,3 +98,5 @@ pages.get("/admin/instructors")(_gated(STATIC_DIR / "admin-instructors.html", ST
 pages.get("/my/fees")(
     _gated(STATIC_DIR / "my-fees.html", frozenset({Role.INSTRUCTOR}), "instructors-only")
 )
+# the person's own record: anyone signed in (every account holds at least one role)
+pages.get("/my")(_gated(STATIC_DIR / "my.html", frozenset(Role), "not-authenticated"))

@@ -369,3 +369,30 @@ async def course_ids_by_code(session: AsyncSession, codes: list[str]) -> dict[st
         return {}
     rows = await session.execute(select(Course.code, Course.id).where(Course.code.in_(codes)))
     return {code: course_id for code, course_id in rows.all()}
+
+
+# ---- for a person's own record (server/lms/record) ------------------------------------------
+
+
+async def cohorts_by_id(session: AsyncSession, cohort_ids: list[int]) -> dict[int, Cohort]:
+    """The named cohorts in one query (missing ids are simply absent)."""
+    if not cohort_ids:
+        return {}
+    found = await session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))
+    return {c.id: c for c in found}
+
+
+async def sessions_of_cohorts(
+    session: AsyncSession, cohort_ids: list[int]
+) -> dict[int, list[ClassSession]]:
+    """Each cohort's class sessions in time order, in one query."""
+    found: dict[int, list[ClassSession]] = {cid: [] for cid in cohort_ids}
+    if cohort_ids:
+        rows = await session.scalars(
+            select(ClassSession)
+            .where(ClassSession.cohort_id.in_(cohort_ids))
+            .order_by(ClassSession.starts_at, ClassSession.id)
+        )
+        for cs in rows:
+            found[cs.cohort_id].append(cs)
+    return found

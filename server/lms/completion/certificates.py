@@ -135,3 +135,9 @@ def render_pdf(facts: VerificationOut, verify_url: str, *, font_path: Path | Non
 def certificate_pdf(facts: VerificationOut, public_url: str) -> bytes:
     return render_pdf(facts, f"{public_url}/api/v1/certificates/{facts.code}",
                       font_path=find_font())  # fmt: skip
+
+
+async def certificate_of(session: AsyncSession, cohort_id: int, user_id: int) -> Certificate | None:
+    """The certificate issued to the trainee for the cohort, if any; issues nothing (for
+    someone reading another person's record)."""
+    return await _of(session, cohort_id, user_id)
