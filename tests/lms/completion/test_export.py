@@ -57,9 +57,9 @@ def xlsx_rows(raw: bytes) -> tuple[list[Any], dict[str, dict[str, Any]], list[li
     """Header, rows by login (header -> value) and the info sheet of an exported workbook."""
     book = load_workbook(io.BytesIO(raw))
     sheet = book["보고서"]
-    lines = [list(r) for r in sheet.iter_rows(values_only=True)]
+    lines: list[list[Any]] = [list(r) for r in sheet.iter_rows(values_only=True)]
     header = lines[0]
-    rows = {line[0]: dict(zip(header, line, strict=True)) for line in lines[1:]}
+    rows = {str(line[0]): dict(zip(header, line, strict=True)) for line in lines[1:]}
     info = [list(r) for r in book["정보"].iter_rows(values_only=True)]
     return header, rows, info
 
