@@ -90,10 +90,9 @@ async def export_results(ctx: Ctx, path: CohortPath, query: ExportQuery) -> web.
     """Every trainee's result as CSV or XLSX: figures, ✓/✗, explanation, corrections applied,
     certificate code (staff, and the cohort's instructors and assistants)."""
     await check_sees_cohort(ctx, path.cohort_id)
-    report = await export.export_report(
+    report, record = await export.export_report(
         ctx.session, path.cohort_id, grace=_grace(ctx), now=ctx.clock.now()
     )
-    record = await export.status(ctx.session, path.cohort_id)
     if query.format == "xlsx":
         response = web.Response(body=await asyncio.to_thread(render.to_xlsx, report),
                                 content_type=XLSX)  # fmt: skip

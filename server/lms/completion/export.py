@@ -208,9 +208,10 @@ def correction_words(c: CompletionCorrection, titles: dict[int, str], names: dic
 
 async def export_report(
     session: AsyncSession, cohort_id: int, *, grace: timedelta, now: datetime
-) -> Report:
+) -> tuple[Report, CompletionStatusOut]:
     """Every trainee's live result with its figures, explanation, the corrections applied
-    and the standing certificate code, as a report the CSV and XLSX renderers write."""
+    and the standing certificate code, as a report the CSV and XLSX renderers write (and the
+    cohort's status it was built with, which names the file)."""
     found = await service.cohort_results(session, cohort_id, grace=grace, now=now)
     record = await status(session, cohort_id)
     trainees = {t.user_id: t for t in record.trainees}
@@ -235,10 +236,11 @@ async def export_report(
     title = f"이수 현황 — {record.course_title} {record.cohort_name}"
     english = f"Completion records — {record.course_title} {record.cohort_name}"
     course = await lms.get_course(session, record.course_id)
-    return Report(
+    report = Report(
         NAME, title, english, Parameters(course.year, now.astimezone(SEOUL).date()),
         _columns(keys), tuple(rows), _notes(found.rule, record, now), key_title=("아이디", "Login"),
     )  # fmt: skip
+    return report, record
 
 
 def _notes(rule: RuleOut, record: CompletionStatusOut, now: datetime) -> tuple[Note, ...]:
