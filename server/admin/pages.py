@@ -100,3 +100,19 @@ pages.get("/my/fees")(
 )
 # the person's own record: anyone signed in (every account holds at least one role)
 pages.get("/my")(_gated(STATIC_DIR / "my.html", frozenset(Role), "not-authenticated"))
+# the completion records of one cohort: staff, and the cohort's instructors and assistants (the
+# API checks the cohort on every call; the gate only spares trainees a page that shows nothing)
+pages.get(r"/admin/cohorts/{cohort_id:\d+}/completion")(
+    _gated(
+        STATIC_DIR / "admin-completion.html",
+        STAFF | {Role.INSTRUCTOR, Role.ASSISTANT},
+        "completion-staff",
+    )
+)
+
+
+@pages.get("/certificates/{code}")
+async def certificate_page(request: web.Request) -> web.StreamResponse:
+    """Anyone may check a certificate's code (printed on the PDF): the page asks the public
+    GET /api/v1/certificates/{code} and shows who completed what, or that the code is unknown."""
+    return web.FileResponse(STATIC_DIR / "certificate.html")

@@ -100,6 +100,9 @@ class Report:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     notes: tuple[Note, ...] = ()
+    #: the first column's header in CSV and XLSX (Korean, English), when the row key means
+    #: something to a reader (a login in a cohort's completion export); else "key"
+    key_title: tuple[str, str] | None = None
 
     @property
     def as_of(self) -> date:

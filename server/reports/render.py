@@ -98,6 +98,10 @@ def _header(column: Column) -> str:
     return f"{column.title_ko} ({column.title_en})"
 
 
+def _key_header(report: Report) -> str:
+    return "key" if report.key_title is None else "{} ({})".format(*report.key_title)
+
+
 def _inert(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
@@ -106,7 +110,7 @@ def to_csv(report: Report) -> bytes:
     """One header row and one line per report row, in the report's order; CRLF; BOM."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["key", *(_header(c) for c in report.columns)])
+    writer.writerow([_key_header(report), *(_header(c) for c in report.columns)])
     for row in report.rows:
         cells = [text_cell(row.cells.get(c.key), c.kind) for c in report.columns]
         writer.writerow([row.key, *(_inert(cell) for cell in cells)])
@@ -123,7 +127,7 @@ def to_xlsx(report: Report) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "보고서"
-    sheet.append(["key", *(_header(c) for c in report.columns)])
+    sheet.append([_key_header(report), *(_header(c) for c in report.columns)])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "B2"
@@ -168,7 +172,7 @@ def _xlsx_value(value: Cell, kind: Kind) -> Any:
 
 
 def _widths(sheet: Any, report: Report) -> None:
-    headers = ["key", *(_header(c) for c in report.columns)]
+    headers = [_key_header(report), *(_header(c) for c in report.columns)]
     for index, header in enumerate(headers, start=1):
         width = display_width(header)
         for row in report.rows:

@@ -7,30 +7,36 @@ certificate. Anyone may verify a certificate code.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from aiohttp import web
 
 from server.core.auth.roles import STAFF
+from server.core.downloads import disposition
 from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx
 from server.lms import service as lms
-from server.lms.completion import certificates, service
+from server.lms.completion import certificates, export, service
 from server.lms.completion.schemas import (
     CodePath,
     CohortPath,
     CohortResultsOut,
     CohortUserPath,
+    CompletionStatusOut,
     CorrectionIn,
     CorrectionOut,
+    ExportQuery,
     ResultOut,
     RuleIn,
     RuleOut,
     VerificationOut,
 )
 from server.lms.schemas import CoursePath
+from server.reports import render
 
 router = ApiRouter("completion")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _grace(ctx: Ctx) -> timedelta:
@@ -75,6 +81,38 @@ async def cohort_results(ctx: Ctx, path: CohortPath) -> CohortResultsOut:
     return await service.cohort_results(
         ctx.session, path.cohort_id, grace=_grace(ctx), now=ctx.clock.now()
     )
+
+
+# registered before ".../completion/{user_id}", which would otherwise take "export" for an id
+@router.get("/cohorts/{cohort_id}/completion/export", path_model=CohortPath, query=ExportQuery,
+            allow=Allow.signed_in())  # fmt: skip
+async def export_results(ctx: Ctx, path: CohortPath, query: ExportQuery) -> web.Response:
+    """Every trainee's result as CSV or XLSX: figures, ✓/✗, explanation, corrections applied,
+    certificate code (staff, and the cohort's instructors and assistants)."""
+    await check_sees_cohort(ctx, path.cohort_id)
+    report, record = await export.export_report(
+        ctx.session, path.cohort_id, grace=_grace(ctx), now=ctx.clock.now()
+    )
+    if query.format == "xlsx":
+        response = web.Response(body=await asyncio.to_thread(render.to_xlsx, report),
+                                content_type=XLSX)  # fmt: skip
+    else:
+        response = web.Response(body=render.to_csv(report), content_type="text/csv",
+                                charset="utf-8")  # fmt: skip
+    response.headers["Content-Disposition"] = disposition(
+        f"completion-cohort-{path.cohort_id}.{query.format}",
+        f"이수현황_{record.course_title}_{record.cohort_name}", f".{query.format}",
+    )  # fmt: skip
+    return response
+
+
+@router.get("/cohorts/{cohort_id}/completion-status", path_model=CohortPath,
+            response=CompletionStatusOut, allow=Allow.signed_in())  # fmt: skip
+async def completion_status(ctx: Ctx, path: CohortPath) -> CompletionStatusOut:
+    """The cohort, its sessions, each trainee's last finalised result and standing certificate
+    code, and the correction authors' names: what the records page shows beside the results."""
+    await check_sees_cohort(ctx, path.cohort_id)
+    return await export.status(ctx.session, path.cohort_id)
 
 
 @router.get("/cohorts/{cohort_id}/completion/{user_id}", path_model=CohortUserPath,

@@ -159,3 +159,50 @@ class VerificationOut(BaseModel):
     ends_on: date
     completed_at: datetime
     issued_at: datetime
+
+
+class ExportQuery(In):
+    format: Literal["csv", "xlsx"] = Field(
+        description="csv (UTF-8 with a BOM) or xlsx (a workbook): one row per trainee"
+    )
+
+
+class SessionBrief(BaseModel):
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    live: bool
+
+
+class TraineeRecordOut(BaseModel):
+    """A trainee of the cohort as the records page lists them: who, where they work, and what
+    finalising last recorded (null: never finalised) with their certificate code, if issued
+    and still standing."""
+
+    user_id: int
+    name: str
+    login: str
+    org_unit: str | None
+    grade: str | None
+    finalised_outcome: Outcome | None
+    finalised_at: datetime | None
+    certificate_code: str | None
+
+
+class CompletionStatusOut(BaseModel):
+    """What the completion records page shows beside the live results: the cohort, its
+    sessions (for excused absences), each trainee's finalised result and certificate, and the
+    names of the people who wrote the corrections."""
+
+    cohort_id: int
+    course_id: int
+    course_code: str
+    course_title: str
+    cohort_name: str
+    starts_on: date
+    ends_on: date
+    finalised_at: datetime | None
+    sessions: list[SessionBrief]
+    trainees: list[TraineeRecordOut]
+    authors: dict[int, str] = Field(description="correction authors' names by user id")
