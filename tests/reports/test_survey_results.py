@@ -49,8 +49,8 @@ async def second_cohort(
                         ends_on=now.date(), capacity=50, status="running")  # fmt: skip
         session.add(cohort)
         await session.flush()
-        cs = ClassSession(cohort_id=cohort.id, title="2기 1일차", starts_at=now,
-                          ends_at=now + timedelta(hours=3), live=True, state="scheduled")  # fmt: skip
+        cs = ClassSession(cohort_id=cohort.id, title="2기 1일차", starts_at=now, live=True,
+                          ends_at=now + timedelta(hours=3), state="scheduled")  # fmt: skip
         session.add(cs)
         await session.flush()
         session.add(SessionStaff(class_session_id=cs.id, user_id=teacher,
@@ -102,8 +102,10 @@ async def test_survey_results_by_course_instructor_and_phase(
     async def answer(n: int, sid: int, answers: dict[int, Any]) -> None:
         await trainee[n - 1].call("POST", f"/surveys/{sid}/responses", {"answers": answers}, 201)
 
-    s1, c1, c2, s1p, s1text = await survey(ops, a1.cohort_id, [
-        scale("내용"), scale("운영"), scale("박강사 강의", p), {"kind": "text", "prompt": "의견"}])  # fmt: skip
+    text = {"kind": "text", "prompt": "의견"}
+    s1, c1, c2, s1p, s1text = await survey(
+        ops, a1.cohort_id, [scale("내용"), scale("운영"), scale("박강사 강의", p), text]
+    )
     await answer(1, s1, {c1: 5, c2: 4, s1p: 5, s1text: "좋았다"})
     await answer(2, s1, {c1: 4, c2: 3, s1p: 4})
     await answer(3, s1, {c1: 3, s1p: 5})
