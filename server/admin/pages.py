@@ -98,3 +98,13 @@ pages.get("/admin/instructors")(_gated(STATIC_DIR / "admin-instructors.html", ST
 pages.get("/my/fees")(
     _gated(STATIC_DIR / "my-fees.html", frozenset({Role.INSTRUCTOR}), "instructors-only")
 )
+# surveys: the cohort's survey administration (staff; the cohort's instructors read results,
+# which the API checks per cohort) and the trainee's form (anyone signed in: the API answers
+# only the cohort's trainees)
+SURVEY_READERS = STAFF | {Role.INSTRUCTOR, Role.ASSISTANT}
+pages.get("/admin/cohorts/{cohort_id:\\d+}/surveys")(
+    _gated(STATIC_DIR / "admin-surveys.html", SURVEY_READERS, "survey-staff")
+)
+pages.get("/surveys/{survey_id:\\d+}")(
+    _gated(STATIC_DIR / "survey.html", frozenset(Role), "survey-form")
+)
