@@ -139,6 +139,14 @@ async def test_a_survey_from_template_to_results(
     await expect(ops.get_by_role("heading", level=1)).to_have_text(EN["sv.heading"])
     await expect(card.locator(".badge.status-closed")).to_have_text(EN["sv.status.closed"])
 
+    # the survey-results report shows the course's closed figures on /reports, with no work of
+    # its own: 내용 5 and 업무 4 (the item about 박강사 counts for him) make 4.50
+    await ops.goto(str(client.make_url("/reports/survey-results?year=2020&as_of=2020-12-31")))
+    course_row = ops.locator(f'tr[data-key="course:{klass.course_id}"]')
+    await expect(course_row.locator('[data-column="mean"]')).to_have_text("4.50")
+    await expect(course_row.locator('[data-column="response_rate"]')).to_contain_text("50.0")
+    await expect(ops.locator("svg.chart, .chart-figure svg").first).to_be_visible()
+
     # a trainee who did not answer in time finds it closed
     late = await signed_in(browser, client, "lee", form_path)
     await expect(late.locator("#survey-state")).to_have_text(KO["sv.form.closed"])
