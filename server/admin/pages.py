@@ -116,3 +116,13 @@ async def certificate_page(request: web.Request) -> web.StreamResponse:
     """Anyone may check a certificate's code (printed on the PDF): the page asks the public
     GET /api/v1/certificates/{code} and shows who completed what, or that the code is unknown."""
     return web.FileResponse(STATIC_DIR / "certificate.html")
+# surveys: the cohort's survey administration (staff; the cohort's instructors read results,
+# which the API checks per cohort) and the trainee's form (anyone signed in: the API answers
+# only the cohort's trainees)
+SURVEY_READERS = STAFF | {Role.INSTRUCTOR, Role.ASSISTANT}
+pages.get("/admin/cohorts/{cohort_id:\\d+}/surveys")(
+    _gated(STATIC_DIR / "admin-surveys.html", SURVEY_READERS, "survey-staff")
+)
+pages.get("/surveys/{survey_id:\\d+}")(
+    _gated(STATIC_DIR / "survey.html", frozenset(Role), "survey-form")
+)

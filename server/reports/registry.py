@@ -8,9 +8,11 @@ from types import MappingProxyType
 from server.lms.completion.report import SPEC as COMPLETION
 from server.lms.instructors.report import SPEC as INSTRUCTORS
 from server.lms.reports import SPEC as PLAN_VS_ACTUAL
+from server.lms.surveys.report import SPEC as SURVEY_RESULTS
 from server.reports.base import ReportSpec
 from server.rooms.reports import CONNECTION_FAILURES, DROPOUTS
 
 REPORTS: Mapping[str, ReportSpec] = MappingProxyType(
     {s.name: s for s in (PLAN_VS_ACTUAL, COMPLETION, DROPOUTS, CONNECTION_FAILURES, INSTRUCTORS)}
+    | {s.name: s for s in (SURVEY_RESULTS,)}
 )

@@ -11,14 +11,18 @@ from server.lms.completion.schemas import CohortPath
 from server.lms.surveys import service
 from server.lms.surveys.models import SurveyStatus
 from server.lms.surveys.schemas import (
+    MySurveyOut,
     PhaseOut,
     ResponseIn,
     SatisfactionOut,
     SatisfactionQuery,
+    SurveyDetailOut,
+    SurveyEdit,
     SurveyIn,
     SurveyOut,
     SurveyPath,
     SurveyResultsOut,
+    TemplateQuery,
 )
 
 router = ApiRouter("surveys")
@@ -113,3 +117,48 @@ async def application(ctx: Ctx, path: CohortPath) -> list[PhaseOut]:
     if not ctx.user.has(*STAFF) and not await lms.teaches_cohort(ctx.session, path.cohort_id, uid):
         raise Problem("forbidden", "Only training staff and the cohort's instructors see this.")
     return await service.application_summary(ctx.session, path.cohort_id)
+
+
+# ---- administration pages and the trainee's form --------------------------------------------
+
+
+@router.get("/cohorts/{cohort_id}/survey-template", path_model=CohortPath, query=TemplateQuery,
+            response=SurveyIn, allow=Allow.only(*STAFF))  # fmt: skip
+async def survey_template(ctx: Ctx, path: CohortPath, query: TemplateQuery) -> SurveyIn:
+    """The standard form to start from (not stored): satisfaction asks about the course, each
+    of the cohort's instructors (registry entries) and invites free text; application asks
+    the phase's questions."""
+    return await service.template_for(ctx.session, path.cohort_id, query.kind, query.phase,
+                                      query.lang)  # fmt: skip
+
+
+@router.get("/surveys/{survey_id}", path_model=SurveyPath, response=SurveyDetailOut,
+            allow=Allow.signed_in())  # fmt: skip
+async def get_survey(ctx: Ctx, path: SurveyPath) -> SurveyDetailOut:
+    """One survey with its items: staff and the cohort's instructors any; the cohort's
+    trainees an open or closed one (a draft is not there for them), with ``submitted``."""
+    survey = await service.get_survey(ctx.session, path.survey_id)
+    uid = ctx.user.user_id
+    if ctx.user.has(*STAFF) or await lms.teaches_cohort(ctx.session, survey.cohort_id, uid):
+        return await service.detail(ctx.session, survey, None)
+    if not await lms.is_joinable_trainee(ctx.session, survey.cohort_id, uid):
+        raise Problem("forbidden", "Only the cohort's people see its surveys.")
+    if survey.status == SurveyStatus.DRAFT:
+        raise Problem("not-found", f"No survey {survey.id}.")
+    done = uid in await service.submitted(ctx.session, survey.id)
+    return await service.detail(ctx.session, survey, done)
+
+
+@router.put("/surveys/{survey_id}", path_model=SurveyPath, body=SurveyEdit,
+            response=SurveyOut, allow=Allow.only(*STAFF))  # fmt: skip
+async def edit_survey(ctx: Ctx, path: SurveyPath, body: SurveyEdit) -> SurveyOut:
+    """A draft's title and items, replaced whole; `409 survey-state` once it is open."""
+    survey = await service.edit_draft(ctx.session, path.survey_id, body)
+    items = (await service.items_of(ctx.session, [survey.id]))[survey.id]
+    return service.survey_out(survey, items, None)
+
+
+@router.get("/my/surveys", response=list[MySurveyOut], allow=Allow.signed_in())
+async def my_surveys(ctx: Ctx) -> list[MySurveyOut]:
+    """The surveys the signed-in person is asked as a trainee (open first), answered or not."""
+    return await service.surveys_for_trainee(ctx.session, ctx.user.user_id)

@@ -130,3 +130,51 @@ class PhaseOut(SatisfactionOut):
     """One phase of the on-the-job application survey."""
 
     phase: SurveyPhase
+
+
+# ---- administration pages and the trainee's form (surveysweb) --------------------------------
+
+
+class SurveyEdit(In):
+    """A draft's new title and items (its kind and phase stay); the items replace the old ones."""
+
+    title: str = Field(min_length=1, max_length=200)
+    items: list[ItemIn] = Field(min_length=1, max_length=60)
+
+
+class SurveyDetailOut(SurveyOut):
+    """One survey with what the form shows around it: the course and the cohort."""
+
+    course_title: str
+    cohort_name: str
+    instructors: dict[int, str] = Field(
+        default_factory=dict, description="registry id -> name, for items about an instructor"
+    )
+
+
+class TemplateQuery(In):
+    kind: SurveyKind
+    phase: SurveyPhase | None = Field(default=None, description="application only")
+    lang: Literal["ko", "en"] = "ko"
+
+    @model_validator(mode="after")
+    def _shape(self) -> TemplateQuery:
+        if (self.kind == SurveyKind.APPLICATION) != (self.phase is not None):
+            raise ValueError("an application template names its phase; satisfaction has none")
+        return self
+
+
+class MySurveyOut(BaseModel):
+    """A survey a trainee is asked to answer (open) or was asked (closed), and whether they
+    have answered it."""
+
+    id: int
+    title: str
+    kind: SurveyKind
+    phase: SurveyPhase | None
+    status: SurveyStatus
+    course_id: int
+    course_title: str
+    cohort_id: int
+    cohort_name: str
+    submitted: bool

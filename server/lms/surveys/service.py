@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.db import get_or_404, insert_unless_taken
 from server.core.errors import Problem
 from server.lms import service as lms
+from server.lms.instructors import service as instructors
+from server.lms.models import JOINABLE, StaffRole
+from server.lms.surveys import templates
 from server.lms.surveys.models import (
     ItemKind,
     Survey,
@@ -31,8 +34,11 @@ from server.lms.surveys.models import (
 from server.lms.surveys.schemas import (
     ItemOut,
     ItemResultOut,
+    MySurveyOut,
     PhaseOut,
     SatisfactionOut,
+    SurveyDetailOut,
+    SurveyEdit,
     SurveyIn,
     SurveyOut,
     SurveyResultsOut,
@@ -324,3 +330,99 @@ async def application_summary(session: AsyncSession, cohort_id: int) -> list[Pha
             session, [s for s in surveys if s.phase == phase], None)).model_dump())
         for phase in SurveyPhase
     ]  # fmt: skip
+
+
+# ---- administration pages and the trainee's form --------------------------------------------
+
+
+async def cohort_instructors(session: AsyncSession, cohort_id: int) -> list[tuple[int, str]]:
+    """The registry entries (id, name) of whoever teaches the cohort's sessions, in the order
+    they first teach; teachers without a registry entry cannot be asked about (no id)."""
+    seen: dict[int, str] = {}
+    users: list[int] = []
+    for class_session in await lms.cohort_sessions(session, cohort_id):
+        for user_id, role in await lms.staff_of(session, class_session.id):
+            if role == StaffRole.INSTRUCTOR and user_id not in users:
+                users.append(user_id)
+    for user_id in users:
+        entry = await instructors.instructor_of_user(session, user_id)
+        if entry is not None:
+            seen.setdefault(entry.id, entry.name)
+    return list(seen.items())
+
+
+async def template_for(
+    session: AsyncSession, cohort_id: int, kind: SurveyKind, phase: SurveyPhase | None,
+    lang: templates.Lang,
+) -> SurveyIn:  # fmt: skip
+    """A starting draft for the cohort (not stored): satisfaction asks about each teacher."""
+    await lms.get_cohort(session, cohort_id)
+    teachers = []
+    if kind == SurveyKind.SATISFACTION:
+        teachers = await cohort_instructors(session, cohort_id)
+    return templates.template(kind, phase, teachers, lang)
+
+
+async def edit_draft(session: AsyncSession, survey_id: int, body: SurveyEdit) -> Survey:
+    """New title and items for a draft; once open, the questions people answer stay put."""
+    survey = await get_survey(session, survey_id)
+    if survey.status != SurveyStatus.DRAFT:
+        raise Problem("survey-state", "Only a draft survey can be edited.",
+                      survey_status=survey.status)  # fmt: skip
+    if survey.kind == SurveyKind.APPLICATION and any(i.instructor_id for i in body.items):
+        raise Problem("validation-error", "only satisfaction items may be about an instructor",
+                      errors=[])  # fmt: skip
+    for item in body.items:
+        if item.instructor_id is not None:
+            await lms.get_instructor(session, item.instructor_id)
+    for old in (await items_of(session, [survey.id]))[survey.id]:
+        await session.delete(old)
+    await session.flush()  # the positions are free again
+    survey.title = body.title
+    for position, item in enumerate(body.items, start=1):
+        session.add(SurveyItem(survey_id=survey.id, position=position, kind=item.kind,
+                               prompt=item.prompt, instructor_id=item.instructor_id))  # fmt: skip
+    await session.flush()
+    return survey
+
+
+async def detail(session: AsyncSession, survey: Survey, submitted: bool | None) -> SurveyDetailOut:
+    """The survey as its form shows it: items, course and cohort, instructors' names."""
+    items = (await items_of(session, [survey.id]))[survey.id]
+    cohort = await lms.get_cohort(session, survey.cohort_id)
+    course = await lms.get_course(session, survey.course_id)
+    names: dict[int, str] = {}
+    for item in items:
+        if item.instructor_id is not None and item.instructor_id not in names:
+            names[item.instructor_id] = (await lms.get_instructor(session, item.instructor_id)).name
+    base = survey_out(survey, items, submitted).model_dump()
+    return SurveyDetailOut(**base, course_title=f"{course.code} {course.title}",
+                           cohort_name=cohort.name, instructors=names)  # fmt: skip
+
+
+async def surveys_for_trainee(session: AsyncSession, user_id: int) -> list[MySurveyOut]:
+    """The open and closed surveys of every cohort the person is a trainee of (approved,
+    completed or not), open ones first, with whether they have answered each."""
+    joinable = {s.value for s in JOINABLE}
+    cohort_ids = [e.cohort_id for e in await lms.enrolments_of(session, user_id)
+                  if e.status in joinable]  # fmt: skip
+    if not cohort_ids:
+        return []
+    stmt = select(Survey).where(Survey.cohort_id.in_(cohort_ids),
+                                Survey.status != SurveyStatus.DRAFT)  # fmt: skip
+    surveys = list((await session.scalars(stmt.order_by(Survey.id))).all())
+    done = await submitters(session, [s.id for s in surveys])
+    cohorts = {cid: await lms.get_cohort(session, cid) for cid in {s.cohort_id for s in surveys}}
+    courses = await lms.courses_by_id(session, list({s.course_id for s in surveys}))
+    found = [
+        MySurveyOut(
+            id=s.id, title=s.title, kind=SurveyKind(s.kind),
+            phase=SurveyPhase(s.phase) if s.phase else None, status=SurveyStatus(s.status),
+            course_id=s.course_id,
+            course_title=f"{courses[s.course_id].code} {courses[s.course_id].title}",
+            cohort_id=s.cohort_id, cohort_name=cohorts[s.cohort_id].name,
+            submitted=user_id in done[s.id],
+        )
+        for s in surveys
+    ]  # fmt: skip
+    return sorted(found, key=lambda m: (m.status != SurveyStatus.OPEN, m.id))
