@@ -116,6 +116,8 @@ async def certificate_page(request: web.Request) -> web.StreamResponse:
     """Anyone may check a certificate's code (printed on the PDF): the page asks the public
     GET /api/v1/certificates/{code} and shows who completed what, or that the code is unknown."""
     return web.FileResponse(STATIC_DIR / "certificate.html")
+
+
 # surveys: the cohort's survey administration (staff; the cohort's instructors read results,
 # which the API checks per cohort) and the trainee's form (anyone signed in: the API answers
 # only the cohort's trainees)
