@@ -374,7 +374,9 @@ async def course_ids_by_code(session: AsyncSession, codes: list[str]) -> dict[st
 # ---- for cohorts (server/lms/cohorts): seats taken, counted here with the enrolment rules ----
 
 
-async def enrolment_counts(session: AsyncSession, cohort_ids: list[int]) -> dict[int, dict[str, int]]:
+async def enrolment_counts(
+    session: AsyncSession, cohort_ids: list[int]
+) -> dict[int, dict[str, int]]:
     """Per cohort, how many enrolments are in each status (statuses with none are absent).
     Whether an enrolment takes a seat is ``JOINABLE``'s business, not the caller's."""
     if not cohort_ids:

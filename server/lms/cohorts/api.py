@@ -65,64 +65,108 @@ async def get_cohort(ctx: Ctx, path: CohortPath) -> CohortDetail:
     return await service.get_detail(ctx.session, path.cohort_id)
 
 
-@router.patch("/cohorts/{cohort_id}", path_model=CohortPath, body=CohortUpdate,
-              response=CohortDetail, allow=STAFF_ONLY)  # fmt: skip
+@router.patch(
+    "/cohorts/{cohort_id}",
+    path_model=CohortPath,
+    body=CohortUpdate,
+    response=CohortDetail,
+    allow=STAFF_ONLY,
+)
 async def update_cohort(ctx: Ctx, path: CohortPath, body: CohortUpdate) -> CohortDetail:
     """Change a cohort's number, name, days or capacity (not once it is closed)."""
     return await service.update_cohort(ctx.session, path.cohort_id, body)
 
 
-@router.post("/cohorts/{cohort_id}/status", path_model=CohortPath, body=StatusChange,
-             response=CohortDetail, allow=STAFF_ONLY)  # fmt: skip
+@router.post(
+    "/cohorts/{cohort_id}/status",
+    path_model=CohortPath,
+    body=StatusChange,
+    response=CohortDetail,
+    allow=STAFF_ONLY,
+)
 async def change_status(ctx: Ctx, path: CohortPath, body: StatusChange) -> CohortDetail:
     """Open, start, finish or cancel the cohort; other changes are a 409 ``cohort-status``."""
     return await service.change_status(ctx.session, path.cohort_id, body.status)
 
 
-@router.post("/cohorts/{cohort_id}/sessions/generate", path_model=CohortPath,
-             body=GenerateSessions, response=Generated, status=201, allow=STAFF_ONLY)  # fmt: skip
+@router.post(
+    "/cohorts/{cohort_id}/sessions/generate",
+    path_model=CohortPath,
+    body=GenerateSessions,
+    response=Generated,
+    status=201,
+    allow=STAFF_ONLY,
+)
 async def generate_sessions(ctx: Ctx, path: CohortPath, body: GenerateSessions) -> Generated:
     """One session per weekday of the cohort's days (09:00–17:00 Seoul unless told)."""
     return await service.generate_sessions(ctx.session, path.cohort_id, body)
 
 
-@router.post("/cohorts/{cohort_id}/sessions", path_model=CohortPath, body=SessionCreate,
-             response=SessionOut, status=201, allow=STAFF_ONLY)  # fmt: skip
+@router.post(
+    "/cohorts/{cohort_id}/sessions",
+    path_model=CohortPath,
+    body=SessionCreate,
+    response=SessionOut,
+    status=201,
+    allow=STAFF_ONLY,
+)
 async def add_session(ctx: Ctx, path: CohortPath, body: SessionCreate) -> SessionOut:
     """Add one class session on one of the cohort's days (Seoul times)."""
     return await service.add_session(ctx.session, path.cohort_id, body)
 
 
-@router.post("/cohorts/{cohort_id}/staff", path_model=CohortPath, body=StaffAssign,
-             response=Assigned, status=201, allow=STAFF_ONLY)  # fmt: skip
+@router.post(
+    "/cohorts/{cohort_id}/staff",
+    path_model=CohortPath,
+    body=StaffAssign,
+    response=Assigned,
+    status=201,
+    allow=STAFF_ONLY,
+)
 async def assign_cohort_staff(ctx: Ctx, path: CohortPath, body: StaffAssign) -> Assigned:
     """Put a person on the staff of every session of the cohort that has not ended."""
     return await service.assign_cohort_staff(ctx.session, path.cohort_id, body)
 
 
-@router.patch("/class-sessions/{class_session_id}", path_model=SessionPath, body=SessionUpdate,
-              response=SessionOut, allow=STAFF_ONLY)  # fmt: skip
+@router.patch(
+    "/class-sessions/{class_session_id}",
+    path_model=SessionPath,
+    body=SessionUpdate,
+    response=SessionOut,
+    allow=STAFF_ONLY,
+)
 async def update_session(ctx: Ctx, path: SessionPath, body: SessionUpdate) -> SessionOut:
     """Change a session's day, times, title or live/in person; not once live or ended."""
     return await service.update_session(ctx.session, path.class_session_id, body)
 
 
-@router.delete("/class-sessions/{class_session_id}", path_model=SessionPath, status=204,
-               allow=STAFF_ONLY)  # fmt: skip
+@router.delete(
+    "/class-sessions/{class_session_id}", path_model=SessionPath, status=204, allow=STAFF_ONLY
+)
 async def delete_session(ctx: Ctx, path: SessionPath) -> None:
     """Delete a session that has not taken place (not one that is live or ended)."""
     await service.delete_session(ctx.session, path.class_session_id)
 
 
-@router.post("/class-sessions/{class_session_id}/staff", path_model=SessionPath,
-             body=StaffAssign, response=StaffOut, status=201, allow=STAFF_ONLY)  # fmt: skip
+@router.post(
+    "/class-sessions/{class_session_id}/staff",
+    path_model=SessionPath,
+    body=StaffAssign,
+    response=StaffOut,
+    status=201,
+    allow=STAFF_ONLY,
+)
 async def assign_staff(ctx: Ctx, path: SessionPath, body: StaffAssign) -> StaffOut:
     """Put an instructor, assistant or captioner (a log-in with that role) on a session."""
     return await service.assign_staff(ctx.session, path.class_session_id, body)
 
 
-@router.delete("/class-sessions/{class_session_id}/staff/{staff_id}", path_model=StaffPath,
-               status=204, allow=STAFF_ONLY)  # fmt: skip
+@router.delete(
+    "/class-sessions/{class_session_id}/staff/{staff_id}",
+    path_model=StaffPath,
+    status=204,
+    allow=STAFF_ONLY,
+)
 async def remove_staff(ctx: Ctx, path: StaffPath) -> None:
     """Take a person off a session's staff (not once the session has ended)."""
     await service.remove_staff(ctx.session, path.class_session_id, path.staff_id)

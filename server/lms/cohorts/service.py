@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.auth import service as auth
 from server.core.clock import SEOUL
-from server.core.db import get_or_404, keyset_page
+from server.core.db import get_or_404
 from server.core.errors import Problem
 from server.lms import service as lms
 from server.lms.cohorts.schemas import (
@@ -83,12 +83,12 @@ async def list_cohorts(
 ) -> list[CohortSummary]:
     """A page of cohorts (up to limit+1) with course and seat counts; ``staffed_by`` keeps the
     ones that person is on the staff of."""
-    stmt = keyset_page(
-        select(Cohort, Course.code, Course.title, Course.year).join(
-            Course, Course.id == Cohort.course_id
-        ),
-        Cohort.id,
-        query,
+    stmt = (
+        select(Cohort, Course.code, Course.title, Course.year)
+        .join(Course, Course.id == Cohort.course_id)
+        .where(Cohort.id > query.after_id)  # keyset_page's page, for a row of four columns
+        .order_by(Cohort.id)
+        .limit(query.limit + 1)
     )
     if query.year is not None:
         stmt = stmt.where(Course.year == query.year)
@@ -104,16 +104,25 @@ async def list_cohorts(
     sessions = await _session_counts(session, ids)
     return [
         CohortSummary(
-            id=c.id, course_id=c.course_id, course_code=code, course_title=title, year=year,
-            number=c.number, name=c.name, starts_on=c.starts_on, ends_on=c.ends_on,
-            capacity=c.capacity, status=CohortStatus(c.status),
-            enrolled=lms.seats_taken(counts[c.id]), sessions=sessions.get(c.id, 0),
-        )  # fmt: skip
+            id=c.id,
+            course_id=c.course_id,
+            course_code=code,
+            course_title=title,
+            year=year,
+            number=c.number,
+            name=c.name,
+            starts_on=c.starts_on,
+            ends_on=c.ends_on,
+            capacity=c.capacity,
+            status=CohortStatus(c.status),
+            enrolled=lms.seats_taken(counts[c.id]),
+            sessions=sessions.get(c.id, 0),
+        )
         for c, code, title, year in rows
     ]
 
 
-def _staffed_cohorts(user_id: int):  # type: ignore[no-untyped-def]
+def _staffed_cohorts(user_id: int) -> Select[int]:
     return (
         select(ClassSession.cohort_id)
         .join(SessionStaff, SessionStaff.class_session_id == ClassSession.id)
@@ -153,16 +162,24 @@ async def get_detail(session: AsyncSession, cohort_id: int) -> CohortDetail:
     taken = lms.seats_taken(counts)
     by_status = {s.value: counts.get(s.value, 0) for s in EnrolmentStatus}
     return CohortDetail(
-        id=cohort.id, number=cohort.number, name=cohort.name, starts_on=cohort.starts_on,
-        ends_on=cohort.ends_on, capacity=cohort.capacity, status=status,
-        next_statuses=list(TRANSITIONS[status]), closed=status in CLOSED,
+        id=cohort.id,
+        number=cohort.number,
+        name=cohort.name,
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
+        capacity=cohort.capacity,
+        status=status,
+        next_statuses=list(TRANSITIONS[status]),
+        closed=status in CLOSED,
         course=CourseBrief.model_validate(course),
         counts=Counts(
-            **by_status, enrolled=taken, capacity=cohort.capacity,
+            **by_status,
+            enrolled=taken,
+            capacity=cohort.capacity,
             seats_left=max(cohort.capacity - taken, 0),
         ),
         sessions=await _sessions_out(session, cohort, course),
-    )  # fmt: skip
+    )
 
 
 async def _sessions_out(session: AsyncSession, cohort: Cohort, course: Course) -> list[SessionOut]:
@@ -190,9 +207,12 @@ async def _staff_of(session: AsyncSession, session_ids: list[int]) -> dict[int, 
 
 def _staff_out(row: SessionStaff, names: dict[int, str]) -> StaffOut:
     return StaffOut(
-        id=row.id, class_session_id=row.class_session_id, user_id=row.user_id,
-        name=names.get(row.user_id, ""), role=StaffRole(row.role),
-    )  # fmt: skip
+        id=row.id,
+        class_session_id=row.class_session_id,
+        user_id=row.user_id,
+        name=names.get(row.user_id, ""),
+        role=StaffRole(row.role),
+    )
 
 
 def _session_out(
@@ -202,14 +222,22 @@ def _session_out(
     end = cs.ends_at.astimezone(SEOUL)
     state = SessionState(cs.state)
     return SessionOut(
-        id=cs.id, cohort_id=cs.cohort_id, title=cs.title, starts_at=cs.starts_at,
-        ends_at=cs.ends_at, day=start.date(), start=f"{start:%H:%M}", end=f"{end:%H:%M}",
+        id=cs.id,
+        cohort_id=cs.cohort_id,
+        title=cs.title,
+        starts_at=cs.starts_at,
+        ends_at=cs.ends_at,
+        day=start.date(),
+        start=f"{start:%H:%M}",
+        end=f"{end:%H:%M}",
         overnight=end.date() > start.date(),
         minutes=int((cs.ends_at - cs.starts_at).total_seconds() // 60),
         teaching_hours=instructors.hours_of(instructors.scheduled_minutes(cs, course)),
-        live=cs.live, state=state,
-        editable=state not in LOCKED and CohortStatus(cohort.status) not in CLOSED, staff=staff,
-    )  # fmt: skip
+        live=cs.live,
+        state=state,
+        editable=state not in LOCKED and CohortStatus(cohort.status) not in CLOSED,
+        staff=staff,
+    )
 
 
 # ---- cohorts ---------------------------------------------------------------------------------
@@ -248,10 +276,14 @@ async def create_cohort(session: AsyncSession, data: CohortCreate) -> CohortDeta
         number = (last or 0) + 1
     await _number_free(session, course.id, number)
     cohort = Cohort(
-        course_id=course.id, number=number, name=data.name or f"{number}기",
-        starts_on=data.starts_on, ends_on=data.ends_on, capacity=data.capacity,
+        course_id=course.id,
+        number=number,
+        name=data.name or f"{number}기",
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        capacity=data.capacity,
         status=CohortStatus.PLANNED,
-    )  # fmt: skip
+    )
     session.add(cohort)
     await _flush(session)
     return await get_detail(session, cohort.id)
@@ -267,9 +299,15 @@ async def update_cohort(session: AsyncSession, cohort_id: int, data: CohortUpdat
         raise Problem(
             "validation-error",
             "The cohort would end before it starts.",
-            errors=[{"in": "body", "loc": [next(iter({"starts_on", "ends_on"} & changes.keys()))],
-                     "msg": "starts_on is after ends_on", "type": "value_error"}],
-        )  # fmt: skip
+            errors=[
+                {
+                    "in": "body",
+                    "loc": [next(iter({"starts_on", "ends_on"} & changes.keys()))],
+                    "msg": "starts_on is after ends_on",
+                    "type": "value_error",
+                }
+            ],
+        )
     outside = [
         s.starts_at.astimezone(SEOUL).date()
         for s in await lms.cohort_sessions(session, cohort.id)
@@ -335,9 +373,15 @@ def _within(cohort: Cohort, day: date) -> None:
         raise Problem(
             "validation-error",
             f"{day} is not one of the cohort's days ({cohort.starts_on} to {cohort.ends_on}).",
-            errors=[{"in": "body", "loc": ["day"], "msg": "outside the cohort's days",
-                     "type": "value_error"}],
-        )  # fmt: skip
+            errors=[
+                {
+                    "in": "body",
+                    "loc": ["day"],
+                    "msg": "outside the cohort's days",
+                    "type": "value_error",
+                }
+            ],
+        )
 
 
 async def _detail_of_session(session: AsyncSession, cs: ClassSession) -> SessionOut:
@@ -359,7 +403,9 @@ async def generate_sessions(
     cohort = await lms.get_cohort(session, cohort_id)
     _open(cohort)
     course = await lms.get_course(session, cohort.course_id)
-    existing = {s.starts_at.astimezone(SEOUL).date() for s in await lms.cohort_sessions(session, cohort.id)}
+    existing = {
+        s.starts_at.astimezone(SEOUL).date() for s in await lms.cohort_sessions(session, cohort.id)
+    }
     made: list[ClassSession] = []
     skipped: list[date] = []
     day = cohort.starts_on
@@ -371,10 +417,13 @@ async def generate_sessions(
                 starts_at, ends_at = seoul_span(day, data.start, data.end)
                 made.append(
                     ClassSession(
-                        cohort_id=cohort.id, title=_default_title(cohort, day),
-                        starts_at=starts_at, ends_at=ends_at, live=data.live,
+                        cohort_id=cohort.id,
+                        title=_default_title(cohort, day),
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        live=data.live,
                         state=SessionState.SCHEDULED,
-                    )  # fmt: skip
+                    )
                 )
         day += timedelta(days=1)
     session.add_all(made)
@@ -390,9 +439,13 @@ async def add_session(session: AsyncSession, cohort_id: int, data: SessionCreate
     _within(cohort, data.day)
     starts_at, ends_at = seoul_span(data.day, data.start, data.end)
     cs = ClassSession(
-        cohort_id=cohort.id, title=data.title or _default_title(cohort, data.day),
-        starts_at=starts_at, ends_at=ends_at, live=data.live, state=SessionState.SCHEDULED,
-    )  # fmt: skip
+        cohort_id=cohort.id,
+        title=data.title or _default_title(cohort, data.day),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        live=data.live,
+        state=SessionState.SCHEDULED,
+    )
     session.add(cs)
     await session.flush()
     return await _detail_of_session(session, cs)
@@ -403,9 +456,7 @@ async def _changeable(session: AsyncSession, class_session_id: int) -> tuple[Cla
     cohort = await lms.get_cohort(session, cs.cohort_id)
     _open(cohort)
     if SessionState(cs.state) in LOCKED:
-        raise Problem(
-            "session-locked", f"Class session {cs.id} is {cs.state}.", state=cs.state
-        )
+        raise Problem("session-locked", f"Class session {cs.id} is {cs.state}.", state=cs.state)
     return cs, cohort
 
 
@@ -421,9 +472,15 @@ async def update_session(
         raise Problem(
             "validation-error",
             "A session cannot start and end at the same time.",
-            errors=[{"in": "body", "loc": ["end" if data.end else "start"],
-                     "msg": "same as the other end", "type": "value_error"}],
-        )  # fmt: skip
+            errors=[
+                {
+                    "in": "body",
+                    "loc": ["end" if data.end else "start"],
+                    "msg": "same as the other end",
+                    "type": "value_error",
+                }
+            ],
+        )
     _within(cohort, day)
     cs.starts_at, cs.ends_at = seoul_span(day, begins, ends)
     if data.live is not None:
@@ -458,9 +515,15 @@ async def _person(session: AsyncSession, data: StaffAssign) -> int:
             raise Problem(
                 "validation-error",
                 f"Instructor {entry.name} has no log-in; link one in the registry first.",
-                errors=[{"in": "body", "loc": ["instructor_id"], "msg": "no log-in",
-                         "type": "value_error"}],
-            )  # fmt: skip
+                errors=[
+                    {
+                        "in": "body",
+                        "loc": ["instructor_id"],
+                        "msg": "no log-in",
+                        "type": "value_error",
+                    }
+                ],
+            )
         user_id = entry.user_id
     else:
         assert data.user_id is not None
@@ -471,9 +534,15 @@ async def _person(session: AsyncSession, data: StaffAssign) -> int:
         raise Problem(
             "validation-error",
             f"{user.name} is not a {data.role.value}.",
-            errors=[{"in": "body", "loc": [field], "msg": f"not a {data.role.value}",
-                     "type": "value_error"}],
-        )  # fmt: skip
+            errors=[
+                {
+                    "in": "body",
+                    "loc": [field],
+                    "msg": f"not a {data.role.value}",
+                    "type": "value_error",
+                }
+            ],
+        )
     return user_id
 
 
@@ -504,9 +573,7 @@ async def _add_staff(
     return rows
 
 
-async def assign_staff(
-    session: AsyncSession, class_session_id: int, data: StaffAssign
-) -> StaffOut:
+async def assign_staff(session: AsyncSession, class_session_id: int, data: StaffAssign) -> StaffOut:
     """Put a person on one session's staff; staff of a class that has ended is the record
     (the instructors' corrections are the way to change who taught)."""
     cs = await lms.get_class_session(session, class_session_id)
@@ -520,9 +587,7 @@ async def assign_staff(
     return _staff_out(rows[0], await auth.names_of(session, [user_id]))
 
 
-async def assign_cohort_staff(
-    session: AsyncSession, cohort_id: int, data: StaffAssign
-) -> Assigned:
+async def assign_cohort_staff(session: AsyncSession, cohort_id: int, data: StaffAssign) -> Assigned:
     """Put a person on the staff of every session of the cohort that has not ended."""
     cohort = await lms.get_cohort(session, cohort_id)
     _open(cohort)

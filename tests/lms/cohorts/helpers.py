@@ -25,9 +25,13 @@ from tests.lms.instructors.helpers import Caller
 
 
 async def make_course(
-    app: web.Application, *, year: int = 2020, title: str = "보고서 작성 실습",
-    code: str = "", hours_per_day: int = 7,
-) -> int:  # fmt: skip
+    app: web.Application,
+    *,
+    year: int = 2020,
+    title: str = "보고서 작성 실습",
+    code: str = "",
+    hours_per_day: int = 7,
+) -> int:
     """A classroom course of ``year`` with no cohorts yet; returns its id."""
     tag = secrets.token_hex(3)
     async with app[DATABASE].unit_of_work() as session:
@@ -38,10 +42,15 @@ async def make_course(
         session.add(sub)
         await session.flush()
         course = Course(
-            code=code or f"{year}-C-{tag}", title=title, year=year, sub_area_id=sub.id,
-            track=Track.CLASSROOM, delivery_mode=DeliveryMode.LIVE_REMOTE, always_open=False,
+            code=code or f"{year}-C-{tag}",
+            title=title,
+            year=year,
+            sub_area_id=sub.id,
+            track=Track.CLASSROOM,
+            delivery_mode=DeliveryMode.LIVE_REMOTE,
+            always_open=False,
             hours_per_day=hours_per_day,
-        )  # fmt: skip
+        )
         session.add(course)
         await session.flush()
         return course.id
@@ -53,9 +62,11 @@ async def enrol(
     async with app[DATABASE].unit_of_work() as session:
         session.add(
             Enrolment(
-                cohort_id=cohort_id, user_id=user_id, status=status,
+                cohort_id=cohort_id,
+                user_id=user_id,
+                status=status,
                 created_at=datetime(2020, 9, 1, tzinfo=UTC),
-            )  # fmt: skip
+            )
         )
 
 

@@ -5,6 +5,8 @@ page at a time with their seat counts; bad input changes nothing; every write is
 
 from __future__ import annotations
 
+from typing import Any
+
 from server.core.auth.roles import Role
 from server.lms.models import EnrolmentStatus
 from tests.conftest import AppClient, Person
@@ -28,9 +30,7 @@ async def test_operators_create_cohorts_numbered_per_course(
     assert first["sessions"] == []
     assert first["counts"]["enrolled"] == 0
     assert first["counts"]["seats_left"] == 30
-    second = await operator.post(
-        "/cohorts", {"course_id": course, "name": "2기 (야간)", **OCTOBER}
-    )
+    second = await operator.post("/cohorts", {"course_id": course, "name": "2기 (야간)", **OCTOBER})
     assert (second["number"], second["name"]) == (2, "2기 (야간)")
     # another course numbers its own cohorts
     assert (await operator.post("/cohorts", {"course_id": other, **OCTOBER}))["number"] == 1
@@ -42,8 +42,9 @@ async def test_operators_create_cohorts_numbered_per_course(
     bad = await operator.post("/cohorts", {"course_id": course, **backwards}, 422)
     assert "starts_on is after ends_on" in bad["errors"][0]["msg"]
     for capacity in (0, -5, "many"):
-        bad = await operator.post("/cohorts", {"course_id": course, **OCTOBER,
-                                               "capacity": capacity}, 422)  # fmt: skip
+        bad = await operator.post(
+            "/cohorts", {"course_id": course, **OCTOBER, "capacity": capacity}, 422
+        )
         assert bad["errors"][0]["loc"] == ["capacity"]
     await operator.post("/cohorts", {"course_id": 999_999, **OCTOBER}, 404)
     listed = await operator.get("/cohorts", course_id=str(course))
@@ -64,11 +65,14 @@ async def test_edits_keep_dates_capacity_and_numbers_consistent(
     two = await operator.post("/cohorts", {"course_id": course, **OCTOBER})
     path = f"/cohorts/{one['id']}"
 
-    changed = await operator.patch(path, {"name": "1기 (변경)", "capacity": 2,
-                                          "ends_on": "2020-10-16"})  # fmt: skip
+    changed = await operator.patch(
+        path, {"name": "1기 (변경)", "capacity": 2, "ends_on": "2020-10-16"}
+    )
     assert (changed["name"], changed["capacity"], changed["ends_on"]) == (
-        "1기 (변경)", 2, "2020-10-16"
-    )  # fmt: skip
+        "1기 (변경)",
+        2,
+        "2020-10-16",
+    )
     # a start after the stored end, a cleared field, a number taken: refused, nothing changes
     bad = await operator.patch(path, {"starts_on": "2020-10-20"}, 422)
     assert bad["errors"][0]["loc"] == ["starts_on"]
@@ -77,10 +81,12 @@ async def test_edits_keep_dates_capacity_and_numbers_consistent(
     taken = await operator.patch(path, {"number": two["number"], "name": "x"}, 409)
     assert taken["type"] == "/problems/cohort-number-taken"
     # seats taken: two approved (a waitlisted and a cancelled one hold none)
-    for role, status in ((Role.TRAINEE, EnrolmentStatus.APPROVED),
-                         (Role.ELEARNING, EnrolmentStatus.COMPLETED),
-                         (Role.CAPTIONER, EnrolmentStatus.WAITLISTED),
-                         (Role.ASSISTANT, EnrolmentStatus.CANCELLED)):  # fmt: skip
+    for role, status in (
+        (Role.TRAINEE, EnrolmentStatus.APPROVED),
+        (Role.ELEARNING, EnrolmentStatus.COMPLETED),
+        (Role.CAPTIONER, EnrolmentStatus.WAITLISTED),
+        (Role.ASSISTANT, EnrolmentStatus.CANCELLED),
+    ):
         await enrol(client.app, one["id"], people[role].id, status)
     below = await operator.patch(path, {"capacity": 1}, 409)
     assert below["type"] == "/problems/capacity-below-enrolled"
@@ -89,8 +95,13 @@ async def test_edits_keep_dates_capacity_and_numbers_consistent(
     assert (detail["name"], detail["capacity"], detail["number"]) == ("1기 (변경)", 2, 1)
     assert detail["starts_on"] == "2020-10-05"
     counts = detail["counts"]
-    assert (counts["approved"], counts["completed"], counts["waitlisted"], counts["cancelled"],
-            counts["applied"]) == (1, 1, 1, 1, 0)  # fmt: skip
+    assert (
+        counts["approved"],
+        counts["completed"],
+        counts["waitlisted"],
+        counts["cancelled"],
+        counts["applied"],
+    ) == (1, 1, 1, 1, 0)
     assert (counts["enrolled"], counts["seats_left"]) == (2, 0)
     listed = await operator.get("/cohorts", course_id=str(course))
     assert [(c["enrolled"], c["capacity"]) for c in listed["items"]] == [(2, 2), (0, 30)]
@@ -110,8 +121,11 @@ async def test_status_moves_one_way_and_closed_cohorts_stay_as_they_are(
     same = await operator.post(status, {"status": "planned"}, 409)
     assert same["type"] == "/problems/cohort-status"
     await operator.post(status, {"status": "nonsense"}, 422)
-    for step, allowed_next in (("open", ["running", "cancelled"]),
-                               ("running", ["finished", "cancelled"]), ("finished", [])):  # fmt: skip
+    for step, allowed_next in (
+        ("open", ["running", "cancelled"]),
+        ("running", ["finished", "cancelled"]),
+        ("finished", []),
+    ):
         moved = await operator.post(status, {"status": step}, 200)
         assert (moved["status"], moved["next_statuses"]) == (step, allowed_next)
     assert moved["closed"] is True
@@ -136,8 +150,11 @@ async def test_status_moves_one_way_and_closed_cohorts_stay_as_they_are(
 
     admin = await Caller.of(client, people[Role.ADMIN].login)
     log = await admin.get("/audit", entity="cohorts", entity_id=str(cohort["id"]))
-    changes = [(e["before"]["status"], e["after"]["status"]) for e in log["items"]
-               if e["action"] == "update"]  # fmt: skip
+    changes = [
+        (e["before"]["status"], e["after"]["status"])
+        for e in log["items"]
+        if e["action"] == "update"
+    ]
     assert changes == [("planned", "open"), ("open", "running"), ("running", "finished")]
 
 
@@ -153,18 +170,23 @@ async def test_lists_filter_by_year_course_and_status_a_page_at_a_time(
         made.append(await operator.post("/cohorts", {"course_id": course, **OCTOBER}))
     await operator.post(f"/cohorts/{made[1]['id']}/status", {"status": "open"}, 200)
 
-    ids = lambda page: [c["id"] for c in page["items"]]  # noqa: E731
+    def ids(page: dict[str, Any]) -> list[int]:
+        return [c["id"] for c in page["items"]]
+
     assert ids(await operator.get("/cohorts", year="2020")) == [c["id"] for c in made[:3]]
     assert ids(await operator.get("/cohorts", year="2021")) == [made[3]["id"]]
     assert ids(await operator.get("/cohorts", course_id=str(b2020))) == [made[2]["id"]]
     assert ids(await query(operator, "/cohorts", {"status": "open"})) == [made[1]["id"]]
     assert ids(await query(operator, "/cohorts", {"year": "2020", "status": "planned"})) == [
-        made[0]["id"], made[2]["id"]
-    ]  # fmt: skip
+        made[0]["id"],
+        made[2]["id"],
+    ]
     first = (await operator.get("/cohorts", year="2020"))["items"][0]
     assert (first["course_code"], first["course_title"], first["year"]) == (
-        "2020-A", "가 과정", 2020
-    )  # fmt: skip
+        "2020-A",
+        "가 과정",
+        2020,
+    )
     seen, cursor = [], None
     while True:
         page = await operator.get("/cohorts", limit="1", **({"cursor": cursor} if cursor else {}))

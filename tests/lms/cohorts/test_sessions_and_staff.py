@@ -37,7 +37,10 @@ async def test_generated_sessions_fill_the_weekdays_in_seoul_time(
     assert made["skipped_days"] == []
     first = sessions[0]
     # 09:00–17:00 in Seoul is 00:00–08:00 UTC; 8 hours long, 7 of them teaching (lunch)
-    assert (first["starts_at"], first["ends_at"]) == ("2020-10-08T00:00:00Z", "2020-10-08T08:00:00Z")
+    assert (first["starts_at"], first["ends_at"]) == (
+        "2020-10-08T00:00:00Z",
+        "2020-10-08T08:00:00Z",
+    )
     assert (first["start"], first["end"], first["overnight"]) == ("09:00", "17:00", False)
     assert (first["minutes"], first["teaching_hours"]) == (480, "7.00")
     assert all(s["live"] and s["state"] == "scheduled" and s["editable"] for s in sessions)
@@ -49,16 +52,22 @@ async def test_generated_sessions_fill_the_weekdays_in_seoul_time(
 
     # in person, half days, on a course of 3 hours a day; a shorter day counts its length
     short = await new_cohort(operator, client, hours_per_day=3)
-    days = (await operator.post(f"/cohorts/{short['id']}/sessions/generate",
-                                {"start": "13:00", "end": "18:00", "live": False}))["created"]  # fmt: skip
+    days = (
+        await operator.post(
+            f"/cohorts/{short['id']}/sessions/generate",
+            {"start": "13:00", "end": "18:00", "live": False},
+        )
+    )["created"]
     assert {(s["start"], s["end"], s["teaching_hours"], s["live"]) for s in days} == {
         ("13:00", "18:00", "3.00", False)
     }
-    evening = await operator.post(f"/cohorts/{short['id']}/sessions",
-                                  {"day": "2020-10-10", "start": "19:00", "end": "21:00"})  # fmt: skip
+    evening = await operator.post(
+        f"/cohorts/{short['id']}/sessions", {"day": "2020-10-10", "start": "19:00", "end": "21:00"}
+    )
     assert evening["teaching_hours"] == "2.00"
-    bad = await operator.post(f"/cohorts/{short['id']}/sessions/generate",
-                              {"start": "09:00", "end": "09:00"}, 422)  # fmt: skip
+    bad = await operator.post(
+        f"/cohorts/{short['id']}/sessions/generate", {"start": "09:00", "end": "09:00"}, 422
+    )
     assert "same time" in bad["errors"][0]["msg"]
     assert len((await operator.get(f"/cohorts/{short['id']}"))["sessions"]) == 6
 
@@ -71,17 +80,28 @@ async def test_sessions_are_added_and_edited_in_seoul_times_until_they_take_plac
     add = f"/cohorts/{cohort['id']}/sessions"
 
     # a night class across midnight: Monday 22:00 to Tuesday 02:00 in Seoul
-    night = await operator.post(add, {"day": "2020-10-12", "start": "22:00", "end": "02:00",
-                                      "live": True, "title": "야간 특강"})  # fmt: skip
-    assert (night["starts_at"], night["ends_at"]) == ("2020-10-12T13:00:00Z", "2020-10-12T17:00:00Z")
+    night = await operator.post(
+        add,
+        {"day": "2020-10-12", "start": "22:00", "end": "02:00", "live": True, "title": "야간 특강"},
+    )
+    assert (night["starts_at"], night["ends_at"]) == (
+        "2020-10-12T13:00:00Z",
+        "2020-10-12T17:00:00Z",
+    )
     assert (night["day"], night["start"], night["end"], night["overnight"]) == (
-        "2020-10-12", "22:00", "02:00", True
-    )  # fmt: skip
+        "2020-10-12",
+        "22:00",
+        "02:00",
+        True,
+    )
     assert (night["minutes"], night["teaching_hours"], night["title"]) == (240, "4.00", "야간 특강")
 
     path = f"/class-sessions/{night['id']}"
     moved = await operator.patch(path, {"day": "2020-10-13", "end": "23:30", "live": False})
-    assert (moved["starts_at"], moved["ends_at"]) == ("2020-10-13T13:00:00Z", "2020-10-13T14:30:00Z")
+    assert (moved["starts_at"], moved["ends_at"]) == (
+        "2020-10-13T13:00:00Z",
+        "2020-10-13T14:30:00Z",
+    )
     assert (moved["overnight"], moved["live"], moved["title"]) == (False, False, "야간 특강")
     # refused, and nothing changes: a day outside the cohort's, no length, unknown fields
     outside = await operator.patch(path, {"day": "2020-10-15"}, 422)
@@ -125,33 +145,42 @@ async def test_staff_are_people_with_the_role_put_on_sessions(
     sessions = (await operator.post(f"/cohorts/{cohort['id']}/sessions/generate", {}))["created"]
     first, last = sessions[0]["id"], sessions[-1]["id"]
 
-    put = await operator.post(f"/class-sessions/{first}/staff",
-                              {"role": "captioner", "user_id": cap.id})  # fmt: skip
+    put = await operator.post(
+        f"/class-sessions/{first}/staff", {"role": "captioner", "user_id": cap.id}
+    )
     assert (put["user_id"], put["role"], put["name"]) == (cap.id, "captioner", "Captioner1")
-    twice = await operator.post(f"/class-sessions/{first}/staff",
-                                {"role": "captioner", "user_id": cap.id}, 409)  # fmt: skip
+    twice = await operator.post(
+        f"/class-sessions/{first}/staff", {"role": "captioner", "user_id": cap.id}, 409
+    )
     assert twice["type"] == "/problems/conflict"
     # a trainee is not an instructor; a captioner is not an assistant: refused, nothing added
     for role, person in (("instructor", people[Role.TRAINEE]), ("assistant", cap)):
-        bad = await operator.post(f"/class-sessions/{first}/staff",
-                                  {"role": role, "user_id": person.id}, 422)  # fmt: skip
+        bad = await operator.post(
+            f"/class-sessions/{first}/staff", {"role": role, "user_id": person.id}, 422
+        )
         assert bad["errors"][0]["loc"] == ["user_id"]
     await operator.post(f"/class-sessions/{first}/staff", {"role": "instructor"}, 422)
     await operator.post(f"/class-sessions/{first}/staff", {"role": "boss", "user_id": lee.id}, 422)
 
     # an instructor from the registry: only one with a log-in can be put on a class
-    registry = await operator.post("/instructors", {"name": "이도윤", "grade": "1급",
-                                                    "user_id": lee.id})  # fmt: skip
+    registry = await operator.post(
+        "/instructors", {"name": "이도윤", "grade": "1급", "user_id": lee.id}
+    )
     outside = await operator.post("/instructors", {"name": "외부강사", "grade": "특급"})
-    no_login = await operator.post(f"/cohorts/{cohort['id']}/staff",
-                                   {"role": "instructor", "instructor_id": outside["id"]}, 422)  # fmt: skip
+    no_login = await operator.post(
+        f"/cohorts/{cohort['id']}/staff",
+        {"role": "instructor", "instructor_id": outside["id"]},
+        422,
+    )
     assert no_login["errors"][0]["loc"] == ["instructor_id"]
     # the whole cohort at once: every session not ended, none twice
     await set_state(client.app, last, "ended")
-    await operator.post(f"/class-sessions/{sessions[1]['id']}/staff",
-                        {"role": "instructor", "user_id": lee.id})  # fmt: skip
-    everywhere = await operator.post(f"/cohorts/{cohort['id']}/staff",
-                                     {"role": "instructor", "instructor_id": registry["id"]})  # fmt: skip
+    await operator.post(
+        f"/class-sessions/{sessions[1]['id']}/staff", {"role": "instructor", "user_id": lee.id}
+    )
+    everywhere = await operator.post(
+        f"/cohorts/{cohort['id']}/staff", {"role": "instructor", "instructor_id": registry["id"]}
+    )
     assert sorted(s["class_session_id"] for s in everywhere["assigned"]) == [
         s["id"] for s in sessions if s["id"] not in (sessions[1]["id"], last)
     ]
@@ -169,8 +198,9 @@ async def test_staff_are_people_with_the_role_put_on_sessions(
     await operator.call("DELETE", f"/class-sessions/{last}/staff/{entry}", 404)
     await operator.call("DELETE", f"/class-sessions/{first}/staff/{entry}", 204)
     await operator.call("DELETE", f"/class-sessions/{first}/staff/{entry}", 404)
-    ended = await operator.post(f"/class-sessions/{last}/staff",
-                                {"role": "captioner", "user_id": cap.id}, 409)  # fmt: skip
+    ended = await operator.post(
+        f"/class-sessions/{last}/staff", {"role": "captioner", "user_id": cap.id}, 409
+    )
     assert ended["type"] == "/problems/session-locked"
     admin = await Caller.of(client, people[Role.ADMIN].login)
     log = await admin.get("/audit", entity="session_staff", entity_id=str(entry))
@@ -185,10 +215,12 @@ async def test_who_reads_and_who_writes_a_cohort(
     other_teacher = await add_person(client.app, "jung", [Role.INSTRUCTOR], clock)
     taught = await new_cohort(operator, client)
     elsewhere = await new_cohort(operator, client)
-    session = (await operator.post(f"/cohorts/{taught['id']}/sessions",
-                                   {"day": "2020-10-08", "start": "09:00", "end": "12:00"}))  # fmt: skip
-    await operator.post(f"/class-sessions/{session['id']}/staff",
-                        {"role": "instructor", "user_id": teacher.id})  # fmt: skip
+    session = await operator.post(
+        f"/cohorts/{taught['id']}/sessions", {"day": "2020-10-08", "start": "09:00", "end": "12:00"}
+    )
+    await operator.post(
+        f"/class-sessions/{session['id']}/staff", {"role": "instructor", "user_id": teacher.id}
+    )
     await enrol(client.app, taught["id"], trainee.id, EnrolmentStatus.APPROVED)
 
     instructor = await Caller.of(client, teacher.login)
