@@ -98,3 +98,12 @@ pages.get("/admin/instructors")(_gated(STATIC_DIR / "admin-instructors.html", ST
 pages.get("/my/fees")(
     _gated(STATIC_DIR / "my-fees.html", frozenset({Role.INSTRUCTOR}), "instructors-only")
 )
+# cohorts (/admin/cohorts): the training staff keep them; instructors, assistants and
+# captioners read the cohorts they are on the staff of (the API decides which)
+COHORT_READERS = STAFF | {Role.INSTRUCTOR, Role.ASSISTANT, Role.CAPTIONER}
+pages.get("/admin/cohorts")(
+    _gated(STATIC_DIR / "admin-cohorts.html", COHORT_READERS, "cohort-staff-only")
+)
+pages.get(r"/admin/cohorts/{cohort_id:\d+}")(
+    _gated(STATIC_DIR / "admin-cohort.html", COHORT_READERS, "cohort-staff-only")
+)
