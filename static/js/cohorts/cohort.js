@@ -79,7 +79,8 @@ async function changeStatus(status) {
     state.notice = problemText(error);
   }
   renderAll();
-  $("status-result").focus?.();
+  // the pressed button is gone: keep the keyboard in the same place, on the next one
+  $("status-buttons").querySelector("button")?.focus();
 }
 
 function fillEditForm() {
