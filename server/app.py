@@ -49,6 +49,7 @@ from server.core.sio import (
 )
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
+from server.lms.cohorts.api import router as cohorts_router
 from server.lms.completion.api import router as completion_router
 from server.lms.instructors.api import router as instructors_router
 from server.lms.record.api import router as record_router
@@ -69,6 +70,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     boards_router, completion_router, surveys_router, instructors_router, reports_router,
     xapi_router,
     record_router,
+    cohorts_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 

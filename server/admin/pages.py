@@ -127,4 +127,12 @@ pages.get("/admin/cohorts/{cohort_id:\\d+}/surveys")(
 )
 pages.get("/surveys/{survey_id:\\d+}")(
     _gated(STATIC_DIR / "survey.html", frozenset(Role), "survey-form")
+# cohorts (/admin/cohorts): the training staff keep them; instructors, assistants and
+# captioners read the cohorts they are on the staff of (the API decides which)
+COHORT_READERS = STAFF | {Role.INSTRUCTOR, Role.ASSISTANT, Role.CAPTIONER}
+pages.get("/admin/cohorts")(
+    _gated(STATIC_DIR / "admin-cohorts.html", COHORT_READERS, "cohort-staff-only")
+)
+pages.get(r"/admin/cohorts/{cohort_id:\d+}")(
+    _gated(STATIC_DIR / "admin-cohort.html", COHORT_READERS, "cohort-staff-only")
 )

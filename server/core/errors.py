@@ -198,3 +198,47 @@ PROBLEM_TYPES.update(
         ),
     )
 )
+
+# ---- cohorts and their class sessions (server/lms/cohorts) ----------------------------------
+PROBLEM_TYPES.update(
+    (p.slug, p)
+    for p in (
+        ProblemType(
+            "cohort-number-taken",
+            409,
+            "Cohort number taken",
+            "The course already has a cohort with this number; `cohort_id` names it.",
+        ),
+        ProblemType(
+            "cohort-status",
+            409,
+            "Status change not allowed",
+            "Cohorts go planned → open → running → finished, or are cancelled before they "
+            "finish; `allowed` lists the changes allowed from `status`.",
+        ),
+        ProblemType(
+            "cohort-closed",
+            409,
+            "Cohort closed",
+            "A finished or cancelled cohort, its sessions and staff no longer change.",
+        ),
+        ProblemType(
+            "sessions-outside-dates",
+            409,
+            "Sessions outside the dates",
+            "The cohort has class sessions on `days`, outside the new dates.",
+        ),
+        ProblemType(
+            "capacity-below-enrolled",
+            409,
+            "Capacity below enrolment",
+            "More trainees (`enrolled`) already hold seats than the new capacity.",
+        ),
+        ProblemType(
+            "session-locked",
+            409,
+            "Class session locked",
+            "A class session that is live or has ended is not changed or deleted.",
+        ),
+    )
+)

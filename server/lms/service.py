@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.clock import SEOUL
@@ -396,3 +396,29 @@ async def sessions_of_cohorts(
         for cs in rows:
             found[cs.cohort_id].append(cs)
     return found
+
+
+# ---- for cohorts (server/lms/cohorts): seats taken, counted here with the enrolment rules ----
+
+
+async def enrolment_counts(
+    session: AsyncSession, cohort_ids: list[int]
+) -> dict[int, dict[str, int]]:
+    """Per cohort, how many enrolments are in each status (statuses with none are absent).
+    Whether an enrolment takes a seat is ``JOINABLE``'s business, not the caller's."""
+    if not cohort_ids:
+        return {}
+    rows = await session.execute(
+        select(Enrolment.cohort_id, Enrolment.status, func.count())
+        .where(Enrolment.cohort_id.in_(cohort_ids))
+        .group_by(Enrolment.cohort_id, Enrolment.status)
+    )
+    counts: dict[int, dict[str, int]] = {cohort_id: {} for cohort_id in cohort_ids}
+    for cohort_id, status, count in rows.all():
+        counts[cohort_id][status] = count
+    return counts
+
+
+def seats_taken(counts: dict[str, int]) -> int:
+    """Enrolments that hold a seat: approved, or completed or not (the cohort's trainees)."""
+    return sum(counts.get(s.value, 0) for s in JOINABLE)
