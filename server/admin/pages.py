@@ -127,6 +127,7 @@ pages.get("/admin/cohorts/{cohort_id:\\d+}/surveys")(
 )
 pages.get("/surveys/{survey_id:\\d+}")(
     _gated(STATIC_DIR / "survey.html", frozenset(Role), "survey-form")
+)
 # cohorts (/admin/cohorts): the training staff keep them; instructors, assistants and
 # captioners read the cohorts they are on the staff of (the API decides which)
 COHORT_READERS = STAFF | {Role.INSTRUCTOR, Role.ASSISTANT, Role.CAPTIONER}
