@@ -33,6 +33,13 @@ from server.polls.models import (
     Question,
     QuestionVote,
 )
+from server.budget.models import (  # noqa: F401  (budget)
+    BudgetAmendment,
+    BudgetForecast,
+    BudgetLine,
+    CourseBudgetLine,
+    LedgerEntry,
+)
 from server.reports.models import FrozenReport  # noqa: F401  (reports)
 from server.rooms.breakout.models import (
     BreakoutGroup,
