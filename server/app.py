@@ -15,6 +15,7 @@ from server.admin.pages import pages as admin_pages
 from server.boards.api import attachments_context
 from server.boards.api import router as boards_router
 from server.boards.events import boards_context
+from server.budget.api import router as budget_router
 from server.config import Settings, resolve_secret_key
 from server.core import health
 from server.core.audit import AuditedSession
@@ -67,6 +68,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     auth_router, audit_router, lms_router, rooms_router, breakout_router, polls_router,
     boards_router, completion_router, surveys_router, instructors_router, reports_router,
     xapi_router,
+    budget_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.clock import SEOUL
@@ -369,3 +369,32 @@ async def course_ids_by_code(session: AsyncSession, codes: list[str]) -> dict[st
         return {}
     rows = await session.execute(select(Course.code, Course.id).where(Course.code.in_(codes)))
     return {code: course_id for code, course_id in rows.all()}
+
+
+# ---- for the budget (server/budget) -----------------------------------------------------------
+
+
+async def completions_by_course(
+    session: AsyncSession, course_ids: list[int], before: datetime
+) -> dict[int, int]:
+    """Course id → enrolments completed (이수) before the instant; courses with none are
+    absent (the budget's cost per completed trainee is "no data" for them, not a division)."""
+    if not course_ids:
+        return {}
+    rows = await session.execute(
+        select(Cohort.course_id, func.count(Enrolment.id))
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(
+            Cohort.course_id.in_(course_ids),
+            Enrolment.status == EnrolmentStatus.COMPLETED,
+            Enrolment.completed_at < before,
+        )
+        .group_by(Cohort.course_id)
+    )
+    return {course_id: count for course_id, count in rows.all()}
+
+
+async def courses_of_year(session: AsyncSession, year: int) -> list[Course]:
+    """The year's courses by code (the budget's demo maps them to lines)."""
+    return list((await session.scalars(select(Course).where(Course.year == year)
+                                        .order_by(Course.code))).all())  # fmt: skip

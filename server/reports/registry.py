@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from server.budget.report import SPEC as BUDGET_EXECUTION
 from server.lms.completion.report import SPEC as COMPLETION
 from server.lms.instructors.report import SPEC as INSTRUCTORS
 from server.lms.reports import SPEC as PLAN_VS_ACTUAL
@@ -13,4 +14,5 @@ from server.rooms.reports import CONNECTION_FAILURES, DROPOUTS
 
 REPORTS: Mapping[str, ReportSpec] = MappingProxyType(
     {s.name: s for s in (PLAN_VS_ACTUAL, COMPLETION, DROPOUTS, CONNECTION_FAILURES, INSTRUCTORS)}
+    | {BUDGET_EXECUTION.name: BUDGET_EXECUTION}
 )
