@@ -8,6 +8,7 @@ import { el, startPage } from "/static/js/admin/page.js";
 const SECTIONS = [
   { key: "instructors", href: "/admin/instructors" },
   { key: "reports", href: "/reports" },
+  { key: "budget", href: "/admin/budget" },
 ];
 
 function render() {
