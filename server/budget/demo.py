@@ -58,7 +58,10 @@ COUNTERPARTIES = {"exams": "시험 위탁기관", "building-upkeep": "시설관�
 
 def course_line(code: str) -> str:
     """The line that pays for a demo course, by the course code (``2020-C-it-03``)."""
-    _, letter, sub_area, *_ = code.split("-", 3)
+    parts = code.split("-", 3)
+    if len(parts) < 3:
+        return "in-service"
+    _, letter, sub_area, *_ = parts
     if letter == "E":
         return "elearning-ops"
     return {"new_recruits": "new-recruits", "it": "it", "by_grade": "grade6",

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from server.budget.demo import load_budget
+from server.budget.demo import course_line, load_budget
 from server.budget.seed_2020 import AS_OF, ERRATA, TABLE
 from server.core.auth.roles import Role
 from server.core.keys import CLOCK, DATABASE
@@ -168,3 +168,13 @@ async def test_as_of_counts_only_what_was_dated_by_then(
     assert before["total"]["expenditures"] is None
     assert before["total"]["expenditure_rate"] is None
     assert before["total"]["previous_budget"] is None  # no 2018 lines
+
+
+def test_demo_courses_map_to_the_lines_that_pay_for_them() -> None:
+    assert course_line("2020-E-it-03") == "elearning-ops"
+    assert course_line("2020-C-new_recruits-01") == "new-recruits"
+    assert course_line("2020-C-it-12") == "it"
+    assert course_line("2020-C-by_grade-02") == "grade6"
+    assert course_line("2020-C-core_values-05") == "philosophy"
+    assert course_line("2020-C-common-01") == "in-service"
+    assert course_line("DEMO") == "in-service"
