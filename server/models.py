@@ -9,6 +9,13 @@ from server.boards.models import (
     BoardPost,
     BoardReaction,
 )
+from server.budget.models import (  # noqa: F401  (budget)
+    BudgetAmendment,
+    BudgetForecast,
+    BudgetLine,
+    CourseBudgetLine,
+    LedgerEntry,
+)
 from server.core.audit import AuditEntry
 from server.core.auth.models import ApiToken, User, UserRole, WebSession
 from server.core.db import Base
@@ -32,13 +39,6 @@ from server.polls.models import (
     PollRun,
     Question,
     QuestionVote,
-)
-from server.budget.models import (  # noqa: F401  (budget)
-    BudgetAmendment,
-    BudgetForecast,
-    BudgetLine,
-    CourseBudgetLine,
-    LedgerEntry,
 )
 from server.reports.models import FrozenReport  # noqa: F401  (reports)
 from server.rooms.breakout.models import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from server.budget.demo import load_budget
 from server.core.auth.roles import Role
@@ -28,11 +28,11 @@ KO = {
 EN = {**catalog("en", "common"), **catalog("en", "admin"), **catalog("en", "budget")}
 
 
-def line_row(page: Page, code: str) -> object:
+def line_row(page: Page, code: str) -> Locator:
     return page.locator(f'#lines-table tr[data-code="{code}"]')
 
 
-def report_cell(page: Page, key: str, column: str) -> object:
+def report_cell(page: Page, key: str, column: str) -> Locator:
     return page.locator(f'#report-body tr[data-key="{key}"] [data-column="{column}"]')
 
 
