@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.budget.models import (
@@ -348,7 +349,11 @@ async def add_entry(
     entry = LedgerEntry(**data.model_dump(), line_id=line.id, source_key=source_key,
                         created_at=now, created_by=actor_id)  # fmt: skip
     session.add(entry)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # the same posting at the same moment: the other one made it
+        raise Problem("conflict", f"{source_key} was posted meanwhile; post again (nothing is "
+                                  "posted twice).") from None  # fmt: skip
     return EntryOut.model_validate(entry)
 
 

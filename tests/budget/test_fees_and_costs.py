@@ -7,10 +7,16 @@ Fee standard (from 2020-01-01): 1급 300,000 won the first hour and 200,000 each
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
 
+import pytest
+
+from server.budget import service
+from server.budget.models import EntryKind
+from server.budget.schemas import EntryCreate
 from server.core.auth.roles import Role
-from server.core.keys import DATABASE
+from server.core.errors import Problem
+from server.core.keys import CLOCK, DATABASE
 from server.lms import service as lms
 from server.lms.models import Enrolment, EnrolmentStatus, SessionState
 from tests.budget.helpers import Budget, lines, make_budget
@@ -136,3 +142,23 @@ async def test_cost_per_completed_trainee_per_course_and_line(
     assert by[("line", budget.equipment)]["per_completed_won"] is None
     september = await operator.get("/budget/costs", year="2020", as_of="2020-09-30")
     assert {c["per_completed_won"] for c in september} == {None}
+
+
+async def test_the_same_posting_twice_at_once_is_a_conflict_not_a_double(
+    client: AppClient, people: dict[Role, Person]
+) -> None:
+    """Two postings racing past the "already posted?" check: the unique source key lets one
+    through and answers the other with a conflict (its whole transaction rolled back)."""
+    operator = await Caller.of(client, people[Role.OPERATOR].login)
+    budget = await make_budget(operator)
+    data = EntryCreate(kind=EntryKind.COMMITMENT, entry_on=date(2020, 10, 5), amount_won=700_000)
+    now = client.app[CLOCK].now()
+    async with client.app[DATABASE].unit_of_work() as session:
+        await service.add_entry(session, budget.teaching, data, actor_id=None, now=now,
+                                source_key="fee:1:1:commitment")  # fmt: skip
+    with pytest.raises(Problem) as refused:
+        async with client.app[DATABASE].unit_of_work() as session:
+            await service.add_entry(session, budget.teaching, data, actor_id=None, now=now,
+                                    source_key="fee:1:1:commitment")  # fmt: skip
+    assert refused.value.type.slug == "conflict"
+    assert len(await operator.get(f"/budget/lines/{budget.teaching}/entries")) == 1
