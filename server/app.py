@@ -15,6 +15,7 @@ from server.admin.pages import pages as admin_pages
 from server.boards.api import attachments_context
 from server.boards.api import router as boards_router
 from server.boards.events import boards_context
+from server.budget.api import router as budget_router
 from server.config import Settings, resolve_secret_key
 from server.core import health
 from server.core.audit import AuditedSession
@@ -71,6 +72,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     xapi_router,
     record_router,
     cohorts_router,
+    budget_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 

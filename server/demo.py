@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.boards.demo import load_demo_boards
+from server.budget.demo import load_budget
 from server.config import Settings, resolve_secret_key
 from server.core.auth import service as auth
 from server.core.auth.models import User
@@ -107,6 +108,7 @@ async def seed_demo(
     rehearsal = classes[0]  # open all day: the link works whenever the demo is tried
     await load_demo_boards(session, rehearsal.id, people["instructor"].id, now)
     await load_instructor_records(session, now)
+    await load_budget(session, now)  # the 2019/2020 budget table (server/budget)
     token, _ = rooms.sign_invitation(
         resolve_secret_key(settings), settings, rehearsal, people["trainee01"].id
     )

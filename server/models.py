@@ -9,6 +9,13 @@ from server.boards.models import (
     BoardPost,
     BoardReaction,
 )
+from server.budget.models import (  # noqa: F401  (budget)
+    BudgetAmendment,
+    BudgetForecast,
+    BudgetLine,
+    CourseBudgetLine,
+    LedgerEntry,
+)
 from server.core.audit import AuditEntry
 from server.core.auth.models import ApiToken, User, UserRole, WebSession
 from server.core.db import Base

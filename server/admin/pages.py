@@ -137,3 +137,4 @@ pages.get("/admin/cohorts")(
 pages.get(r"/admin/cohorts/{cohort_id:\d+}")(
     _gated(STATIC_DIR / "admin-cohort.html", COHORT_READERS, "cohort-staff-only")
 )
+pages.get("/admin/budget")(_gated(STATIC_DIR / "admin-budget.html", STAFF, "staff-only"))

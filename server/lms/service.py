@@ -422,3 +422,32 @@ async def enrolment_counts(
 def seats_taken(counts: dict[str, int]) -> int:
     """Enrolments that hold a seat: approved, or completed or not (the cohort's trainees)."""
     return sum(counts.get(s.value, 0) for s in JOINABLE)
+
+
+# ---- for the budget (server/budget) -----------------------------------------------------------
+
+
+async def completions_by_course(
+    session: AsyncSession, course_ids: list[int], before: datetime
+) -> dict[int, int]:
+    """Course id → enrolments completed (이수) before the instant; courses with none are
+    absent (the budget's cost per completed trainee is "no data" for them, not a division)."""
+    if not course_ids:
+        return {}
+    rows = await session.execute(
+        select(Cohort.course_id, func.count(Enrolment.id))
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(
+            Cohort.course_id.in_(course_ids),
+            Enrolment.status == EnrolmentStatus.COMPLETED,
+            Enrolment.completed_at < before,
+        )
+        .group_by(Cohort.course_id)
+    )
+    return {course_id: count for course_id, count in rows.all()}
+
+
+async def courses_of_year(session: AsyncSession, year: int) -> list[Course]:
+    """The year's courses by code (the budget's demo maps them to lines)."""
+    return list((await session.scalars(select(Course).where(Course.year == year)
+                                        .order_by(Course.code))).all())  # fmt: skip

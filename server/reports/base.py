@@ -27,6 +27,10 @@ class Kind(StrEnum):
     PERCENT = "percent"
     SCORE = "score"
     TEXT = "text"
+    #: money held in won, shown in thousand won (천원, half up) with △ for a decrease
+    THOUSAND_WON = "thousand_won"
+    #: a percentage change, one decimal, with △ for a decrease (증감률)
+    CHANGE_PERCENT = "change_percent"
 
 
 class Level(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from server.budget.report import SPEC as BUDGET_EXECUTION
 from server.lms.completion.report import SPEC as COMPLETION
 from server.lms.instructors.report import SPEC as INSTRUCTORS
 from server.lms.reports import SPEC as PLAN_VS_ACTUAL
@@ -15,4 +16,5 @@ from server.rooms.reports import CONNECTION_FAILURES, DROPOUTS
 REPORTS: Mapping[str, ReportSpec] = MappingProxyType(
     {s.name: s for s in (PLAN_VS_ACTUAL, COMPLETION, DROPOUTS, CONNECTION_FAILURES, INSTRUCTORS)}
     | {s.name: s for s in (SURVEY_RESULTS,)}
+    | {BUDGET_EXECUTION.name: BUDGET_EXECUTION}
 )

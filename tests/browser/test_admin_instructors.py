@@ -14,6 +14,7 @@ from playwright.async_api import Browser, Page, expect
 
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
+from server.core.health import STATIC_DIR
 from tests.browser.a11y import (
     _DESCRIBE_JS,
     _START_JS,
@@ -43,6 +44,12 @@ STANDARD_2019 = {
     "title": "강사료 지급기준 (2019)",
     "rates": [{"grade": "1급", "first_hour_won": 300_000, "further_hour_won": 200_000}],
 }
+
+
+#: the sections the administration shell lists (static/js/admin/shell.js SECTIONS)
+SHELL_SECTIONS = re.findall(
+    r'\{ key: "([\w-]+)"', (STATIC_DIR / "js" / "admin" / "shell.js").read_text("utf-8")
+)
 
 
 def say(key: str, **values: object) -> str:
@@ -141,7 +148,10 @@ async def test_an_operator_keeps_the_instructor_records(
         await expect(page.locator("main")).to_have_attribute("data-state", "ready")
         await expect(page.get_by_role("heading", level=1)).to_have_text(KO["admin.heading"])
         sections = page.get_by_role("navigation", name=KO["admin.sections"])
-        await expect(sections.get_by_role("link")).to_have_count(3)  # only the sections that work
+        # one link per section the shell lists, each with its words (no dead or unnamed links)
+        await expect(sections.get_by_role("link")).to_have_count(len(SHELL_SECTIONS))
+        for key in SHELL_SECTIONS:
+            await expect(link(sections, KO[f"admin.section.{key}"])).to_be_visible()
         await expect(link(sections, KO["admin.section.reports"])).to_have_attribute(
             "href", "/reports"
         )

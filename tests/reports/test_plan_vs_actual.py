@@ -142,6 +142,7 @@ async def test_only_admins_and_operators_read_institute_wide_reports(
         assert {r["name"] for r in await listed.json()} == {
             "plan-vs-actual", "completion", "dropouts", "connection-failures", "instructors",
             "survey-results",
+            "budget-execution",
         }  # fmt: skip
 
 

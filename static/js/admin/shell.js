@@ -9,6 +9,7 @@ const SECTIONS = [
   { key: "instructors", href: "/admin/instructors" },
   { key: "reports", href: "/reports" },
   { key: "cohorts", href: "/admin/cohorts" },
+  { key: "budget", href: "/admin/budget" },
 ];
 
 function render() {

@@ -18,12 +18,20 @@ function number(value, digits) {
 /** True for a cell that carries a figure (a number), not "no data" nor 상시 nor text. */
 export const isFigure = (value) => typeof value === "number" && Number.isFinite(value);
 
+/** A decrease (△) before the magnitude's text. */
+const triangle = (value, text) => (value < 0 ? `△${text}` : text);
+
 /** A cell's text in the person's language. */
 export function formatCell(value, kind) {
   if (value === null || value === undefined) return t("reports.no-data");
   if (value === ALWAYS_OPEN) return t("reports.always-open");
   if (!isFigure(value)) return String(value);
   if (kind === "percent") return `${number(value, 1)}%`;
+  // money held in won, shown in thousand won (half up); decreases read △ as in the seed tables
+  if (kind === "thousand_won") {
+    return triangle(value, number(Math.floor((Math.abs(value) + 500) / 1000), 0));
+  }
+  if (kind === "change_percent") return triangle(value, `${number(Math.abs(value), 1)}%`);
   if (kind === "score") return number(value, 2);
   if (kind === "int") return number(value, 0);
   return String(value);

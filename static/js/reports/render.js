@@ -7,7 +7,7 @@ import { t } from "/static/js/i18n.js";
 import { columnTitle, formatCell, inLanguage, isFigure, rowLabel } from "/static/js/reports/format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const NUMERIC = ["int", "percent", "score"];
+const NUMERIC = ["int", "percent", "score", "thousand_won", "change_percent"];
 const ROW_HEIGHT = 46; // px per row of the chart: its label, then its bar
 const BAR_SHARE = 78; // % of the width the longest bar takes; the rest is for its figure
 
