@@ -50,6 +50,7 @@ from server.core.sio import (
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
 from server.lms.completion.api import router as completion_router
+from server.lms.enrolment.api import router as enrolment_router
 from server.lms.instructors.api import router as instructors_router
 from server.lms.surveys.api import router as surveys_router
 from server.polls.api import router as polls_router
@@ -67,7 +68,8 @@ ROUTERS: tuple[ApiRouter, ...] = (
     auth_router, audit_router, lms_router, rooms_router, breakout_router, polls_router,
     boards_router, completion_router, surveys_router, instructors_router, reports_router,
     xapi_router,
-)  # fmt: skip
+    enrolment_router,
+)
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
 
