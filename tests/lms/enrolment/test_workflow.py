@@ -69,7 +69,8 @@ async def test_approval_fills_the_places_then_the_waitlist_and_a_cancellation_pr
     admin = await Caller.of(client, people[Role.ADMIN].login)
     log = await admin.get("/audit", entity="enrolments", entity_id=str(ids["kim"]))
     cancel_entry = [e for e in log["items"] if e["after"] and e["after"].get("cancel_reason")]
-    assert cancel_entry and cancel_entry[-1]["actor_id"] == people[Role.OPERATOR].id
+    assert cancel_entry
+    assert cancel_entry[-1]["actor_id"] == people[Role.OPERATOR].id
 
 
 async def test_a_cancellation_needs_a_reason_and_terminal_states_are_refused(
