@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from server.lms.completion.report import SPEC as COMPLETION
+from server.lms.enrolment.report import SPEC as ENROLMENT_DROPOUTS
 from server.lms.instructors.report import SPEC as INSTRUCTORS
 from server.lms.reports import SPEC as PLAN_VS_ACTUAL
 from server.reports.base import ReportSpec
@@ -13,4 +14,5 @@ from server.rooms.reports import CONNECTION_FAILURES, DROPOUTS
 
 REPORTS: Mapping[str, ReportSpec] = MappingProxyType(
     {s.name: s for s in (PLAN_VS_ACTUAL, COMPLETION, DROPOUTS, CONNECTION_FAILURES, INSTRUCTORS)}
+    | {ENROLMENT_DROPOUTS.name: ENROLMENT_DROPOUTS}
 )
