@@ -69,7 +69,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     boards_router, completion_router, surveys_router, instructors_router, reports_router,
     xapi_router,
     enrolment_router,
-)
+)  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
 

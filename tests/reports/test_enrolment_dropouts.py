@@ -71,15 +71,17 @@ async def build(client: AppClient, clock: ManualClock) -> None:
 
         def course(code: str, year: int = 2020) -> Course:
             return Course(code=code, title=f"과정 {code}", year=year, sub_area_id=sub.id,
-                          track="classroom", delivery_mode="live_remote", hours_per_day=7)  # fmt: skip
+                          track="classroom", delivery_mode="live_remote",
+                          hours_per_day=7)  # fmt: skip
 
         e1, e2, e3, c19 = course("E1"), course("E2"), course("E3"), course("C19", 2019)
         s.add_all([e1, e2, e3, c19])
         await s.flush()
 
         def cohort(c: Course, n: int, ends: date, status: str) -> Cohort:
-            return Cohort(course_id=c.id, number=n, name=f"{c.code}-{n}", starts_on=date(2020, 1, 1),
-                          ends_on=ends, capacity=30, status=status)  # fmt: skip
+            return Cohort(course_id=c.id, number=n, name=f"{c.code}-{n}",
+                          starts_on=date(2020, 1, 1), ends_on=ends, capacity=30,
+                          status=status)  # fmt: skip
 
         e1c1 = cohort(e1, 1, date(2020, 3, 6), "finished")
         e1c2 = cohort(e1, 2, date(2020, 12, 18), "running")

@@ -42,13 +42,17 @@ def upgrade() -> None:
         sa.Column("requested_by", ID, nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["enrolment_id"], ["enrolments.id"],
-            name=op.f("fk_accommodations_enrolment_id_enrolments"), ondelete="CASCADE",
-        ),  # fmt: skip
+            ["enrolment_id"],
+            ["enrolments.id"],
+            name=op.f("fk_accommodations_enrolment_id_enrolments"),
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
-            ["requested_by"], ["users.id"],
-            name=op.f("fk_accommodations_requested_by_users"), ondelete="SET NULL",
-        ),  # fmt: skip
+            ["requested_by"],
+            ["users.id"],
+            name=op.f("fk_accommodations_requested_by_users"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accommodations")),
         sa.UniqueConstraint("enrolment_id", "kind", name=op.f("uq_accommodations_enrolment_id")),
     )
@@ -63,9 +67,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_accommodations_enrolment_id"))
     op.drop_table("accommodations")
     with op.batch_alter_table("enrolments", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_enrolments_cancelled_by_users"), type_="foreignkey"
-        )
+        batch_op.drop_constraint(batch_op.f("fk_enrolments_cancelled_by_users"), type_="foreignkey")
         batch_op.drop_column("cancelled_by")
         batch_op.drop_column("cancelled_at")
         batch_op.drop_column("cancel_note")
