@@ -98,3 +98,9 @@ pages.get("/admin/instructors")(_gated(STATIC_DIR / "admin-instructors.html", ST
 pages.get("/my/fees")(
     _gated(STATIC_DIR / "my-fees.html", frozenset({Role.INSTRUCTOR}), "instructors-only")
 )
+# the enrolment of one cohort: staff change it, the cohort's instructors read it (the API
+# narrows what each sees; see server/lms/enrolment/api.py)
+pages.get("/admin/cohorts/{cohort_id:\\d+}/enrolment")(
+    _gated(STATIC_DIR / "admin-enrolment.html", STAFF | {Role.INSTRUCTOR, Role.ASSISTANT},
+           "cohort-staff-only")
+)  # fmt: skip

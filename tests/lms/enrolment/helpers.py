@@ -37,6 +37,6 @@ async def trainees(client: AppClient, clock: ManualClock, logins: list[str]) -> 
     """Trainees by log-in, each with an API token of their own."""
     out = {}
     for login in logins:
-        person = await add_person(client.app, login, [Role.TRAINEE], clock, name=f"{login} 님")
+        person = await add_person(client.app, login, [Role.TRAINEE], clock, name=login.title())
         out[login] = Trainee(person.id, login, await Caller.of(client, login))
     return out

@@ -58,7 +58,7 @@ async def test_approval_fills_the_places_then_the_waitlist_and_a_cancellation_pr
     assert rows["choi"]["status"] == "waitlisted"
     assert rows["choi"]["waitlist_position"] == 1  # moved up when park left the queue
     assert rows["park"]["waitlist_position"] is None
-    assert rows["kim"]["name"] == "kim 님"
+    assert rows["kim"]["name"] == "Kim"
     waiting = await operator.get(f"/cohorts/{run.cohort_id}/enrolments?status=waitlisted")
     assert [r["login"] for r in waiting["items"]] == ["choi"]
 
