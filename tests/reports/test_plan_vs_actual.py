@@ -141,6 +141,7 @@ async def test_only_admins_and_operators_read_institute_wide_reports(
         listed = await client.get("/api/v1/reports", headers=bearer(staff_token))
         assert {r["name"] for r in await listed.json()} == {
             "plan-vs-actual", "completion", "dropouts", "connection-failures", "instructors",
+            "enrolment-dropouts",
         }  # fmt: skip
 
 
