@@ -52,6 +52,7 @@ from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
 from server.lms.cohorts.api import router as cohorts_router
 from server.lms.completion.api import router as completion_router
+from server.lms.enrolment.api import router as enrolment_router
 from server.lms.instructors.api import router as instructors_router
 from server.lms.record.api import router as record_router
 from server.lms.surveys.api import router as surveys_router
@@ -73,6 +74,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     record_router,
     cohorts_router,
     budget_router,
+    enrolment_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 

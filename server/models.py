@@ -60,6 +60,7 @@ from server.lms.completion.models import (  # noqa: F401 (registers the tables)
     CompletionResult,
     CompletionRule,
 )
+from server.lms.enrolment import models as enrolment_models  # noqa: F401 (its tables)
 from server.lms.instructors import models as instructor_models  # noqa: F401 (its tables)
 from server.lms.surveys.models import (  # noqa: F401 (registers the tables)
     Survey,

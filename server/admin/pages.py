@@ -138,3 +138,9 @@ pages.get(r"/admin/cohorts/{cohort_id:\d+}")(
     _gated(STATIC_DIR / "admin-cohort.html", COHORT_READERS, "cohort-staff-only")
 )
 pages.get("/admin/budget")(_gated(STATIC_DIR / "admin-budget.html", STAFF, "staff-only"))
+# the enrolment of one cohort: staff change it, the cohort's instructors read it (the API
+# narrows what each sees; see server/lms/enrolment/api.py)
+pages.get("/admin/cohorts/{cohort_id:\\d+}/enrolment")(
+    _gated(STATIC_DIR / "admin-enrolment.html", STAFF | {Role.INSTRUCTOR, Role.ASSISTANT},
+           "completion-staff")
+)  # fmt: skip

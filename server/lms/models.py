@@ -185,6 +185,18 @@ class Enrolment(Audited, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: when the completion (이수) was recorded; reports count completions up to their as-of date
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # ---- the enrolment workflow (server/lms/enrolment) ----
+    #: when staff approved it (kept after a cancellation: the dropout report counts approvals)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: place in the cohort's waitlist (1 = next in); set only while waitlisted
+    waitlist_position: Mapped[int | None] = mapped_column(Integer)
+    #: why it was cancelled: a code of ``lms.enrolment.models.CancelReason``, and a free note
+    cancel_reason: Mapped[str | None] = mapped_column(String(16))
+    cancel_note: Mapped[str | None] = mapped_column(String(500))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
 class Instructor(Audited, Base):

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from server.budget.report import SPEC as BUDGET_EXECUTION
 from server.lms.completion.report import SPEC as COMPLETION
+from server.lms.enrolment.report import SPEC as ENROLMENT_DROPOUTS
 from server.lms.instructors.report import SPEC as INSTRUCTORS
 from server.lms.reports import SPEC as PLAN_VS_ACTUAL
 from server.lms.surveys.report import SPEC as SURVEY_RESULTS
@@ -17,4 +18,5 @@ REPORTS: Mapping[str, ReportSpec] = MappingProxyType(
     {s.name: s for s in (PLAN_VS_ACTUAL, COMPLETION, DROPOUTS, CONNECTION_FAILURES, INSTRUCTORS)}
     | {s.name: s for s in (SURVEY_RESULTS,)}
     | {BUDGET_EXECUTION.name: BUDGET_EXECUTION}
+    | {ENROLMENT_DROPOUTS.name: ENROLMENT_DROPOUTS}
 )

@@ -632,3 +632,24 @@ async def attendance_of_person(
     for cs, uid, kind, at, client_id, device in rows.all():
         found[cs].append((Mark(uid, AttendanceKind(kind), at, client_id), device))
     return found
+
+
+# ---- for the enrolment dropout report (server/lms/enrolment/report.py) ------------------------
+
+
+async def joined_by_cohort(session: AsyncSession, cohort_ids: list[int]) -> dict[int, set[int]]:
+    """Per cohort, who joined at least one of its live classes (ever): those who did not are
+    its no-shows. Read from the join index, distinct people only."""
+    joined: dict[int, set[int]] = {cohort_id: set() for cohort_id in cohort_ids}
+    for chunk in (cohort_ids[i : i + 500] for i in range(0, len(cohort_ids), 500)):
+        rows = await session.execute(
+            select(ClassSession.cohort_id, AttendanceEvent.user_id)
+            .join(ClassSession, ClassSession.id == AttendanceEvent.class_session_id)
+            .where(ClassSession.cohort_id.in_(chunk), AttendanceEvent.user_id.is_not(None),
+                   AttendanceEvent.kind == AttendanceKind.JOIN)
+            .distinct()
+        )  # fmt: skip
+        for cohort_id, user_id in rows.all():
+            if user_id is not None:
+                joined[cohort_id].add(user_id)
+    return joined

@@ -143,6 +143,7 @@ async def test_only_admins_and_operators_read_institute_wide_reports(
             "plan-vs-actual", "completion", "dropouts", "connection-failures", "instructors",
             "survey-results",
             "budget-execution",
+            "enrolment-dropouts",
         }  # fmt: skip
 
 
