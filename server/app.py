@@ -49,6 +49,7 @@ from server.core.sio import (
 )
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
+from server.lms.catalog.api import router as catalog_router
 from server.lms.completion.api import router as completion_router
 from server.lms.instructors.api import router as instructors_router
 from server.lms.surveys.api import router as surveys_router
@@ -67,6 +68,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     auth_router, audit_router, lms_router, rooms_router, breakout_router, polls_router,
     boards_router, completion_router, surveys_router, instructors_router, reports_router,
     xapi_router,
+    catalog_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
