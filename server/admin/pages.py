@@ -98,3 +98,4 @@ pages.get("/admin/instructors")(_gated(STATIC_DIR / "admin-instructors.html", ST
 pages.get("/my/fees")(
     _gated(STATIC_DIR / "my-fees.html", frozenset({Role.INSTRUCTOR}), "instructors-only")
 )
+pages.get("/admin/catalog")(_gated(STATIC_DIR / "admin-catalog.html", STAFF, "staff-only"))

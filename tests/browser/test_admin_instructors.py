@@ -141,7 +141,7 @@ async def test_an_operator_keeps_the_instructor_records(
         await expect(page.locator("main")).to_have_attribute("data-state", "ready")
         await expect(page.get_by_role("heading", level=1)).to_have_text(KO["admin.heading"])
         sections = page.get_by_role("navigation", name=KO["admin.sections"])
-        await expect(sections.get_by_role("link")).to_have_count(2)  # only the sections that work
+        await expect(sections.get_by_role("link")).to_have_count(3)  # only the sections that work
         await expect(link(sections, KO["admin.section.reports"])).to_have_attribute(
             "href", "/reports"
         )

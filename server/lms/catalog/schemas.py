@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from server.core.schemas import In, Out, RecordId
 from server.lms.models import DeliveryMode, PlanVersion, Track
@@ -64,13 +64,22 @@ class PlanChange(In):
     people: int = Field(ge=0, le=1_000_000)
     reason: str = Field(min_length=1, max_length=500, description="why the plan changes")
 
-    @model_validator(mode="after")
-    def _consistent(self) -> PlanChange:
-        if self.offered and self.runs == 0:
+    @field_validator("runs")
+    @classmethod
+    def _runs_fit(cls, runs: int | None, info: ValidationInfo) -> int | None:
+        offered = info.data.get("offered", True)
+        if offered and runs == 0:
             raise ValueError("an offered course runs at least once (or null: always open)")
-        if not self.offered and (self.runs or self.people):
-            raise ValueError("a course not offered has 0 runs and 0 people")
-        return self
+        if not offered and runs:
+            raise ValueError("a course not offered has 0 runs")
+        return runs
+
+    @field_validator("people")
+    @classmethod
+    def _people_fit(cls, people: int, info: ValidationInfo) -> int:
+        if not info.data.get("offered", True) and people:
+            raise ValueError("a course not offered has 0 people")
+        return people
 
 
 class FiguresOut(Out):

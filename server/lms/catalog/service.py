@@ -222,7 +222,7 @@ async def catalog_year(session: AsyncSession, year: int) -> CatalogYearOut:
             .where(Course.year == year)
             .group_by(PlanRevision.course_id)
         )
-        counts.update(dict(rows.tuples().all()))
+        counts.update({course_id: n for course_id, n in rows.all()})
     by_sub: dict[int, list[CatalogCourseOut]] = {}
     for course in courses:
         out = CourseOut.model_validate(course).model_dump()

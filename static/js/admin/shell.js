@@ -8,6 +8,7 @@ import { el, startPage } from "/static/js/admin/page.js";
 const SECTIONS = [
   { key: "instructors", href: "/admin/instructors" },
   { key: "reports", href: "/reports" },
+  { key: "catalog", href: "/admin/catalog" },
 ];
 
 function render() {
