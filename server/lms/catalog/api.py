@@ -4,6 +4,7 @@ year's catalog by area and sub-area. Operators and admins write; anyone signed i
 from __future__ import annotations
 
 from server.core.auth.roles import STAFF
+from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx
 from server.lms.catalog import service
 from server.lms.catalog.schemas import (
@@ -16,6 +17,7 @@ from server.lms.catalog.schemas import (
     YearPath,
     YearsOut,
 )
+from server.lms.models import PlanVersion
 from server.lms.schemas import CourseOut, CoursePath
 
 router = ApiRouter("catalog")
@@ -53,8 +55,10 @@ async def update_course(ctx: Ctx, path: CoursePath, body: CourseUpdate) -> Cours
 async def revise_plan(ctx: Ctx, path: PlanPath, body: PlanChange) -> PlanRevisionOut:
     """Set the original (당초) or revised (변경) plan's figures, with the reason; the change is
     recorded in the course's plan history with its author and time. Same figures: 409."""
+    if path.version not in {v.value for v in PlanVersion}:
+        raise Problem("not-found", f"No plan version {path.version}; original or revised.")
     revision = await service.revise_plan(
-        ctx.session, path.course_id, path.version,
+        ctx.session, path.course_id, PlanVersion(path.version),
         offered=body.offered, runs=body.runs, people=body.people, reason=body.reason,
         author_id=ctx.user.user_id, at=ctx.clock.now(),
     )  # fmt: skip

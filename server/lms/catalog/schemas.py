@@ -48,8 +48,11 @@ class CourseUpdate(In):
 
 
 class PlanPath(In):
+    """The version is checked by the route (an unknown one is a 404, after the role check:
+    the path is read before it, and a 422 there would tell a trainee more than a 403)."""
+
     course_id: RecordId
-    version: PlanVersion
+    version: str = Field(max_length=16, description="original (당초) or revised (변경)")
 
 
 class PlanChange(In):

@@ -139,7 +139,11 @@ async def revise_plan(
         plan.offered, plan.runs, plan.people = offered, runs, people
     revision = record_revision(session, course_id, version, before, after,
                                reason=reason.strip(), author_id=author_id, at=at)  # fmt: skip
-    await session.flush()
+    try:
+        async with session.begin_nested():  # two first settings of one plan at once
+            await session.flush()
+    except IntegrityError:
+        raise Problem("conflict", "The plan was set at the same moment; reload it.") from None
     return revision
 
 

@@ -140,7 +140,7 @@ async def test_a_plan_change_that_changes_nothing_or_names_no_course_is_refused(
                               {"runs": 3, "people": 90, "reason": "또"}, 409)  # fmt: skip
     assert same["type"] == "/problems/conflict"
     await hong.problem("PUT", f"/courses/{course['id']}/plans/actual",
-                       {"runs": 1, "people": 1, "reason": "없는 판"}, 422)  # fmt: skip
+                       {"runs": 1, "people": 1, "reason": "없는 판"}, 404)  # fmt: skip
     await hong.problem("PUT", f"/courses/{course['id'] + 999}/plans/revised",
                        {"runs": 1, "people": 1, "reason": "없는 과정"}, 404)  # fmt: skip
     assert await snapshot(client.app) == before
