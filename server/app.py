@@ -50,6 +50,7 @@ from server.core.sio import (
 )
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
+from server.lms.catalog.api import router as catalog_router
 from server.lms.cohorts.api import router as cohorts_router
 from server.lms.completion.api import router as completion_router
 from server.lms.enrolment.api import router as enrolment_router
@@ -75,6 +76,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     cohorts_router,
     budget_router,
     enrolment_router,
+    catalog_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 

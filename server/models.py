@@ -54,6 +54,7 @@ from server.xapi.models import LrsOutbox as LrsOutbox
 from server.xapi.models import XapiStatement as XapiStatement
 
 # isort: split
+from server.lms.catalog.models import PlanRevision  # noqa: F401 (plan history)
 from server.lms.completion.models import (  # noqa: F401 (registers the tables)
     Certificate,
     CompletionCorrection,

@@ -144,3 +144,4 @@ pages.get("/admin/cohorts/{cohort_id:\\d+}/enrolment")(
     _gated(STATIC_DIR / "admin-enrolment.html", STAFF | {Role.INSTRUCTOR, Role.ASSISTANT},
            "completion-staff")
 )  # fmt: skip
+pages.get("/admin/catalog")(_gated(STATIC_DIR / "admin-catalog.html", STAFF, "staff-only"))

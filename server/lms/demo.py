@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.clock import SEOUL
+from server.lms.catalog import service as catalog
 from server.lms.models import (
     ClassSession,
     Cohort,
@@ -89,12 +90,12 @@ async def load_catalog(session: AsyncSession) -> int:
     """Areas, sub-areas and every 2020 course with its original and revised plan."""
     known = set((await session.scalars(select(Course.code))).all())
     sub_ids = await _ensure_areas(session)
-    added = 0
+    added: list[Course] = []
     for seed in courses_2020():
         if seed.code in known:
             continue
         always_open = seed.track == "elearning"
-        session.add(
+        added.append(
             Course(
                 code=seed.code, title=seed.title_ko, year=YEAR, sub_area_id=sub_ids[seed.sub_area],
                 track=seed.track, delivery_mode=seed.delivery_mode, always_open=always_open,
@@ -107,9 +108,31 @@ async def load_catalog(session: AsyncSession) -> int:
                 ],
             )
         )  # fmt: skip
-        added += 1
+    session.add_all(added)
     await session.flush()
-    return added
+    _plan_history(session, added)
+    await session.flush()
+    return len(added)
+
+
+#: the demo's plan history: the 2020 plan as drawn up, then as changed for COVID-19
+PLANNED_AT = datetime(2019, 12, 16, 9, tzinfo=SEOUL)
+REVISED_AT = datetime(2020, 6, 30, 9, tzinfo=SEOUL)
+PLANNED_REASON = "2020 당초 계획 수립"
+REVISED_REASON = "2020 코로나19 대응 계획 변경"
+
+
+def _plan_history(session: AsyncSession, courses: list[Course]) -> None:
+    """Each loaded course's two plans in its plan history (no author: loaded, not typed)."""
+    for course in courses:
+        for plan in course.plans:
+            original = plan.version == PlanVersion.ORIGINAL
+            catalog.record_revision(
+                session, course.id, PlanVersion(plan.version), None,
+                catalog.Figures(plan.offered, plan.runs, plan.people),
+                reason=PLANNED_REASON if original else REVISED_REASON, author_id=None,
+                at=PLANNED_AT if original else REVISED_AT,
+            )  # fmt: skip
 
 
 async def _ensure_areas(session: AsyncSession) -> dict[str, int]:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.clock import SEOUL
 from server.core.db import get_or_404, keyset_page
 from server.core.errors import Problem
+from server.lms.catalog import service as catalog
 from server.lms.models import (
     JOINABLE,
     ClassSession,
@@ -20,7 +21,6 @@ from server.lms.models import (
     Enrolment,
     EnrolmentStatus,
     Instructor,
-    PlanVersion,
     SessionStaff,
     SessionState,
     StaffRole,
@@ -332,26 +332,9 @@ async def set_enrolment_outcome(
 # ---- plans and completions (what the plan-versus-actual report reads) -------------------------
 
 
-async def revise_plan(
-    session: AsyncSession,
-    course_id: int,
-    version: PlanVersion,
-    *,
-    offered: bool,
-    runs: int | None,
-    people: int,
-) -> CoursePlan:
-    """Set one version of a course's plan (당초 or 변경); the audit log keeps the old figures,
-    which is how a diff against a frozen report names the change."""
-    course = await get_course(session, course_id)
-    plan = next((p for p in course.plans if p.version == version), None)
-    if plan is None:
-        plan = CoursePlan(version=version, offered=offered, runs=runs, people=people)
-        course.plans.append(plan)
-    else:
-        plan.offered, plan.runs, plan.people = offered, runs, people
-    await session.flush()
-    return plan
+# ``revise_plan`` lives in the catalog (server/lms/catalog/service.py): every plan change there
+# takes a reason and an author and is recorded in the plan history; re-exported for callers here.
+revise_plan = catalog.revise_plan
 
 
 async def record_completion(session: AsyncSession, enrolment_id: int, at: datetime) -> Enrolment:

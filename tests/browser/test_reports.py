@@ -22,7 +22,7 @@ from server.config import Settings
 from server.core.auth.passwords import Passwords
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
-from server.core.keys import DATABASE
+from server.core.keys import CLOCK, DATABASE
 from server.demo import demo_password, seed_demo
 from server.lms import service as lms
 from server.lms.models import Course, PlanVersion
@@ -71,7 +71,9 @@ async def revise_a_classroom_plan(client: AppClient, actor_id: int, more: int) -
             plan = next((p for p in course.plans if p.version == PlanVersion.REVISED), None)
             if plan is not None and plan.offered:
                 await lms.revise_plan(session, course.id, PlanVersion.REVISED, offered=True,
-                                      runs=plan.runs, people=plan.people + more)  # fmt: skip
+                                      runs=plan.runs, people=plan.people + more,
+                                      reason="수요 증가로 인원 확대", author_id=actor_id,
+                                      at=client.app[CLOCK].now())  # fmt: skip
                 return course.code
     raise AssertionError("the demo has no offered 2020 classroom course")
 

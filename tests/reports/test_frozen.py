@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from server.core.auth.roles import Role
-from server.core.keys import DATABASE
+from server.core.keys import CLOCK, DATABASE
 from server.lms import service as lms
 from server.lms.models import PlanVersion
 from server.reports.models import FrozenReport, FrozenReportImmutable
@@ -73,7 +73,8 @@ async def test_the_diff_names_the_changed_plan_and_exactly_its_cells(
     admin = people[Role.ADMIN].id
     async with client.app[DATABASE].unit_of_work(actor_id=admin) as session:
         await lms.revise_plan(session, built.c1, PlanVersion.REVISED, offered=True, runs=2,
-                              people=50)  # fmt: skip
+                              people=50, reason="교육장 사정으로 인원 축소", author_id=admin,
+                              at=client.app[CLOCK].now())  # fmt: skip
 
     diff = await get(client, token, f"/api/v1/frozen-reports/{frozen['id']}/diff")
     assert diff["identical"] is False

@@ -1,15 +1,17 @@
 // The administration shell (/admin): the record sections that work, each a link with a line
-// saying what it holds. Sections other issues build (catalog, cohorts, completion, surveys,
-// reports) add one entry to SECTIONS when their page is ready: no dead links meanwhile.
+// saying what it holds. Pages that belong to one cohort (enrolment, completion, surveys) are
+// reached from that cohort's page, not from here. A new section adds one entry to SECTIONS
+// when its page is ready: no dead links meanwhile.
 
 import { t } from "/static/js/i18n.js";
 import { el, startPage } from "/static/js/admin/page.js";
 
 const SECTIONS = [
-  { key: "instructors", href: "/admin/instructors" },
-  { key: "reports", href: "/reports" },
+  { key: "catalog", href: "/admin/catalog" },
   { key: "cohorts", href: "/admin/cohorts" },
+  { key: "instructors", href: "/admin/instructors" },
   { key: "budget", href: "/admin/budget" },
+  { key: "reports", href: "/reports" },
 ];
 
 function render() {

@@ -1,0 +1,1 @@
+"""The course catalog: courses of a year, their plans and the history of every plan change."""
