@@ -176,7 +176,12 @@ class SessionStaff(Audited, Base):
 
 class Enrolment(Audited, Base):
     __tablename__ = "enrolments"
-    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "user_id"),
+        # the completion report's two scans, read from the index alone (migration 0017)
+        Index("ix_enrolments_cohort_state", "cohort_id", "status", "completed_at"),
+        Index("ix_enrolments_user_state", "user_id", "cohort_id", "status", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(IdType, ForeignKey("cohorts.id"))

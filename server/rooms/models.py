@@ -41,6 +41,9 @@ class AttendanceEvent(Base):
         # device breakdown over millions of events)
         Index("ix_attendance_kind_session_user_device", "kind", "class_session_id", "user_id",
               "device_class"),
+        # the same by person and device, in that order: grouped without a sort (migration 0017)
+        Index("ix_attendance_kind_user_device", "kind", "user_id", "device_class",
+              "class_session_id"),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)

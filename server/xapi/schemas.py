@@ -180,12 +180,20 @@ class Statement(XapiModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def content_hash(body: dict[str, Any]) -> str:
-    """SHA-256 of a statement's JSON form (``Statement.as_sent``) in canonical JSON, without
-    what the LRS sets or may differ between two sends of the same statement (id, stored,
-    authority, version): two posts of one statement have the same hash."""
+def canonical_json(body: dict[str, Any]) -> str:
+    """A statement's JSON form (``Statement.as_sent``) as canonical JSON (keys sorted, no
+    spaces), without what the LRS sets or may differ between two sends of the same statement
+    (id, stored, authority, version)."""
     kept = {k: v for k, v in body.items() if k not in NOT_COMPARED}
-    canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(body: dict[str, Any]) -> str:
+    """SHA-256 of ``canonical_json``: two posts of one statement have the same hash."""
+    return hash_of(canonical_json(body))
+
+
+def hash_of(canonical: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -196,8 +204,28 @@ def stored_form(body: dict[str, Any], statement_id: UUID | str, stored: datetime
     return kept
 
 
+def stored_json(
+    canonical: str, body: dict[str, Any], statement_id: str, stored: datetime
+) -> str:  # fmt: skip
+    """``stored_form`` as JSON text, made from the canonical JSON already written for the
+    hash rather than serialising the whole statement a second time (the ingest's hot path):
+    the keys the canonical form leaves out are written in front of it. The same JSON value
+    as ``json.dumps(stored_form(...))``; only the order of keys differs."""
+    at = stored.isoformat()
+    extra: dict[str, Any] = {"id": statement_id, "stored": at}
+    if "timestamp" not in body:
+        extra["timestamp"] = at
+    for key in ("authority", "version"):
+        if key in body:
+            extra[key] = body[key]
+    head = json.dumps(extra, separators=(",", ":"), ensure_ascii=False)
+    return head[:-1] + "," + canonical[1:]  # canonical is never "{}": actor, verb, object
+
+
 NOT_COMPARED = frozenset({"id", "stored", "authority", "version"})
 STATEMENT = TypeAdapter(Statement)
+#: a whole post validated (and dumped) in one call
+STATEMENTS = TypeAdapter(list[Statement])
 
 
 class IngestResult(BaseModel):

@@ -1,15 +1,15 @@
 """E-learning statements in: validate, store once by statement id, fold into progress.
 
-One post is one transaction: every statement is validated first (one invalid statement
-refuses the whole post and stores nothing), then the new ones go in with one multi-row
-``INSERT … ON CONFLICT DO NOTHING`` and each person's progress per course is upserted in bulk.
+One post is one transaction: every statement is validated first, the whole array in one
+pass (one invalid statement refuses the whole post and stores nothing), then the new ones go
+in with one multi-row ``INSERT … ON CONFLICT DO NOTHING`` and each person's progress per
+course is upserted in bulk (``server.xapi.store``: the driver's SQL, past the ORM).
 A statement id already held is accepted again when its content is the same, and refused
 (409, the whole post) when it differs, as xAPI 1.0.3 requires.
 """
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -18,27 +18,28 @@ from typing import Any
 from urllib.parse import unquote
 
 from pydantic import ValidationError
-from sqlalchemy import case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
 from server.core.auth import service as auth
 from server.core.errors import Problem
 from server.lms import service as lms
+from server.xapi import store
 from server.xapi.models import CourseProgress, XapiStatement
 from server.xapi.schemas import (
     CMI5_PROGRESS,
-    STATEMENT,
+    STATEMENTS,
     IngestResult,
     Statement,
     XapiSummaryOut,
-    content_hash,
-    stored_form,
+    canonical_json,
+    hash_of,
+    stored_json,
 )
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
-#: rows per INSERT: far below SQLite's 32,766 bound parameters, whatever the post's size
+#: ids per look-up of statements already held: far below SQLite's 32,766 bound parameters
 CHUNK = 500
 
 
@@ -84,28 +85,29 @@ class ElearningProgress:
 
 
 def parse_statements(raw: Any) -> list[Statement]:
-    """A statement or an array of them; the first invalid one refuses the post, named by its
-    place in the array (and its id, when it has one)."""
+    """A statement or an array of them, validated in one pass; the first invalid one refuses
+    the post, named by its place in the array (and its id, when it has one)."""
     items = raw if isinstance(raw, list) else [raw]
     if not items:
         raise Problem("xapi-invalid-statement", "No statements in the body.", statement=None)
-    parsed: list[Statement] = []
-    for index, item in enumerate(items):
-        try:
-            parsed.append(STATEMENT.validate_python(item))
-        except ValidationError as exc:
-            given_id = item.get("id") if isinstance(item, dict) else None
-            raise Problem(
-                "xapi-invalid-statement",
-                f"Statement {index} is not a valid xAPI 1.0.3 statement; nothing was stored.",
-                statement=index,
-                statement_id=given_id if isinstance(given_id, str) else None,
-                errors=[
-                    {"in": "body", "loc": [index, *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                    for e in exc.errors(include_url=False, include_input=False)
-                ],
-            ) from None
-    return parsed
+    try:
+        return STATEMENTS.validate_python(items)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        index = min(int(e["loc"][0]) for e in errors)
+        item = items[index]
+        given_id = item.get("id") if isinstance(item, dict) else None
+        raise Problem(
+            "xapi-invalid-statement",
+            f"Statement {index} is not a valid xAPI 1.0.3 statement; nothing was stored.",
+            statement=index,
+            statement_id=given_id if isinstance(given_id, str) else None,
+            errors=[
+                {"in": "body", "loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                for e in errors
+                if e["loc"][0] == index
+            ],
+        ) from None
 
 
 @dataclass
@@ -113,7 +115,8 @@ class _Row:
     statement: Statement
     statement_id: str
     content_hash: str
-    body: dict[str, Any]  # the statement's JSON form, dumped once for the hash and the row
+    body: dict[str, Any]  # the statement's JSON form (``Statement.as_sent``)
+    canonical: str  # its canonical JSON, written once for the hash and the stored text
 
 
 def _dedupe(statements: Sequence[Statement]) -> tuple[list[str], dict[str, _Row]]:
@@ -121,34 +124,19 @@ def _dedupe(statements: Sequence[Statement]) -> tuple[list[str], dict[str, _Row]
     is one statement if the content is the same, else the post conflicts with itself."""
     ids: list[str] = []
     rows: dict[str, _Row] = {}
-    for statement in statements:
+    bodies = STATEMENTS.dump_python(list(statements), mode="json", by_alias=True,
+                                    exclude_none=True)  # fmt: skip
+    for statement, body in zip(statements, bodies, strict=True):
         sid = str(statement.id or uuid.uuid4())
-        body = statement.as_sent()
-        digest = content_hash(body)
+        canonical = canonical_json(body)
+        digest = hash_of(canonical)
         ids.append(sid)
         earlier = rows.get(sid)
         if earlier is not None and earlier.content_hash != digest:
             raise Problem("xapi-statement-conflict", f"Statement id {sid} is given twice with "
                           "different content.", statement_id=sid)  # fmt: skip
-        rows.setdefault(sid, _Row(statement, sid, digest, body))
+        rows.setdefault(sid, _Row(statement, sid, digest, body, canonical))
     return ids, rows
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
-@functools.cache
-def _store_statements(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (statement_id) DO NOTHING RETURNING statement_id; built once per
-    dialect (an immutable SQL construct), since building and keying it costs per post."""
-    table: Any = XapiStatement.__table__
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["statement_id"])
-        .returning(table.c.statement_id)
-    )
 
 
 async def ingest(
@@ -160,42 +148,44 @@ async def ingest(
              for sid, r in rows.items()}  # fmt: skip
     users = await auth.ids_by_login(session, sorted({n[0] for n in names.values() if n[0]}))
     courses = await lms.course_ids_by_code(session, sorted({n[1] for n in names.values() if n[1]}))
-    values = [_values(r, *names[sid], users, courses, now) for sid, r in rows.items()]
-    # executed with a list of rows: SQLAlchemy's "insertmanyvalues" sends them as multi-row
-    # INSERT … VALUES (…), (…) … RETURNING (as many rows per statement as the driver allows),
-    # compiled once and cached, unlike .values([...]) which compiles every post anew
-    stmt = _store_statements(_dialect(session))
-    inserted = set((await session.scalars(stmt, values)).all())
+    at = store.time_writer(session)
+    stored = at(now)
+    resolved: dict[str, _Resolved] = {}
+    values: list[tuple[Any, ...]] = []
+    for sid, row in rows.items():
+        login, code = names[sid]
+        statement = row.statement
+        found = _Resolved(
+            users.get(login) if login else None,
+            courses.get(code) if code else None,
+            statement.timestamp or now,
+        )
+        resolved[sid] = found
+        text = stored_json(row.canonical, row.body, sid, now)
+        values.append((sid, row.content_hash, statement.verb.id, statement.object.id,
+                       statement.actor.key[:600], found.user_id, found.course_id,
+                       at(found.timestamp), stored, text))  # fmt: skip
+    inserted = await store.insert_statements(session, values)
     held = [sid for sid in rows if sid not in inserted]
     await _check_same(session, held, rows)
-    new = [v for v in values if v["statement_id"] in inserted]
-    await _fold_progress(session, [(v, rows[v["statement_id"]].statement) for v in new], now)
+    new = [sid for sid in rows if sid in inserted]
+    await _fold_progress(session, [(resolved[s], rows[s].statement) for s in new], now)
     return IngestResult(
         ids=ids,
         stored=len(new),
         duplicates=len(held),
-        unresolved_actors=sum(1 for v in new if v["user_id"] is None),
-        unresolved_activities=sum(1 for v in new if v["course_id"] is None),
+        unresolved_actors=sum(1 for s in new if resolved[s].user_id is None),
+        unresolved_activities=sum(1 for s in new if resolved[s].course_id is None),
     )
 
 
-def _values(
-    row: _Row, login: str | None, code: str | None, users: dict[str, int],
-    courses: dict[str, int], now: datetime,
-) -> dict[str, Any]:  # fmt: skip
-    statement = row.statement
-    return {
-        "statement_id": row.statement_id,
-        "content_hash": row.content_hash,
-        "verb_id": statement.verb.id,
-        "activity_id": statement.object.id,
-        "actor_key": statement.actor.key[:600],
-        "user_id": users.get(login) if login else None,
-        "course_id": courses.get(code) if code else None,
-        "timestamp": statement.timestamp or now,
-        "stored": now,
-        "statement": stored_form(row.body, row.statement_id, now),
-    }
+@dataclass(frozen=True)
+class _Resolved:
+    """Whom and which course a statement names here (None: not ours), and when it happened."""
+
+    user_id: int | None
+    course_id: int | None
+    timestamp: datetime
 
 
 async def _check_same(session: AsyncSession, held: list[str], rows: dict[str, _Row]) -> None:
@@ -246,57 +236,28 @@ def _higher(a: float | None, b: float | None) -> float | None:
 
 
 async def _fold_progress(
-    session: AsyncSession, new: list[tuple[dict[str, Any], Statement]], now: datetime
+    session: AsyncSession, new: list[tuple[_Resolved, Statement]], now: datetime
 ) -> None:
     """One upsert for every (person, course) the new statements touch."""
     folds: dict[tuple[int, int], _Fold] = {}
-    for value, statement in new:
-        if value["user_id"] is None or value["course_id"] is None:
+    for found, statement in new:
+        if found.user_id is None or found.course_id is None:
             continue
         progress, completed, score = _figures(statement)
-        fold = folds.setdefault((value["user_id"], value["course_id"]), _Fold())
+        fold = folds.setdefault((found.user_id, found.course_id), _Fold())
         fold.progress = _higher(fold.progress, progress)
         fold.score = _higher(fold.score, score)
         if completed:
             fold.completed = True
-            at = value["timestamp"]
+            at = found.timestamp
             fold.completed_at = at if fold.completed_at is None else min(fold.completed_at, at)
     if not folds:
         return
-    rows = [
-        {"user_id": u, "course_id": c, "progress": f.progress, "completed": f.completed,
-         "score_scaled": f.score, "completed_at": f.completed_at, "updated_at": now}
-        for (u, c), f in sorted(folds.items())
-    ]  # fmt: skip
-    await session.execute(_upsert(_dialect(session)), rows)  # multi-row, as the insert above
-
-
-@functools.cache
-def _upsert(dialect: str) -> Any:
-    """Progress and score only rise, completion is never taken back, the first completion
-    time stays: the same rules whatever order statements arrive in. Built once per dialect."""
-    table: Any = CourseProgress.__table__
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    new, old = stmt.excluded, table.c
-    return stmt.on_conflict_do_update(
-        index_elements=["user_id", "course_id"],
-        set_={
-            "progress": _rise(old.progress, new.progress),
-            "score_scaled": _rise(old.score_scaled, new.score_scaled),
-            "completed": old.completed | new.completed,
-            "completed_at": case(
-                (old.completed_at.is_(None), new.completed_at),
-                (new.completed_at.is_(None), old.completed_at),
-                (new.completed_at < old.completed_at, new.completed_at),
-                else_=old.completed_at,
-            ),
-            "updated_at": new.updated_at,
-        },
-    ).returning(table.c.id)  # RETURNING makes the list of rows one multi-row statement
-
-
-def _rise(old: Any, new: Any) -> Any:
-    return case((new.is_(None), old), (old.is_(None), new), (new > old, new), else_=old)
+    write = store.time_writer(session)
+    updated = write(now)
+    rows = [(u, c, f.progress, f.completed, f.score, write(f.completed_at), updated)
+            for (u, c), f in sorted(folds.items())]  # fmt: skip
+    await store.upsert_progress(session, rows)
 
 
 async def elearning_progress(

@@ -1,9 +1,14 @@
 """Completion certificates (수료증): issued once per trainee and cohort from a finalised result
 of "completed", with an unguessable verification code that anyone may check.
 
-The PDF is drawn with Pillow, with the Hangul font the board pictures find
-(``server.boards.snapshot``), and carries its facts in the PDF's own metadata too (title,
-subject, keywords), so a machine can read them without reading the picture.
+The PDF is text, not a picture: set with fpdf2 in Noto Sans KR, embedded as a TrueType subset
+of the glyphs used (``certificate_font``), so the Korean name and course title can be read,
+searched, copied and read out by a screen reader, and print sharply. The font comes from
+PyPI (``pylopdf-fonts-ko``: Noto Sans KR under the SIL Open Font License), so a fresh machine
+with only Python draws Hangul rather than boxes; where that file is missing, Debian's
+fonts-noto-cjk (or another Hangul font ``server.boards.snapshot.find_font`` finds) is used;
+with no Hangul font at all, the page is drawn as a picture with Pillow's own font as before
+(Hangul as boxes). The facts are in the PDF's own metadata too (title, subject, keywords).
 """
 
 from __future__ import annotations
@@ -11,24 +16,31 @@ from __future__ import annotations
 import base64
 import io
 import secrets
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
+import pylopdf_fonts_ko
+from fpdf import FPDF
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.boards.snapshot import find_font, load_font
+from server.boards.snapshot import _korean_index, find_font, load_font
 from server.core.auth import service as auth
 from server.core.clock import SEOUL
 from server.core.db import insert_unless_taken
 from server.core.errors import Problem
 from server.lms import service as lms
+from server.lms.completion.certificate_font import truetype_subset
 from server.lms.completion.models import Certificate, Outcome
 from server.lms.completion.schemas import VerificationOut
 from server.lms.completion.service import finalised_result
 
 A4_150DPI = (1240, 1754)
+A4_MM = (210.0, 297.0)
+MM_PER_PX = 25.4 / 150  # the layout below is in pixels of a 150 dpi page
+PT_PER_PX = 72 / 150
 CODE_BYTES = 15  # 120 bits: 24 base32 characters, shown in groups of four
 
 
@@ -93,48 +105,107 @@ async def verify(session: AsyncSession, code: str) -> VerificationOut:
     )  # fmt: skip
 
 
+def _lines(facts: VerificationOut, verify_url: str) -> list[tuple[str, int]]:
+    """The page's lines, centred from the top: (text, size in pixels of a 150 dpi page)."""
+    issued = facts.issued_at.astimezone(SEOUL).date()
+    return [
+        ("수 료 증", 88),
+        ("Certificate of Completion", 40),
+        ("", 60),
+        (f"성명 Name: {facts.name}", 40),
+        (f"과정 Course: {facts.course_title}", 36),
+        (f"기수 Cohort: {facts.cohort_name}", 36),
+        (f"기간 Period: {facts.starts_on.isoformat()} ~ {facts.ends_on.isoformat()}", 36),
+        ("", 40),
+        ("위 사람은 본원 소정의 교육과정을 수료하였으므로 이 증서를 수여합니다.", 30),
+        ("This certifies that the above has completed the course.", 30),
+        ("", 60),
+        (f"발급일 Issued: {issued.isoformat()}", 30),
+        (f"확인 코드 Verification code: {facts.code}", 30),
+        (verify_url, 24),
+    ]
+
+
+def _metadata(facts: VerificationOut) -> dict[str, str]:
+    return {"title": f"수료증 Certificate {facts.code}",
+            "subject": f"{facts.name} / {facts.course_title} / {facts.cohort_name}",
+            "keywords": f"verification:{facts.code}", "author": "Baeum"}  # fmt: skip
+
+
 def render_pdf(facts: VerificationOut, verify_url: str, *, font_path: Path | None) -> bytes:
-    """One A4 page: the certificate in Korean and English, and how to verify it."""
+    """One A4 page: the certificate in Korean and English, and how to verify it, as text in
+    the font at ``font_path`` (its glyphs embedded); a picture when there is no font."""
+    if font_path is None:
+        return _render_picture(facts, verify_url)
+    lines = _lines(facts, verify_url)
+    used = "".join(sorted({ch for text, _ in lines for ch in text}))
+    font = truetype_subset(font_path, used, _face(font_path))
+    with tempfile.TemporaryDirectory(prefix="baeum-cert-") as scratch:
+        file = Path(scratch) / "hangul.ttf"  # fpdf2 reads fonts from files only
+        file.write_bytes(font)
+        return _set(facts, lines, file)
+
+
+def _set(facts: VerificationOut, lines: list[tuple[str, int]], font: Path) -> bytes:
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.add_font("Hangul", fname=str(font))
+    pdf.set_draw_color(30, 60, 110)
+    pdf.set_line_width(6 * MM_PER_PX)
+    margin = 40 * MM_PER_PX
+    pdf.rect(margin, margin, A4_MM[0] - 2 * margin, A4_MM[1] - 2 * margin)
+    pdf.set_text_color(20, 20, 20)
+    y = 220.0
+    for text, size in lines:
+        if text:
+            pdf.set_font("Hangul", size=size * PT_PER_PX)
+            pdf.set_xy(margin, y * MM_PER_PX)
+            pdf.cell(A4_MM[0] - 2 * margin, size * MM_PER_PX, text, align="C")
+        y += int(size * 1.6)
+    meta = _metadata(facts)
+    pdf.set_title(meta["title"])
+    pdf.set_subject(meta["subject"])
+    pdf.set_keywords(meta["keywords"])
+    pdf.set_author(meta["author"])
+    pdf.set_creator("Baeum")
+    return bytes(pdf.output())
+
+
+def _face(path: Path) -> int:
+    """In a font collection (Debian's .ttc), the Korean face; 0 in a single font."""
+    return _korean_index(path) if path.suffix.lower() == ".ttc" else 0
+
+
+def _render_picture(facts: VerificationOut, verify_url: str) -> bytes:
+    """No Hangul font anywhere: the page as a picture in Pillow's own font (Hangul shows as
+    boxes; the facts stay readable in the metadata and at the verification address)."""
     page = Image.new("RGB", A4_150DPI, "white")
     draw = ImageDraw.Draw(page)
     width = A4_150DPI[0]
     draw.rectangle((40, 40, width - 40, A4_150DPI[1] - 40), outline=(30, 60, 110), width=6)
-    issued = facts.issued_at.astimezone(SEOUL).date()
-    lines: list[tuple[str, int, bool]] = [
-        ("수 료 증", 88, True),
-        ("Certificate of Completion", 40, False),
-        ("", 60, False),
-        (f"성명 Name: {facts.name}", 40, False),
-        (f"과정 Course: {facts.course_title}", 36, False),
-        (f"기수 Cohort: {facts.cohort_name}", 36, False),
-        (f"기간 Period: {facts.starts_on.isoformat()} ~ {facts.ends_on.isoformat()}", 36, False),
-        ("", 40, False),
-        ("위 사람은 본원 소정의 교육과정을 수료하였으므로 이 증서를 수여합니다.", 30, False),
-        ("This certifies that the above has completed the course.", 30, False),
-        ("", 60, False),
-        (f"발급일 Issued: {issued.isoformat()}", 30, False),
-        (f"확인 코드 Verification code: {facts.code}", 30, True),
-        (verify_url, 24, False),
-    ]
     y = 220
-    for text, size, bold in lines:
-        font = load_font(font_path, size, bold)
+    for text, size in _lines(facts, verify_url):
+        font = load_font(None, size)
         if text:
             x = (width - font.getlength(text)) / 2
             draw.text((x, y), text, font=font, fill=(20, 20, 20))
         y += int(size * 1.6)
     out = io.BytesIO()
-    page.save(
-        out, "PDF", resolution=150, title=f"수료증 Certificate {facts.code}",
-        subject=f"{facts.name} / {facts.course_title} / {facts.cohort_name}",
-        keywords=f"verification:{facts.code}", author="Baeum",
-    )  # fmt: skip
+    page.save(out, "PDF", resolution=150, **_metadata(facts))
     return out.getvalue()
 
 
+def certificate_font() -> Path | None:
+    """The Hangul font certificates are set in: the packaged Noto Sans KR (a dependency, so
+    any installation has it), else a Hangul font installed on the machine, else None."""
+    packaged = pylopdf_fonts_ko.sans_path()
+    return packaged if packaged.is_file() else find_font()
+
+
 def certificate_pdf(facts: VerificationOut, public_url: str) -> bytes:
-    return render_pdf(facts, f"{public_url}/api/v1/certificates/{facts.code}",
-                      font_path=find_font())  # fmt: skip
+    return render_pdf(facts, f"{public_url}/certificates/{facts.code}",
+                      font_path=certificate_font())  # fmt: skip
 
 
 async def certificate_of(session: AsyncSession, cohort_id: int, user_id: int) -> Certificate | None:
