@@ -48,6 +48,7 @@ from server.core.sio import (
     start_manager,
     stop_manager,
 )
+from server.exams.api import router as exams_router
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
 from server.lms.cohorts.api import router as cohorts_router
@@ -75,6 +76,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     cohorts_router,
     budget_router,
     enrolment_router,
+    exams_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 
