@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.boards.demo import load_demo_boards
 from server.budget.demo import load_budget
+from server.exams.demo import load_exams
 from server.config import Settings, resolve_secret_key
 from server.core.auth import service as auth
 from server.core.auth.models import User
@@ -109,6 +110,7 @@ async def seed_demo(
     await load_demo_boards(session, rehearsal.id, people["instructor"].id, now)
     await load_instructor_records(session, now)
     await load_budget(session, now)  # the 2019/2020 budget table (server/budget)
+    await load_exams(session, now)  # the seed's 2020 exam rounds, 2018-20 question errors
     token, _ = rooms.sign_invitation(
         resolve_secret_key(settings), settings, rehearsal, people["trainee01"].id
     )

@@ -257,7 +257,7 @@ def _round_out(r: ExamRound, units: list[UnitCounts]) -> RoundOut:
 
 async def rounds_of_year(session: AsyncSession, year: int) -> list[ExamRound]:
     stmt = select(ExamRound).where(ExamRound.year == year)
-    return list(await session.scalars(stmt.order_by(ExamRound.held_on, ExamRound.id)))
+    return list(await session.scalars(stmt.order_by(ExamRound.number, ExamRound.id)))
 
 
 async def list_rounds(session: AsyncSession, year: int) -> list[RoundOut]:
@@ -552,7 +552,7 @@ async def question_quality(session: AsyncSession, up_to_year: int) -> list[Round
         .join(subjects, subjects.c.round_id == ExamRound.id)
         .outerjoin(errors, errors.c.round_id == ExamRound.id)
         .where(ExamRound.year <= up_to_year)
-        .order_by(ExamRound.year, ExamRound.held_on, ExamRound.id)
+        .order_by(ExamRound.year, ExamRound.number, ExamRound.id)
     )
     return [RoundQuality(r, int(s), int(q), int(n or 0)) for r, s, q, n in rows.all()]
 
