@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.boards.demo import load_demo_boards
 from server.budget.demo import load_budget
-from server.exams.demo import load_exams
 from server.config import Settings, resolve_secret_key
 from server.core.auth import service as auth
 from server.core.auth.models import User
@@ -26,6 +25,7 @@ from server.core.auth.roles import Role
 from server.core.auth.schemas import AccessibilityNeed, UserCreate
 from server.core.clock import SEOUL, Clock, SystemClock
 from server.core.db import Database
+from server.exams.demo import load_exams
 from server.lms import demo as lms_demo
 from server.lms import demo_2020
 from server.lms.instructors.demo import load_instructor_records
