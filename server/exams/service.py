@@ -369,9 +369,8 @@ def _parse_row(line: int, row: dict[str, Any], errors: list[RowError]) -> dict[s
             found[attr] = _yes_no(values.get(column, ""), None)
         except ValueError as exc:
             errors.append(RowError(row=line, field=column, message=str(exc)))
-    order = list(RESULTS.values())
-    for earlier, later in itertools.pairwise(order):
-        if found.get(later) is True and found.get(earlier) is not True:
+    for (earlier, e_attr), (later, l_attr) in itertools.pairwise(RESULTS.items()):
+        if found.get(l_attr) is True and found.get(e_attr) is not True:
             errors.append(RowError(row=line, field=later, message=f"needs {earlier} = Y first"))
     if len(errors) > bad:
         return None
