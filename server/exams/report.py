@@ -130,13 +130,13 @@ async def exam_rounds(session: AsyncSession, parameters: Parameters) -> Report:
                 Row(
                     f"{_round_key(r)}/{u.unit.code}",
                     Level.ROW,
-                    _cells(label, kind, held, None, service.figures(u.counts)),
+                    _cells(label, kind, held, 1, service.figures(u.counts)),
                 )
             )
     if everything:
         total = service.figures(service.combine(everything))
         count = sum(len(units[r.id]) for r in rounds)
-        rows.insert(0, Row("total", Level.TOTAL, _cells("합계", "", None, count, total)))
+        rows.insert(0, Row("total", Level.TOTAL, _cells("합계", "", "", count, total)))
     return Report(
         name=ROUNDS,
         title_ko="시험 시행 현황",
@@ -179,7 +179,7 @@ async def question_errors(session: AsyncSession, parameters: Parameters) -> Repo
                 Level.SUBTOTAL,
                 {
                     "name": f"{year}년",
-                    "held_on": None,
+                    "held_on": "",
                     "subjects": s,
                     "questions": q,
                     "errors": e,

@@ -255,3 +255,11 @@ async def test_bad_input_changes_nothing(client: AppClient, people: dict[Role, P
     )
     assert (await officer.get(f"/exams/rounds/{r['id']}/errors"))[0]["cause"] == e["cause"]
     assert (await officer.get(f"/exams/rounds/{r['id']}/subjects"))[0]["errors"] == 1
+
+
+def test_cli_runs_question_errors_without_a_year() -> None:
+    from server.__main__ import parser
+
+    args = parser().parse_args(["report", "question-errors", "--format", "csv"])
+    assert args.year is None  # _report then takes this year, which covers every year before
+    assert parser().parse_args(["report", "exam-rounds", "--year", "2020"]).year == 2020
