@@ -160,12 +160,13 @@ async function importCandidates(form) {
   box.textContent = "";
   state.rowErrors = null;
   try {
-    const done = await api("POST", `/api/v1/exams/units/${state.unit}/candidates/import`,
+    const unit = state.unit;
+    const done = await api("POST", `/api/v1/exams/units/${unit}/candidates/import`,
       { csv: text });
-    byId("candidates-status").textContent = t("exams.import.done", { count: done.imported });
     form.reset();
-    await chooseRound(state.round);
-    await chooseUnit(state.unit);
+    await chooseRound(state.round); // the unit's figures now come from its candidates
+    await chooseUnit(unit);
+    byId("candidates-status").textContent = t("exams.import.done", { count: done.imported });
   } catch (error) {
     if (error instanceof ApiError && error.type === "exam-import-rejected") {
       state.rowErrors = error.problem.rows;
