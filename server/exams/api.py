@@ -11,7 +11,7 @@ from __future__ import annotations
 from server.core.auth.roles import EXAM_STAFF
 from server.core.http import Allow, ApiRouter, Ctx
 from server.core.keys import PASSWORDS
-from server.exams import service
+from server.exams import pipeline, service
 from server.exams.schemas import (
     CandidateOut,
     CandidatePath,
@@ -21,10 +21,15 @@ from server.exams.schemas import (
     ErrorOut,
     ImportIn,
     ImportOut,
+    PipelineOut,
     ResultsUpdate,
     RoundCreate,
     RoundOut,
     RoundPath,
+    ScheduleIn,
+    ScheduleOut,
+    ScoreIn,
+    ScoreOut,
     SubjectCreate,
     SubjectOut,
     SubjectPath,
@@ -139,3 +144,25 @@ async def enrol_successful(ctx: Ctx, path: RoundPath, body: EnrolIn) -> EnrolOut
     return await service.enrol_successful(
         ctx.session, path.round_id, body.course_id, ctx.app[PASSWORDS], ctx.clock.now()
     )
+
+
+@router.get("/exams/units/{unit_id}/pipeline", path_model=UnitPath, response=PipelineOut,
+            allow=EXAM_ONLY)  # fmt: skip
+async def get_pipeline(ctx: Ctx, path: UnitPath) -> PipelineOut:
+    """A career/specialist unit's stages (documents → job-task report → group discussion →
+    interview) with their schedule and each candidate's scores (the read is logged)."""
+    return await pipeline.pipeline(ctx.session, path.unit_id, ctx.clock.now())
+
+
+@router.post("/exams/units/{unit_id}/stages", path_model=UnitPath, body=ScheduleIn,
+             response=ScheduleOut, allow=EXAM_ONLY)  # fmt: skip
+async def set_schedule(ctx: Ctx, path: UnitPath, body: ScheduleIn) -> ScheduleOut:
+    """Set a stage's time and place; stages keep their order in time (else 409)."""
+    return await pipeline.set_schedule(ctx.session, path.unit_id, body)
+
+
+@router.post("/exams/candidates/{candidate_id}/scores", path_model=CandidatePath, body=ScoreIn,
+             response=ScoreOut, status=201, allow=EXAM_ONLY)  # fmt: skip
+async def add_score(ctx: Ctx, path: CandidatePath, body: ScoreIn) -> ScoreOut:
+    """A candidate's score at a stage, once; the previous stage must be passed (else 409)."""
+    return await pipeline.score(ctx.session, path.candidate_id, body)

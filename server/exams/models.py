@@ -11,9 +11,10 @@ confidential: only exam staff read them, and each read is written to the audit l
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.core.audit import Audited
@@ -112,3 +113,43 @@ class QuestionError(Audited, Base):
     cause: Mapped[str] = mapped_column(String(500))
     action: Mapped[str | None] = mapped_column(String(500))
     reported_on: Mapped[date] = mapped_column(Date)
+
+
+class Stage(StrEnum):
+    """The specialist hiring pipeline (경력경쟁·전문경력관), in its order."""
+
+    DOCUMENTS = "documents"  # 서류전형
+    JOB_TASK_REPORT = "job_task_report"  # 직무과제보고서 작성 (30분)
+    GROUP_DISCUSSION = "group_discussion"  # 집단토론 (40~50분, 개인별 발표 3분)
+    INTERVIEW = "interview"  # 개별심층면접 (30분, 지원동기 등 발표 5분)
+
+
+STAGES: tuple[Stage, ...] = tuple(Stage)
+
+
+class StageSchedule(Audited, Base):
+    """When (and where) a unit's stage is held."""
+
+    __tablename__ = "exam_stage_schedules"
+    __table_args__ = (UniqueConstraint("unit_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(IdType, ForeignKey("exam_units.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str | None] = mapped_column(String(200))
+
+
+class StageScore(Audited, Base):
+    """A candidate's score (0–100) at a stage and whether they go on."""
+
+    __tablename__ = "exam_stage_scores"
+    __table_args__ = (UniqueConstraint("candidate_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(IdType, ForeignKey("exam_candidates.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    score: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(String(500))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from server.core.schemas import In, Out, RecordId
-from server.exams.models import RoundKind
+from server.exams.models import RoundKind, Stage
 
 Year = Annotated[int, Field(ge=2000, le=2100)]
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
@@ -190,3 +190,52 @@ class EnrolOut(Out):
     waitlisted: list[str]
     unchanged: list[str]
     accounts_created: int
+
+
+class ScheduleIn(In):
+    stage: Stage
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    place: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> ScheduleIn:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class ScheduleOut(Out):
+    stage: Stage
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None
+
+
+class ScoreIn(In):
+    stage: Stage
+    score: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2)
+    passed: bool
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ScoreOut(Out):
+    stage: Stage
+    score: Decimal
+    passed: bool
+    note: str | None
+
+
+class PipelineCandidate(Out):
+    candidate_id: int
+    exam_no: str
+    name: str
+    scores: list[ScoreOut]
+    reached: Stage | None = Field(description="the last stage scored; null before any")
+
+
+class PipelineOut(Out):
+    unit_id: int
+    stages: list[Stage]
+    schedule: list[ScheduleOut]
+    candidates: list[PipelineCandidate]

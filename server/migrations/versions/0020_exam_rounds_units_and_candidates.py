@@ -132,8 +132,61 @@ def upgrade() -> None:
             batch_op.f("ix_exam_question_errors_subject_id"), ["subject_id"], unique=False
         )
 
+    op.create_table(
+        "exam_stage_schedules",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("stage", sa.String(length=32), nullable=False),
+        sa.Column("starts_at", server.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", server.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("place", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["exam_units.id"], name=op.f("fk_exam_stage_schedules_unit_id_exam_units")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_exam_stage_schedules")),
+        sa.UniqueConstraint("unit_id", "stage", name=op.f("uq_exam_stage_schedules_unit_id")),
+    )
+    with op.batch_alter_table("exam_stage_schedules", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_exam_stage_schedules_unit_id"), ["unit_id"], unique=False
+        )
+
+    op.create_table(
+        "exam_stage_scores",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "candidate_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("stage", sa.String(length=32), nullable=False),
+        sa.Column("score", sa.Numeric(precision=5, scale=2), nullable=False),
+        sa.Column("passed", sa.Boolean(), nullable=False),
+        sa.Column("note", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["exam_candidates.id"],
+            name=op.f("fk_exam_stage_scores_candidate_id_exam_candidates"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_exam_stage_scores")),
+        sa.UniqueConstraint(
+            "candidate_id", "stage", name=op.f("uq_exam_stage_scores_candidate_id")
+        ),
+    )
+    with op.batch_alter_table("exam_stage_scores", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_exam_stage_scores_candidate_id"), ["candidate_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+
+    with op.batch_alter_table("exam_stage_scores", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_exam_stage_scores_candidate_id"))
+
+    op.drop_table("exam_stage_scores")
+    with op.batch_alter_table("exam_stage_schedules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_exam_stage_schedules_unit_id"))
+
+    op.drop_table("exam_stage_schedules")
     with op.batch_alter_table("exam_question_errors", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_exam_question_errors_subject_id"))
 
