@@ -121,7 +121,8 @@ async def exam_rounds(session: AsyncSession, parameters: Parameters) -> Report:
                 Row(
                     _round_key(r),
                     Level.SUBTOTAL,
-                    {"name": r.name, "kind": kind, "held_on": held, "units": 0},
+                    {c.key: None for c in ROUND_COLUMNS}
+                    | {"name": r.name, "kind": kind, "held_on": held, "units": 0},
                 )
             )
         for u in mine:

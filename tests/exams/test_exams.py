@@ -104,6 +104,12 @@ async def test_question_error_rates(client: AppClient, people: dict[Role, Person
     assert dec(str(rows["2019/open-1"]["error_rate"])) == dec("0.00")  # 53 subjects, a real 0
     assert dec(str(rows["2020"]["error_rate"])) == dec("0.00")
     assert rows["2020"]["subjects"] == 28
+    # a round with subjects but no units: every exam figure is no data, not 0
+    rounds_2019 = await officer.get("/reports/exam-rounds", year="2019")
+    june = next(r["cells"] for r in rounds_2019["rows"] if r["key"] == "open-1")
+    assert june["units"] == 0
+    assert june["applicants"] is None
+    assert set(june) == {c["key"] for c in rounds_2019["columns"]}
     # an earlier year leaves later years out
     earlier = await officer.get("/reports/question-errors", year="2018")
     assert [r["key"] for r in earlier["rows"] if r["level"] == "subtotal"] == ["2018"]
