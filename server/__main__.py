@@ -119,12 +119,14 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> None:
 
 def _report(settings: Settings, args: argparse.Namespace) -> None:
     """Run a report on the records and print it (table), or write CSV, XLSX or JSON."""
-    from server.core.clock import SystemClock
+    from server.core.clock import SEOUL, SystemClock
     from server.reports import render, service
     from server.reports.registry import REPORTS
 
     if args.name not in REPORTS:
         raise CommandError(f"no report {args.name!r}; reports: {', '.join(REPORTS)}")
+    if args.year is None:  # e.g. question-errors, which reports every year up to this one
+        args.year = SystemClock().now().astimezone(SEOUL).year
     if args.as_of is not None and args.as_of < date(args.year, 1, 1):
         raise CommandError("--as-of must not be before the year it reports on")
     if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
@@ -186,7 +188,7 @@ def parser() -> argparse.ArgumentParser:
     mig.add_argument("message")
     rep = sub.add_parser("report", help="run a report, e.g. report plan-vs-actual --year 2020")
     rep.add_argument("name", help="the report, e.g. plan-vs-actual")
-    rep.add_argument("--year", type=_year, required=True)
+    rep.add_argument("--year", type=_year, help="default: this year (Asia/Seoul)")
     rep.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (Asia/Seoul)")
     rep.add_argument("--format", choices=("table", "csv", "xlsx", "json"), default="table")
     rep.add_argument("--output", help="write to this file instead of standard output")

@@ -48,6 +48,7 @@ from server.core.sio import (
     start_manager,
     stop_manager,
 )
+from server.exams.api import router as exams_router
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
 from server.lms.catalog.api import router as catalog_router
@@ -77,6 +78,7 @@ ROUTERS: tuple[ApiRouter, ...] = (
     budget_router,
     enrolment_router,
     catalog_router,
+    exams_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 

@@ -25,6 +25,7 @@ from server.core.auth.roles import Role
 from server.core.auth.schemas import AccessibilityNeed, UserCreate
 from server.core.clock import SEOUL, Clock, SystemClock
 from server.core.db import Database
+from server.exams.demo import load_exams
 from server.lms import demo as lms_demo
 from server.lms import demo_2020
 from server.lms.instructors.demo import load_instructor_records
@@ -109,6 +110,7 @@ async def seed_demo(
     await load_demo_boards(session, rehearsal.id, people["instructor"].id, now)
     await load_instructor_records(session, now)
     await load_budget(session, now)  # the 2019/2020 budget table (server/budget)
+    await load_exams(session, now)  # the seed's 2020 exam rounds, 2018-20 question errors
     token, _ = rooms.sign_invitation(
         resolve_secret_key(settings), settings, rehearsal, people["trainee01"].id
     )

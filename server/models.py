@@ -111,3 +111,4 @@ __all__ = [
     "UserRole",
     "WebSession",
 ]
+from server.exams import models as exam_models  # noqa: F401 (recruitment exams' tables)

@@ -20,7 +20,7 @@ from pathlib import Path
 from aiohttp import web
 
 from server.core.auth import service as auth
-from server.core.auth.roles import STAFF, Role
+from server.core.auth.roles import EXAM_STAFF, STAFF, Role
 from server.core.clock import SEOUL
 from server.core.health import STATIC_DIR
 from server.core.keys import CLOCK, DATABASE
@@ -109,6 +109,9 @@ pages.get(r"/admin/cohorts/{cohort_id:\d+}/completion")(
         "completion-staff",
     )
 )
+
+# recruitment exams: exam officers and admins only (confidential; candidate reads are logged)
+pages.get("/admin/exams")(_gated(STATIC_DIR / "admin-exams.html", EXAM_STAFF, "exam-staff-only"))
 
 
 @pages.get("/certificates/{code}")

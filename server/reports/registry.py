@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from server.budget.report import SPEC as BUDGET_EXECUTION
+from server.exams.report import EXAM_ROUNDS, QUESTION_ERRORS
 from server.lms.completion.report import SPEC as COMPLETION
 from server.lms.enrolment.report import SPEC as ENROLMENT_DROPOUTS
 from server.lms.instructors.report import SPEC as INSTRUCTORS
@@ -19,4 +20,5 @@ REPORTS: Mapping[str, ReportSpec] = MappingProxyType(
     | {s.name: s for s in (SURVEY_RESULTS,)}
     | {BUDGET_EXECUTION.name: BUDGET_EXECUTION}
     | {ENROLMENT_DROPOUTS.name: ENROLMENT_DROPOUTS}
+    | {s.name: s for s in (EXAM_ROUNDS, QUESTION_ERRORS)}
 )

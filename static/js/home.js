@@ -123,6 +123,8 @@ function render() {
     formatTime(`${day}T12:00:00+09:00`, { dateStyle: "full" });
   document.getElementById("admin").hidden = !(state.user && has(STAFF));
   document.getElementById("nav-my-fees").hidden = !(state.user && has(["instructor"]));
+  // server/core/auth/roles.py EXAM_STAFF: the exams page is not under /admin (staff only)
+  document.getElementById("nav-exams").hidden = !(state.user && has(["admin", "exam_officer"]));
   renderList(document.getElementById("today"), state.today, "home.no-classes-today", false);
   renderList(document.getElementById("upcoming"), state.upcoming, "home.no-classes-upcoming", true);
   errorBox.textContent = state.notice ? t(state.notice.key, state.notice.vars) : "";
