@@ -138,11 +138,11 @@ def brute_force_max(slots: list[Slot], members: list[Member], kind: MemberKind) 
 @pytest.mark.parametrize("seed", range(25))
 def test_the_max_load_is_the_brute_force_optimum(seed: int) -> None:
     rng = random.Random(seed)
-    orgs = ["A", "B", "C", "D"]
+    orgs = ["A", "B", "C"]
     members = [Member(f"m{i}", kind, rng.choice(orgs),
                       job_series="행정" if kind is S else None,
                       retired_on=date(2025, 1, 1) if kind is R else None)
-               for i, kind in enumerate([E, E, E, R, R, S, S, S])]  # fmt: skip
+               for i, kind in enumerate([E] * 4 + [R] * 4 + [S] * 4)]  # fmt: skip
     slots = [slot(f"t{i}", 9 + rng.randint(0, 2), Candidate(f"c{i}", rng.choice(orgs)))
              for i in range(6)]  # fmt: skip
     expected = {k: brute_force_max(slots, members, k) for k in MemberKind}
@@ -154,6 +154,19 @@ def test_the_max_load_is_the_brute_force_optimum(seed: int) -> None:
     check_valid(slots, members, result.panels)
     assert result.max_by_kind == expected
     assert result.max_assignments == max(v for v in expected.values() if v is not None)
+
+
+def test_the_optimum_above_the_naive_bound_when_conflicts_pin_one_member() -> None:
+    """Six slots, three experts: 2 each would do, but e1 and e2 share the org unit of the
+    candidates of four slots, so e0 must sit on those four (and no other can take them)."""
+    experts = [Member("e0", E, "대학"), Member("e1", E, "구청01"), Member("e2", E, "구청01")]
+    others = [m for m in pool(3) if m.kind is not E]
+    slots = [slot(f"p{i}", 9 + i, Candidate(f"c{i}", "구청01")) for i in range(4)]
+    slots += [slot("q0", 15, Candidate("c8", "구청02")), slot("q1", 16, Candidate("c9", "x"))]
+    result = assign(slots, experts + others)
+    assert result.max_by_kind[E] == 4 == brute_force_max(slots, experts, E)
+    assert [result.panels[f"p{i}"][E] for i in range(4)] == ["e0"] * 4
+    assert result.loads["e0"] == 4 and result.loads["e1"] + result.loads["e2"] == 2
 
 
 def test_same_input_and_seed_same_output_whatever_the_input_order() -> None:
