@@ -27,7 +27,7 @@ from server.exams.panels.solver import Candidate, Member, MemberKind, Slot, assi
 
 describe = "interview panels: 60 units × 20 slots from a pool of 150 members (solver time, spread)"
 SERIES = ("행정", "세무", "전산", "사회복지", "토목", "건축")
-ORG_UNITS = tuple(f"구청{i:02d}" for i in range(25)) + ("시청", "소방재난본부", "상수도사업본부")
+ORG_UNITS = (*tuple(f"구청{i:02d}" for i in range(25)), "시청", "소방재난본부", "상수도사업본부")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -48,6 +48,8 @@ from server.core.sio import (
     start_manager,
     stop_manager,
 )
+from server.exams.competency.api import router as competency_router
+from server.exams.panels.api import router as panels_router
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
 from server.lms.cohorts.api import router as cohorts_router
@@ -75,6 +77,8 @@ ROUTERS: tuple[ApiRouter, ...] = (
     cohorts_router,
     budget_router,
     enrolment_router,
+    panels_router,
+    competency_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 

@@ -151,7 +151,9 @@ def _eligible(slot: Slot, members: list[Member]) -> list[int]:
                 continue
         elif m.kind is MemberKind.SERVING_OFFICIAL and m.job_series != slot.job_series:
             continue
-        if (m.org_unit and m.org_unit in orgs) or m.ref in named or not m.relations.isdisjoint(refs):
+        if (m.org_unit and m.org_unit in orgs) or m.ref in named:
+            continue
+        if not m.relations.isdisjoint(refs):
             continue
         ok.append(i)
     return ok
@@ -330,7 +332,7 @@ def assign(slots: list[Slot], members: list[Member], seed: int = 0) -> Assignmen
     filled and why. Same input and seed, same output."""
     ordered_slots = sorted(slots, key=lambda s: (s.starts_at, s.ref))
     ordered = sorted(members, key=lambda m: m.ref)
-    random.Random(seed).shuffle(ordered)
+    random.Random(seed).shuffle(ordered)  # noqa: S311 (a tie-break, not a secret)
     panels: dict[str, dict[MemberKind, str]] = {s.ref: {} for s in ordered_slots}
     loads = {m.ref: 0 for m in ordered}
     max_by_kind: dict[MemberKind, int] = {}

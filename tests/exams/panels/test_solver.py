@@ -40,7 +40,7 @@ def pool(n_each: int = 2) -> list[Member]:
     return out
 
 
-def check_valid(slots: list[Slot], members: list[Member], panels: dict) -> None:
+def check_valid(slots: list[Slot], members: list[Member], panels: dict[str, dict[MemberKind, str]]) -> None:
     by_ref = {m.ref: m for m in members}
     seen: set[tuple[str, datetime]] = set()
     for s in slots:
@@ -65,7 +65,7 @@ def test_every_panel_has_one_of_each_kind_and_loads_spread_evenly() -> None:
 
 def test_conflicts_are_never_seated() -> None:
     cand = Candidate("c1", org_unit="본청0", relations=frozenset({"e1"}))
-    members = pool(2) + [Member("r9", R, "x", retired_on=date(2023, 12, 6))]  # 3y + 1 day ago
+    members = [*pool(2), Member("r9", R, "x", retired_on=date(2023, 12, 6))]  # 3y + 1 day ago
     members[1] = Member("r0", R, "퇴직0", retired_on=date(2025, 1, 1), relations=frozenset({"c1"}))
     s = slot("x", 10, cand)
     result = assign([s], members)
@@ -78,10 +78,11 @@ def test_conflicts_are_never_seated() -> None:
 
 
 def test_serving_officials_sit_only_for_their_own_job_series() -> None:
-    members = pool(1) + [Member("s-tax", S, "세무과", job_series="세무")]
+    members = [*pool(1), Member("s-tax", S, "세무과", job_series="세무")]
     slots = [slot("a", 9, series="세무"), slot("b", 10, series="행정")]
     result = assign(slots, members)
-    assert result.panels["a"][S] == "s-tax" and result.panels["b"][S] == "s0"
+    assert result.panels["a"][S] == "s-tax"
+    assert result.panels["b"][S] == "s0"
 
 
 def test_a_member_sits_once_per_time_slot() -> None:
@@ -166,7 +167,8 @@ def test_the_optimum_above_the_naive_bound_when_conflicts_pin_one_member() -> No
     result = assign(slots, experts + others)
     assert result.max_by_kind[E] == 4 == brute_force_max(slots, experts, E)
     assert [result.panels[f"p{i}"][E] for i in range(4)] == ["e0"] * 4
-    assert result.loads["e0"] == 4 and result.loads["e1"] + result.loads["e2"] == 2
+    assert result.loads["e0"] == 4
+    assert result.loads["e1"] + result.loads["e2"] == 2
 
 
 def test_same_input_and_seed_same_output_whatever_the_input_order() -> None:
