@@ -40,7 +40,9 @@ def pool(n_each: int = 2) -> list[Member]:
     return out
 
 
-def check_valid(slots: list[Slot], members: list[Member], panels: dict[str, dict[MemberKind, str]]) -> None:
+def check_valid(
+    slots: list[Slot], members: list[Member], panels: dict[str, dict[MemberKind, str]]
+) -> None:
     by_ref = {m.ref: m for m in members}
     seen: set[tuple[str, datetime]] = set()
     for s in slots:
