@@ -8,8 +8,9 @@ candidates from the city's org units, some declaring relations to members. The p
 longer ago, who must be excluded), 30% serving grade 4/5 officials spread over the series.
 
 Figures: ``ms`` (the pure solver, median of ``--repeat`` runs), ``max_assignments`` and
-``min_assignments`` (the spread over the whole pool) and ``lower_bound`` (per kind,
-ceil(seats / eligible members): the max cannot be below it).
+``min_assignments`` (the spread over the whole pool), ``lower_bound`` (per kind,
+ceil(seats / eligible members): the max cannot be below it), ``unusable_members`` (eligible
+for no slot at all: retired too long ago) and ``min_of_usable`` (the least load among the rest).
 """
 
 from __future__ import annotations
@@ -101,11 +102,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         result = assign(slots, pool, seed=args.seed)
         times.append((time.perf_counter() - start) * 1000)
     assert result is not None
+    unusable = {m.ref for m in pool if all(exclusion(m, s) is not None for s in slots)}
     return {
         "ms": round(statistics.median(times), 1),
         "max_assignments": result.max_assignments,
         "min_assignments": result.min_assignments,
         "lower_bound": lower_bound(slots, pool),
+        "min_of_usable": min(n for ref, n in result.loads.items() if ref not in unusable),
+        "unusable_members": len(unusable),
         "panels": len(result.panels),
         "members": len(pool),
         "goal_ms": 1000,
