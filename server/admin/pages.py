@@ -20,7 +20,7 @@ from pathlib import Path
 from aiohttp import web
 
 from server.core.auth import service as auth
-from server.core.auth.roles import STAFF, Role
+from server.core.auth.roles import EXAM_STAFF, STAFF, Role
 from server.core.clock import SEOUL
 from server.core.health import STATIC_DIR
 from server.core.keys import CLOCK, DATABASE
@@ -144,3 +144,7 @@ pages.get("/admin/cohorts/{cohort_id:\\d+}/enrolment")(
     _gated(STATIC_DIR / "admin-enrolment.html", STAFF | {Role.INSTRUCTOR, Role.ASSISTANT},
            "completion-staff")
 )  # fmt: skip
+# interview panel assignment (issue 10): exam officers and admins only, as the API
+pages.get("/admin/exams/panels")(
+    _gated(STATIC_DIR / "admin-panels.html", EXAM_STAFF, "panels-exam-staff")
+)
