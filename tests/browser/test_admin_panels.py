@@ -83,9 +83,7 @@ async def test_an_exam_officer_assigns_panels_and_reads_the_spread(
         await page.goto(str(client.make_url("/login?next=/admin/exams/panels")))
         await sign_in(page, "hong", "correct horse battery")
         await page.wait_for_url(re.compile(r"/admin/exams/panels$"))
-        await expect(page.get_by_role("heading", level=1)).to_have_text(
-            KO["admin.refused.heading"]
-        )
+        await expect(page.get_by_role("heading", level=1)).to_have_text(KO["admin.refused.heading"])
         await expect(page.locator("main")).to_contain_text(KO["admin.refused.panels-exam-staff"])
     finally:
         await context.close()

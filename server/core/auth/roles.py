@@ -13,7 +13,9 @@ class Role(StrEnum):
     CAPTIONER = "captioner"  # stenographer (속기사): types live captions
     TRAINEE = "trainee"  # an official taking a course
     ELEARNING = "elearning"  # the e-learning system (e러닝): posts xAPI statements by API token
-    EXAM_OFFICER = "exam_officer"  # recruitment exams (시험 담당): the only non-admin who reads them
+    EXAM_OFFICER = (
+        "exam_officer"  # recruitment exams (시험 담당): the only non-admin who reads them
+    )
 
 
 STAFF = frozenset({Role.ADMIN, Role.OPERATOR})
