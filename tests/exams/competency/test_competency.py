@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from server.core.auth.roles import Role
+from server.core.clock import ManualClock
 from server.core.keys import DATABASE
 from server.rooms.models import AttendanceEvent
-from tests.conftest import AppClient, ManualClock, Person, add_person
+from tests.conftest import AppClient, Person, add_person
 from tests.lms.instructors.helpers import Caller, add_session, kst, make_course
 
 GRADE_5 = ["planning", "logical_thinking", "situational_judgement", "communication",
