@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -290,17 +290,50 @@ def _solve_kind(
         seat_edges.append(list(zip(ok, made, strict=True)))
     mt_edges = {key: flow.edge(node, member_node + key[0], 1) for key, node in mt_nodes.items()}
     used = sorted({mi for ok in eligible for mi in ok})
+    # no member can sit more often than the number of start times they are eligible at
+    top = max(Counter(mi for mi, _ti in shared).values())
     cap = max(1, ceil(n_slots / len(used)))
     cap_edges = [flow.edge(member_node + mi, sink, cap) for mi in used]
     cap_edge_of = dict(zip(used, cap_edges, strict=True))
-    filled = _greedy_start(flow, slots, time_index, source_edges, seat_edges, mt_edges,
-                           cap_edge_of)  # fmt: skip
-    filled += flow.run(source, sink)
-    while filled < n_slots and cap < n_slots:
-        cap += 1  # the flow at cap-1 was maximal and short: cap-1 is proven infeasible
+    empty = list(flow.cap)  # the graph's capacities before any flow, to start again from
+
+    def attempt(limit: int) -> int:
+        """A fresh max flow with every member capped at ``limit``: the seats filled."""
+        flow.cap[:] = empty
         for e in cap_edges:
-            flow.cap[e] += 1
-        filled += flow.run(source, sink)
+            flow.cap[e] = limit
+        seated = _greedy_start(flow, slots, time_index, source_edges, seat_edges, mt_edges,
+                               cap_edge_of)  # fmt: skip
+        return seated + flow.run(source, sink)
+
+    def raise_to(limit: int, current: int) -> int:
+        """Keep the flow and lift the cap (a flow stays valid): the extra seats filled."""
+        for e in cap_edges:
+            flow.cap[e] += limit - current
+        return flow.run(source, sink)
+
+    filled = attempt(cap)
+    # a few steps up keeping the flow (the optimum is usually at or just above the bound);
+    # each step's short *maximum* flow proves the cap below the optimum
+    for _ in range(3):
+        if filled == n_slots or cap >= top:
+            break
+        filled += raise_to(cap + 1, cap)
+        cap += 1
+    if filled < n_slots and cap < top:
+        low = cap  # proven short
+        filled += raise_to(top, cap)  # no cap at all, in effect
+        cap = top
+        if filled == n_slots:  # feasible: bisect between the short ``low`` and ``top``
+            high = top
+            while high - low > 1:
+                mid = (low + high) // 2
+                if attempt(mid) == n_slots:
+                    high = mid
+                else:
+                    low = mid
+            cap = high
+            filled = attempt(high)
     if filled < n_slots:
         return _busy_shortages(kind, slots, members, eligible, seat_edges, flow)
     panels: dict[str, str] = {}

@@ -173,6 +173,30 @@ def test_the_optimum_above_the_naive_bound_when_conflicts_pin_one_member() -> No
     assert result.loads["e1"] + result.loads["e2"] == 2
 
 
+def test_an_optimum_far_above_the_bound_is_found_by_bisection() -> None:
+    """Eight slots where e1 and e2 conflict with every candidate but one: e0 sits 7 times,
+    well past the few single steps up from the bound ceil(8/3) = 3."""
+    experts = [Member("e0", E, "대학"), Member("e1", E, "구청01"), Member("e2", E, "구청01")]
+    others = [m for m in pool(3) if m.kind is not E]
+    slots = [slot(f"p{i}", 8 + i, Candidate(f"c{i}", "구청01")) for i in range(7)]
+    slots.append(slot("q", 16, Candidate("c9", "구청02")))
+    result = assign(slots, experts + others, seed=5)
+    assert result.max_by_kind[E] == 7 == brute_force_max(slots, experts, E)
+    check_valid(slots, experts + others, result.panels)
+
+
+def test_a_time_clash_at_scale_is_named_without_trying_every_cap() -> None:
+    """Forty panels at 09:00 and three experts: infeasible whatever the cap; the answer names
+    the 37 slots left empty (the cap search stops at the most a member could ever sit)."""
+    members = pool(3)
+    slots = [slot(f"x{i:02d}", 9) for i in range(40)]
+    with pytest.raises(Infeasible) as caught:
+        assign(slots, members)
+    expert_shortages = [s for s in caught.value.shortages if s.kind is E]
+    assert len(expert_shortages) == 37
+    assert all(s.busy == 3 for s in expert_shortages)
+
+
 def test_same_input_and_seed_same_output_whatever_the_input_order() -> None:
     members = pool(4)
     slots = [slot(f"x{i}", 9 + i % 3) for i in range(9)]
