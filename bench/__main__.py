@@ -27,6 +27,7 @@ REGISTRY: dict[str, str] = {
     "cohort_completion": "bench.cohort_completion",
     "xapi": "bench.xapi",
     "reports": "bench.reports",
+    "panels": "bench.panels",
 }
 
 

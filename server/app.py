@@ -49,6 +49,8 @@ from server.core.sio import (
     stop_manager,
 )
 from server.exams.api import router as exams_router
+from server.exams.competency.api import router as competency_router
+from server.exams.panels.api import router as panels_router
 from server.home.pages import pages as home_pages
 from server.lms.api import router as lms_router
 from server.lms.catalog.api import router as catalog_router
@@ -79,6 +81,8 @@ ROUTERS: tuple[ApiRouter, ...] = (
     enrolment_router,
     catalog_router,
     exams_router,
+    panels_router,
+    competency_router,
 )  # fmt: skip
 SOCKET_ROUTERS: tuple[SocketRouter, ...] = (personal,)
 

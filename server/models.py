@@ -54,6 +54,8 @@ from server.xapi.models import LrsOutbox as LrsOutbox
 from server.xapi.models import XapiStatement as XapiStatement
 
 # isort: split
+from server.exams.competency import models as competency_models  # noqa: F401 (its tables)
+from server.exams.panels import models as panel_models  # noqa: F401 (its tables)
 from server.lms.catalog.models import PlanRevision  # noqa: F401 (plan history)
 from server.lms.completion.models import (  # noqa: F401 (registers the tables)
     Certificate,

@@ -148,3 +148,7 @@ pages.get("/admin/cohorts/{cohort_id:\\d+}/enrolment")(
            "completion-staff")
 )  # fmt: skip
 pages.get("/admin/catalog")(_gated(STATIC_DIR / "admin-catalog.html", STAFF, "staff-only"))
+# interview panel assignment (issue 10): exam officers and admins only, as the API
+pages.get("/admin/exams/panels")(
+    _gated(STATIC_DIR / "admin-panels.html", EXAM_STAFF, "panels-exam-staff")
+)

@@ -1,0 +1,1 @@
+"""Interview panels: the member pool and reproducible, audited assignments (issue 10)."""
