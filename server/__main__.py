@@ -120,7 +120,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> None:
 def _report(settings: Settings, args: argparse.Namespace) -> None:
     """Run a report on the records and print it (table), or write CSV, XLSX or JSON."""
     from server.core.clock import SEOUL, SystemClock
-    from server.reports import render, service
+    from server.reports import pdf, render, service
     from server.reports.registry import REPORTS
 
     if args.name not in REPORTS:
@@ -129,8 +129,10 @@ def _report(settings: Settings, args: argparse.Namespace) -> None:
         args.year = SystemClock().now().astimezone(SEOUL).year
     if args.as_of is not None and args.as_of < date(args.year, 1, 1):
         raise CommandError("--as-of must not be before the year it reports on")
-    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
-        raise CommandError("xlsx is binary: give --output FILE or redirect standard output")
+    if args.format in BINARY and args.output is None and sys.stdout.isatty():
+        raise CommandError(
+            f"{args.format} is binary: give --output FILE or redirect standard output"
+        )
 
     async def work(db: Database) -> None:
         async with db.unit_of_work(actor_id=None, request_id="cli:report") as session:
@@ -143,6 +145,8 @@ def _report(settings: Settings, args: argparse.Namespace) -> None:
             data = render.to_csv(report)
         elif args.format == "xlsx":
             data = render.to_xlsx(report)
+        elif args.format == "pdf":
+            data = pdf.to_pdf(report)
         else:
             data = (
                 json.dumps(render.to_json(report), ensure_ascii=False, indent=1) + "\n"
@@ -154,6 +158,10 @@ def _report(settings: Settings, args: argparse.Namespace) -> None:
             await asyncio.to_thread(Path(args.output).write_bytes, data)
 
     asyncio.run(_with_engine(settings, work))
+
+
+#: report formats that are bytes, not text: never written to a terminal
+BINARY = ("xlsx", "pdf")
 
 
 def _year(text: str) -> int:
@@ -190,7 +198,7 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("name", help="the report, e.g. plan-vs-actual")
     rep.add_argument("--year", type=_year, help="default: this year (Asia/Seoul)")
     rep.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (Asia/Seoul)")
-    rep.add_argument("--format", choices=("table", "csv", "xlsx", "json"), default="table")
+    rep.add_argument("--format", choices=("table", "csv", "xlsx", "pdf", "json"), default="table")
     rep.add_argument("--output", help="write to this file instead of standard output")
     return root
 

@@ -12,7 +12,7 @@ from server.core.auth.roles import STAFF
 from server.core.downloads import disposition
 from server.core.http import Allow, ApiRouter, Ctx
 from server.core.schemas import Page, page_of
-from server.reports import render, service
+from server.reports import pdf, render, service
 from server.reports.models import FrozenReport
 from server.reports.registry import REPORTS
 from server.reports.schemas import (
@@ -56,6 +56,9 @@ async def run_report(ctx: Ctx, path: ReportPath, query: ReportQuery) -> Any:
     if query.format == "xlsx":
         response = web.Response(body=await asyncio.to_thread(render.to_xlsx, report),
                                 content_type=XLSX)  # fmt: skip
+    elif query.format == "pdf":
+        response = web.Response(body=await asyncio.to_thread(pdf.to_pdf, report),
+                                content_type="application/pdf")  # fmt: skip
     else:
         response = web.Response(body=render.to_csv(report), content_type="text/csv",
                                 charset="utf-8")  # fmt: skip

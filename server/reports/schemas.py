@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from server.core.schemas import In, Out, PageQuery, RecordId
 
-ReportFormat = Literal["json", "csv", "xlsx"]
+ReportFormat = Literal["json", "csv", "xlsx", "pdf"]
 
 
 class _Run(In):
@@ -29,7 +29,8 @@ class _Run(In):
 
 class ReportQuery(_Run):
     format: ReportFormat = Field(
-        default="json", description="json; csv (UTF-8 with a BOM); xlsx (a workbook)"
+        default="json",
+        description="json; csv (UTF-8 with a BOM); xlsx (a workbook); pdf (for filing and print)",
     )
 
 

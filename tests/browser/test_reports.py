@@ -1,5 +1,5 @@
 """The reports pages in a real browser: an operator opens plan-versus-actual for 2020 on the
-demo records (the seed's table: 316,520 completions, 164.3%), downloads its CSV and XLSX and
+demo records (the seed's table: 316,520 completions, 164.3%), downloads its CSV, XLSX and PDF and
 finds the same figures in them, freezes it after a confirmation, and after a plan is revised
 sees the diff name the changed cells and the plan record behind them; a trainee sees only the
 reports a trainee may read. Each page state is checked with axe-core, walked by keyboard and
@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 from playwright.async_api import Browser, Download, Page, expect
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from server.config import Settings
@@ -167,7 +168,7 @@ async def test_operator_reads_downloads_freezes_and_diffs_plan_versus_actual(
         await page.get_by_role("button", name="한국어", exact=True).click()
         await expect(agencies_rate).to_have_text(KO["reports.no-data"])
 
-        # "PDF" is the browser's print: the print stylesheet keeps the report, drops the controls
+        # printing: the print stylesheet keeps the report, drops the controls
         await page.emulate_media(media="print")
         await expect(page.locator("#run-form")).to_be_hidden()
         await expect(page.locator("#actions")).to_be_hidden()
@@ -187,6 +188,13 @@ async def test_operator_reads_downloads_freezes_and_diffs_plan_versus_actual(
         rows = {r[0]: r for r in sheet.iter_rows(values_only=True)}
         assert rows["all"][-2:] == (316520, 164.3)
         assert rows["classroom/public/agencies"][-2:] == ("자료 없음", "자료 없음")
+
+        got, raw = await download(page, KO["reports.download.pdf"])
+        assert got.suggested_filename == f"{title} 2020.pdf"
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(raw)).pages)
+        assert "316,520" in text
+        assert "164.3%" in text
+        assert title in text
 
         # freezing asks first; cancelling freezes nothing
         freeze = page.get_by_role("button", name=KO["reports.freeze"], exact=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from server.core.auth.roles import Role
 from tests.conftest import AppClient, Person, api_token, bearer
@@ -120,6 +121,18 @@ async def test_csv_and_xlsx_say_the_same_and_no_data_is_never_zero(
     assert len(rows) == len(AS_OF_SEPTEMBER)
     info = {r[0]: r[1] for r in book["정보"].iter_rows(values_only=True)}
     assert info["기준일 (as of)"] == "2020-09-30"
+
+    response = await client.get(URL, params={**params, "format": "pdf"}, headers=bearer(token))
+    assert response.status == 200
+    assert response.content_type == "application/pdf"
+    assert "plan-vs-actual-2020-asof-2020-09-30.pdf" in response.headers["Content-Disposition"]
+    pages = PdfReader(io.BytesIO(await response.read())).pages
+    text = "\n".join(page.extract_text() for page in pages)
+    assert "교육훈련 계획 대비 실적 (Training plan versus actual)" in text
+    cells = "\n".join(line for line in text.splitlines() if not line.startswith("· "))  # no notes
+    assert cells.count("자료 없음") == sum(
+        cell == "자료 없음" for line in table[1:] for cell in line[1:]
+    )  # every unknown cell of the CSV, in words, and no other
 
 
 @pytest.mark.parametrize("role", [Role.TRAINEE, Role.INSTRUCTOR, Role.ASSISTANT, Role.CAPTIONER])

@@ -2,7 +2,7 @@
 of "completed", with an unguessable verification code that anyone may check.
 
 The PDF is text, not a picture: set with fpdf2 in Noto Sans KR, embedded as a TrueType subset
-of the glyphs used (``certificate_font``), so the Korean name and course title can be read,
+of the glyphs used (``server.core.pdf_fonts``), so the Korean name and course title can be read,
 searched, copied and read out by a screen reader, and print sharply. The font comes from
 PyPI (``pylopdf-fonts-ko``: Noto Sans KR under the SIL Open Font License), so a fresh machine
 with only Python draws Hangul rather than boxes; where that file is missing, Debian's
@@ -20,7 +20,6 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-import pylopdf_fonts_ko
 from fpdf import FPDF
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -31,8 +30,8 @@ from server.core.auth import service as auth
 from server.core.clock import SEOUL
 from server.core.db import insert_unless_taken
 from server.core.errors import Problem
+from server.core.pdf_fonts import packaged_hangul_font, truetype_subset
 from server.lms import service as lms
-from server.lms.completion.certificate_font import truetype_subset
 from server.lms.completion.models import Certificate, Outcome
 from server.lms.completion.schemas import VerificationOut
 from server.lms.completion.service import finalised_result
@@ -199,7 +198,7 @@ def _render_picture(facts: VerificationOut, verify_url: str) -> bytes:
 def certificate_font() -> Path | None:
     """The Hangul font certificates are set in: the packaged Noto Sans KR (a dependency, so
     any installation has it), else a Hangul font installed on the machine, else None."""
-    packaged = pylopdf_fonts_ko.sans_path()
+    packaged = packaged_hangul_font()
     return packaged if packaged.is_file() else find_font()
 
 

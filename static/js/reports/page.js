@@ -152,6 +152,7 @@ function renderReportView(name) {
     { year, as_of: asOf });
   byId("download-csv").href = reportUrl(name, year, asOf, "csv");
   byId("download-xlsx").href = reportUrl(name, year, asOf, "xlsx");
+  byId("download-pdf").href = reportUrl(name, year, asOf, "pdf");
   byId("freeze").hidden = !isStaff() || Boolean(report.parameters.scope);
   renderReport(byId("report-body"), report, "report");
 }

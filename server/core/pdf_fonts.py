@@ -1,4 +1,5 @@
-"""The Hangul font of a certificate, cut down to the characters it shows, as TrueType.
+"""A Hangul font for the PDFs Baeum writes (certificates, reports), cut down to the characters
+a document shows, as TrueType.
 
 Noto Sans KR ships as OpenType with CFF outlines keyed by CID. fpdf2 embeds such a font with
 an encoding CMap of its own, which PDF readers that extract text (pypdf, pdfminer, and so
@@ -13,6 +14,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pylopdf_fonts_ko
 from fontTools import subset
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
@@ -72,3 +74,9 @@ def _to_truetype(font: TTFont) -> None:
         if table in font:
             del font[table]
     font.sfntVersion = "\x00\x01\x00\x00"
+
+
+def packaged_hangul_font() -> Path:
+    """Noto Sans KR as the pylopdf-fonts-ko package ships it (a dependency: every
+    installation has it, so PDFs show Hangul on a machine with no fonts of its own)."""
+    return Path(pylopdf_fonts_ko.sans_path())
