@@ -4,7 +4,9 @@ bring a person into a class from it. Any page's test can use ``browser`` and ``j
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright
@@ -15,7 +17,9 @@ from server.lms.service import get_class_session
 from server.rooms.service import sign_invitation
 from tests import debian
 from tests.browser.a11y import ensure_korean_fonts
-from tests.conftest import AppClient
+from tests.conftest import STACKS, AppClient
+
+BROWSER_DIR = Path(__file__).parent
 
 CHROMIUM_FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -46,3 +50,21 @@ async def join_link(client: AppClient, class_session_id: int, user_id: int) -> s
     settings: Settings = app[SETTINGS]
     token, _ = sign_invitation(app[SECRET_KEY], settings, class_session, user_id)
     return str(client.make_url(f"/join/{token}"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With PostgreSQL and Redis at hand, each page is driven once, on them (the stack the
+    institute runs), not also on the embedded one: the routes and events behind the pages run
+    on both stacks in their own tests, and a second pass of every browser test only doubled
+    the longest part of the suite. BAEUM_BROWSER_STACKS=all drives the pages on both."""
+    if "services" not in STACKS or os.environ.get("BAEUM_BROWSER_STACKS") == "all":
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        in_browser = BROWSER_DIR in item.path.parents
+        (dropped if in_browser and params.get("stack") == "embedded" else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
