@@ -452,6 +452,9 @@ async def test_every_layout_on_a_phone_and_a_desktop(room: Room) -> None:
         await shot(teacher, f"board-{layout}-desktop")
         await assert_accessible(kim, context=f"the {layout} layout on a phone")
     await teacher.select_option("#board-layout", "columns")
+    # the layout reaches the phone before its language changes (a render that lands while
+    # the English words are loading keeps the Korean ones: see the session note)
+    await expect(kim.locator("#board-surface[data-layout=columns]")).to_be_attached()
     await kim.click("#lang-room")
     await expect(kim.locator("#board-info")).to_have_text(EN["board.layout_columns"])
     await expect(kim.locator("#board-add")).to_contain_text(EN["board.add"])
