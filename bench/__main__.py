@@ -28,6 +28,7 @@ REGISTRY: dict[str, str] = {
     "xapi": "bench.xapi",
     "reports": "bench.reports",
     "panels": "bench.panels",
+    "soak": "bench.soak",
 }
 
 

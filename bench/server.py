@@ -107,9 +107,11 @@ def _log_tail(path: Path, lines: int = 30) -> str:
         return "(no server output)"
 
 
-async def _wait_healthy(base_url: str, proc: asyncio.subprocess.Process, log: Path) -> None:
-    """Poll /healthz until it answers 200, the process dies, or START_TIMEOUT_S passes."""
-    deadline = time.monotonic() + START_TIMEOUT_S
+async def _wait_healthy(
+    base_url: str, proc: asyncio.subprocess.Process, log: Path, timeout_s: float = START_TIMEOUT_S
+) -> None:
+    """Poll /healthz until it answers 200, the process dies, or ``timeout_s`` passes."""
+    deadline = time.monotonic() + timeout_s
     timeout = aiohttp.ClientTimeout(total=2)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         while time.monotonic() < deadline:
@@ -120,9 +122,7 @@ async def _wait_healthy(base_url: str, proc: asyncio.subprocess.Process, log: Pa
                     if resp.status == 200:
                         return
             await asyncio.sleep(0.1)
-    raise ServerError(
-        f"server did not answer /healthz within {START_TIMEOUT_S} s:\n{_log_tail(log)}"
-    )
+    raise ServerError(f"server did not answer /healthz within {timeout_s} s:\n{_log_tail(log)}")
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> None:

@@ -46,6 +46,8 @@ from server.xapi import outbox as xapi_outbox
 TURN_CREDENTIAL_TTL = timedelta(hours=12)
 #: events replayed to a reconnecting client at most; older gaps come from the class state
 REPLAY_LIMIT = 500
+#: how far before the last event a client saw a replay looks again (see class_events)
+REPLAY_LOOKBACK = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -278,10 +280,23 @@ async def class_events(
     audiences: tuple[str, ...] = ("all",),
 ) -> list[ClassEvent]:
     """Events this person may see, oldest first: after an id (replay) or the newest few.
-    ``audiences``: what they may read besides their own (e.g. their breakout group's chat)."""
-    stmt = select(ClassEvent).where(
-        ClassEvent.class_session_id == class_session_id, ClassEvent.id > after_id
-    )
+    ``audiences``: what they may read besides their own (e.g. their breakout group's chat).
+
+    A replay (``after_id``) also gives the events of the REPLAY_LOOKBACK before the one the
+    client saw last: ids are handed out when an event is written, but events reach a client in
+    the order their transactions commit and their nodes relay them, so a client can see 105
+    before 104 and drop in between (bench soak caught it). Clients skip ids they already have.
+    """
+    newer = ClassEvent.id > after_id
+    if after_id > 0 and newest is None:
+        seen_at = await session.scalar(
+            select(func.max(ClassEvent.at)).where(
+                ClassEvent.class_session_id == class_session_id, ClassEvent.id <= after_id
+            )
+        )
+        if seen_at is not None:
+            newer = newer | (ClassEvent.at >= seen_at - REPLAY_LOOKBACK)
+    stmt = select(ClassEvent).where(ClassEvent.class_session_id == class_session_id, newer)
     if not staff:
         stmt = stmt.where(ClassEvent.audience.in_(audiences) | (ClassEvent.actor_id == user_id))
     if kinds is not None:

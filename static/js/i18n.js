@@ -6,6 +6,7 @@ const LANGUAGES = ["ko", "en"];
 const STORE = "baeum.lang";
 let messages = {};
 let loadedAreas = [];
+let loadedLanguage = null;
 
 /** The language in use: ?lang=, then the person's earlier choice, then Korean. */
 export function language() {
@@ -27,8 +28,15 @@ export async function loadCatalogs(areas) {
   const lang = language();
   const parts = await Promise.all(loadedAreas.map((area) => fetchArea(lang, area)));
   messages = Object.assign({}, ...parts);
+  loadedLanguage = lang;
   document.documentElement.lang = lang;
   translate(document);
+}
+
+/** The language of the words t() gives now: while a switch is loading, still the old one, so a
+ * render keyed on it is drawn again when the new words arrive. */
+export function catalogLanguage() {
+  return loadedLanguage ?? language();
 }
 
 /** A message by key, with {name} placeholders filled; the key itself if it is missing. */

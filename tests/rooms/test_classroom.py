@@ -328,6 +328,30 @@ async def test_ending_the_class_closes_attendance_and_the_door(
 # ---- reconnects and attendance ------------------------------------------------------------
 
 
+async def test_a_return_replays_an_earlier_id_that_arrived_after_a_later_one(
+    klass: Class, opened: Any, clock: ManualClock
+) -> None:
+    """Ids are handed out on write but reach clients in commit and relay order: a client can
+    see 105, drop, and never have seen 104. Its return with last_event_id=105 must bring 104."""
+    park = await opened(klass, "park")
+    kim = await opened(klass, "kim", user_agent=PHONE_UA)
+    earlier = await park.ok("send_chat", {"text": "첫째"})
+    clock.advance(2)
+    later = await park.ok("send_chat", {"text": "둘째"})
+    await kim.drop()
+    back = await opened(klass, "kim", client_id=kim.client_id, last_event_id=later["id"],
+                        user_agent=PHONE_UA)  # fmt: skip
+    assert earlier["id"] in [e["id"] for e in back.state["missed"]]
+    clock.advance(600)  # long after: the look-back no longer reaches those two
+    quiet = await park.ok("send_chat", {"text": "셋째"})
+    await back.drop()
+    again = await opened(klass, "kim", client_id=kim.client_id, last_event_id=quiet["id"],
+                         user_agent=PHONE_UA)  # fmt: skip
+    replayed = [e["id"] for e in again.state["missed"]]
+    assert earlier["id"] not in replayed
+    assert later["id"] not in replayed
+
+
 async def test_a_drop_resumed_within_the_grace_is_one_interval_and_replays_what_was_missed(
     klass: Class, opened: Any, clock: ManualClock
 ) -> None:
@@ -344,7 +368,9 @@ async def test_a_drop_resumed_within_the_grace_is_one_interval_and_replays_what_
     clock.advance(90)
     back = await opened(klass, "kim", client_id=kim.client_id, last_event_id=last_seen,
                         user_agent=PHONE_UA)  # fmt: skip
-    assert [e["id"] for e in back.state["missed"]] == [sent["id"]]
+    missed = [e["id"] for e in back.state["missed"]]
+    assert missed[-1] == sent["id"]
+    assert all(i >= last_seen for i in missed)  # nothing from before the look-back
     assert back.state["hand_queue"] == [klass.people["kim"].id]  # kept their place
     assert [p["user_id"] for p in back.state["participants"]].count(klass.people["kim"].id) == 1
     assert (await park.change("resumed"))["status"] == "present"

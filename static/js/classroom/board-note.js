@@ -3,7 +3,7 @@
 // Every word a person wrote goes in as text; the body goes through safeBody (board-html.js).
 // Actions call the panel (`ctl`): react, comment, edit, withdraw, move, connect, moderate.
 
-import { formatTime, language, t } from "/static/js/i18n.js";
+import { catalogLanguage, formatTime, t } from "/static/js/i18n.js";
 import { attachmentHref, el, LINK_REL, safeBody, safeHref } from "./board-html.js";
 
 const PALETTE = new Set(["yellow", "pink", "blue", "green", "orange", "purple", "white", "grey"]);
@@ -11,7 +11,7 @@ const STARS = [1, 2, 3, 4, 5];
 
 function number(value) {
   try {
-    return new Intl.NumberFormat(language(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
+    return new Intl.NumberFormat(catalogLanguage(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value);
   } catch {
     return value.toFixed(1);
   }
@@ -31,7 +31,7 @@ function words(root) {
 
 export function dateText(iso) {
   try {
-    return new Intl.DateTimeFormat(language() === "ko" ? "ko-KR" : "en-GB",
+    return new Intl.DateTimeFormat(catalogLanguage() === "ko" ? "ko-KR" : "en-GB",
       { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`));
   } catch {
     return iso;
@@ -277,7 +277,7 @@ function fillMenu(li, post, x) {
 
 /** Fill a note from its post and what the page knows around it; only the parts that changed. */
 export function fillNote(li, post, x, ctl) {
-  const lang = language();
+  const lang = catalogLanguage(); // the words drawn, not the language being loaded
   const parts = [
     ["content", `${post.version}|${lang}|${x.layout}`, () => fillContent(li, post, x)],
     ["badges", `${post.version}|${lang}|${x.mine}|${x.staff}`, () => fillBadges(li, post, x)],
