@@ -1,0 +1,7 @@
+"""The fixtures the panels tests borrow: a real browser (tests/browser) for the page test and
+an empty database on each kind (tests/core) for the migration test."""
+
+from tests.browser.conftest import browser
+from tests.core.test_migrations import empty_db
+
+__all__ = ["browser", "empty_db"]
