@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.clock import SEOUL
 from server.core.db import get_or_404
 from server.core.errors import PROBLEM_TYPES, Problem, ProblemType
 from server.exams import service
@@ -94,7 +95,7 @@ async def panel_request(session: AsyncSession, round_id: int, body: RoundPanelsI
                 StageSchedule.stage == Stage.INTERVIEW.value,
             )
         )
-        times = {s.unit_id: s.starts_at for s in rows}
+        times = {s.unit_id: s.starts_at.astimezone(SEOUL) for s in rows}  # read as people do
     with_people = [u for u in units if going[u.id]]
     if not with_people:
         codes = [u.code for u in units]

@@ -13,7 +13,7 @@ from server.core.auth.roles import EXAM_STAFF, Role
 from server.core.clock import ManualClock
 from server.core.keys import DATABASE
 from server.exams.demo import PANEL_POOL, PANEL_YEAR, load_exams
-from tests.browser.test_admin_instructors import at_both_sizes
+from tests.browser.a11y import screenshot
 from tests.browser.test_login_home import catalog, phone, sign_in
 from tests.conftest import AppClient, Person, add_person, log_in
 from tests.lms.instructors.helpers import Caller
@@ -108,13 +108,20 @@ async def test_an_officer_adds_a_member_and_assigns_panels_for_the_demo_round(
         await expect(row.locator('[data-kind="outside_expert"]')).to_have_text(
             names[first["outside_expert_id"]]
         )
-        await at_both_sizes(page, "admin-panels-round", "panels for an exam round")
+        await screenshot(page, "admin-panels-round-phone")  # axe and keyboard: test_admin_panels
     finally:
         await context.close()
 
     counts = [m["assignments"] for m in made["loads"]]
     assert (made["min_assignments"], made["max_assignments"]) == (min(counts), max(counts))
+    assert sum(counts) == 3 * len(made["panels"])
     assert made["seed"] == 3
+    # the demo's slots, by time: five to a slot, those who failed the group discussion left out
+    assert [(p["slot_ref"], p["starts_at"], len(p["candidates"])) for p in made["panels"]] == [
+        ("c01-1", "2021-03-15T09:00:00+09:00", 5), ("c02-1", "2021-03-15T09:00:00+09:00", 5),
+        ("c01-2", "2021-03-15T09:30:00+09:00", 2), ("c02-2", "2021-03-15T09:30:00+09:00", 1),
+        ("c03-1", "2021-03-15T14:00:00+09:00", 3)]  # fmt: skip
+    assert not {"K-108", "K-304"} & {c for p in made["panels"] for c in p["candidates"]}
     members = {m["id"]: m for m in await officer.get("/exams/panels/members")}
     assert any(m["name"] == "신규전문" for m in members.values())
     org_of = {}
@@ -124,4 +131,6 @@ async def test_an_officer_adds_a_member_and_assigns_panels_for_the_demo_round(
     for panel in made["panels"]:
         orgs = {org_of[c] for c in panel["candidates"]}
         for k in ("outside_expert", "retired_official", "serving_official"):
-            assert members[panel[f"{k}_id"]]["org_unit"] not in orgs, (panel["slot_ref"], k)
+            member = members[panel[f"{k}_id"]]
+            assert member["org_unit"] not in orgs, (panel["slot_ref"], k)
+            assert not set(member["relations"]) & set(panel["candidates"])

@@ -15,8 +15,7 @@ from server.core import migrate
 from server.core.audit import AuditEntry
 from server.core.auth.roles import Role
 from server.core.db import Database
-from server.core.keys import CLOCK, DATABASE
-from server.exams.demo import PANEL_YEAR, load_exams
+from server.core.keys import DATABASE
 from server.exams.panels.models import PanelAssignment
 from tests.conftest import AppClient, Person
 from tests.lms.instructors.helpers import Caller
@@ -65,11 +64,12 @@ async def reads(client: AppClient) -> list[tuple[int | None, str, dict[str, Any]
         return [(r.actor_id, r.entity_id, r.after) for r in rows]
 
 
-async def test_the_import_takes_the_org_unit_column_or_leaves_it_unknown(
+async def test_an_open_round_gets_panels_from_its_interview_times_and_org_units(
     client: AppClient, people: dict[Role, Person]
 ) -> None:
     officer = await Caller.of(client, people[Role.EXAM_OFFICER].login)
     r = await open_round(officer)
+    # the import took the org unit column, or left it unknown without one
     with_column = await officer.get(f"/exams/units/{r['units']['adm']}/candidates")
     assert [(c["exam_no"], c["org_unit"]) for c in with_column] == [
         ("B-1", "마포구청"), ("B-2", None), ("B-3", "종로구청")]  # fmt: skip
@@ -82,12 +82,6 @@ async def test_the_import_takes_the_org_unit_column_or_leaves_it_unknown(
                                  {"csv": too_long}, 422)  # fmt: skip
     assert [(e["row"], e["field"]) for e in problem["rows"]] == [(2, "org_unit")]
 
-
-async def test_an_open_round_gets_panels_from_its_interview_times(
-    client: AppClient, people: dict[Role, Person]
-) -> None:
-    officer = await Caller.of(client, people[Role.EXAM_OFFICER].login)
-    r = await open_round(officer)
     for member in POOL:
         await officer.post("/exams/panels/members", member)
     body = {"label": "2021 제1회 면접", "seed": 2, "candidates_per_slot": 2, "slot_minutes": 20}
@@ -105,9 +99,9 @@ async def test_an_open_round_gets_panels_from_its_interview_times(
     # written passes only (A-2 failed), in exam-number order, two to a slot, 20 minutes apart
     slots = [(p["slot_ref"], p["label"], p["starts_at"], p["candidates"]) for p in made["panels"]]
     assert slots == [
-        ("adm-1", "일반행정 9급", "2021-08-02T00:00:00Z", ["B-1", "B-2"]),
-        ("adm-2", "일반행정 9급", "2021-08-02T00:20:00Z", ["B-3"]),
-        ("tax-1", "일반행정 9급", "2021-08-02T05:00:00Z", ["A-1"]),
+        ("adm-1", "일반행정 9급", "2021-08-02T09:00:00+09:00", ["B-1", "B-2"]),
+        ("adm-2", "일반행정 9급", "2021-08-02T09:20:00+09:00", ["B-3"]),
+        ("tax-1", "일반행정 9급", "2021-08-02T14:00:00+09:00", ["A-1"]),
     ]  # fmt: skip
     members = {m["name"]: m["id"] for m in await officer.get("/exams/panels/members")}
     # 퇴직자 serves in 마포구청 like B-1: never on adm-1
@@ -119,64 +113,31 @@ async def test_an_open_round_gets_panels_from_its_interview_times(
     assert (again["panels"], again["input_hash"]) == (made["panels"], made["input_hash"])
     assert [a["id"] for a in await officer.get(f"/exams/rounds/{r['id']}/panels")] == [
         made["id"], again["id"]]  # fmt: skip
-    # slots typed by hand stay apart from the round's
+    await officer.get("/exams/rounds/999999/panels", 404)
+    await officer.post("/exams/rounds/999999/panels", body, 404)
+
+    # another round: no units, then nobody passed, then a pool that cannot judge 세무
     other = await officer.post("/exams/rounds", {"year": 2021, "number": 2, "kind": "open",
                                                  "name": "2021 제2회"})  # fmt: skip
-    assert await officer.get(f"/exams/rounds/{other['id']}/panels") == []
-    await officer.get("/exams/rounds/999999/panels", 404)
-
-
-async def test_a_round_with_nobody_to_interview_or_no_pool_stores_nothing(
-    client: AppClient, people: dict[Role, Person]
-) -> None:
-    officer = await Caller.of(client, people[Role.ADMIN].login)
-    r = await officer.post("/exams/rounds", {"year": 2021, "number": 1, "kind": "open",
-                                             "name": "2021 제1회"})  # fmt: skip
-    body = {"label": "면접", "seed": 0}
-    problem = await officer.post(f"/exams/rounds/{r['id']}/panels", body, 422)
-    assert problem["type"] == "/problems/nobody-to-interview"
-    assert problem["units"] == []
-    unit = await officer.post(f"/exams/rounds/{r['id']}/units", {
-        "code": "adm", "job_series": "일반행정", "grade": "9급", "planned": 1})  # fmt: skip
-    one = "exam_no,name,residence,sat,written\nA-1,김,서울,Y,N\n"
-    await officer.post(f"/exams/units/{unit['id']}/candidates/import", {"csv": one})
-    problem = await officer.post(f"/exams/rounds/{r['id']}/panels", body, 422)
-    assert (problem["type"], problem["units"]) == ("/problems/nobody-to-interview", ["adm"])
+    problem = await officer.post(f"/exams/rounds/{other['id']}/panels", body, 422)
+    assert (problem["type"], problem["units"]) == ("/problems/nobody-to-interview", [])
+    unit = await officer.post(f"/exams/rounds/{other['id']}/units", {
+        "code": "tax", "job_series": "세무", "grade": "9급", "planned": 1})  # fmt: skip
+    failed = "exam_no,name,residence,sat,written\nT-1,김,서울,Y,N\n"
+    await officer.post(f"/exams/units/{unit['id']}/candidates/import", {"csv": failed})
+    problem = await officer.post(f"/exams/rounds/{other['id']}/panels", body, 422)
+    assert (problem["type"], problem["units"]) == ("/problems/nobody-to-interview", ["tax"])
     [person] = await officer.get(f"/exams/units/{unit['id']}/candidates")
     await officer.patch(f"/exams/candidates/{person['id']}", {"written_passed": True})
     await interview_at(officer, unit["id"], 9)
-    problem = await officer.post(f"/exams/rounds/{r['id']}/panels", body, 422)
+    problem = await officer.post(f"/exams/rounds/{other['id']}/panels", body, 422)
     assert problem["type"] == "/problems/panels-infeasible"
-    assert problem["detail"].startswith("slot adm-1 (일반행정 9급, 2021-08-02 00:00): no eligible")
+    assert problem["detail"] == ("slot tax-1 (세무 9급, 2021-08-02 09:00): no eligible serving "
+                                 "official: 1 excluded for job-series")  # fmt: skip
+    # nothing stored for it; typed slots and other rounds' assignments stay apart
+    assert await officer.get(f"/exams/rounds/{other['id']}/panels") == []
     async with client.app[DATABASE].unit_of_work() as session:
-        assert await session.scalar(select(func.count()).select_from(PanelAssignment)) == 0
-    await officer.post("/exams/rounds/999999/panels", body, 404)
-
-
-async def test_the_demo_round_gets_panels_out_of_the_box(
-    client: AppClient, people: dict[Role, Person]
-) -> None:
-    async with client.app[DATABASE].unit_of_work() as session:
-        assert await load_exams(session, client.app[CLOCK].now())
-    officer = await Caller.of(client, people[Role.EXAM_OFFICER].login)
-    [r] = await officer.get("/exams/rounds", year=str(PANEL_YEAR))
-    made = await officer.post(f"/exams/rounds/{r['id']}/panels", {"label": "면접", "seed": 1})
-    assert [(p["slot_ref"], len(p["candidates"])) for p in made["panels"]] == [
-        ("c01-1", 5), ("c02-1", 5), ("c01-2", 2), ("c02-2", 1), ("c03-1", 3)]  # by time
-    assert "K-108" not in {c for p in made["panels"] for c in p["candidates"]}  # failed GD
-    pool = {m["id"]: m for m in await officer.get("/exams/panels/members")}
-    org_of = {}
-    for unit in await officer.get(f"/exams/rounds/{r['id']}/units"):
-        for c in await officer.get(f"/exams/units/{unit['id']}/candidates"):
-            org_of[c["exam_no"]] = c["org_unit"]
-    for panel in made["panels"]:
-        for kind in ("outside_expert", "retired_official", "serving_official"):
-            member = pool[panel[f"{kind}_id"]]
-            assert member["org_unit"] not in {org_of[c] for c in panel["candidates"]}
-            assert not set(member["relations"]) & set(panel["candidates"])
-    loads = [load["assignments"] for load in made["loads"]]
-    assert (made["min_assignments"], made["max_assignments"]) == (min(loads), max(loads))
-    assert sum(loads) == 3 * len(made["panels"])
+        assert await session.scalar(select(func.count()).select_from(PanelAssignment)) == 2
 
 
 async def test_every_answer_naming_candidates_leaves_one_read_row(
