@@ -11,7 +11,8 @@ from __future__ import annotations
 from server.core.auth.roles import EXAM_STAFF
 from server.core.http import Allow, ApiRouter, Ctx
 from server.core.keys import PASSWORDS
-from server.exams import pipeline, service
+from server.exams import interviews, pipeline, service
+from server.exams.panels.schemas import AssignmentOut
 from server.exams.schemas import (
     CandidateOut,
     CandidatePath,
@@ -22,9 +23,11 @@ from server.exams.schemas import (
     ImportIn,
     ImportOut,
     PipelineOut,
+    ReadOut,
     ResultsUpdate,
     RoundCreate,
     RoundOut,
+    RoundPanelsIn,
     RoundPath,
     ScheduleIn,
     ScheduleOut,
@@ -103,8 +106,10 @@ async def get_candidate(ctx: Ctx, path: CandidatePath) -> CandidateOut:
 @router.patch("/exams/candidates/{candidate_id}", path_model=CandidatePath, body=ResultsUpdate,
               response=CandidateOut, allow=EXAM_ONLY)  # fmt: skip
 async def update_results(ctx: Ctx, path: CandidatePath, body: ResultsUpdate) -> CandidateOut:
-    """Record sitting, written pass, interview and final pass as they become known."""
+    """Record sitting, written pass, interview and final pass as they become known (the
+    answer is the candidate: a logged read)."""
     person = await service.update_results(ctx.session, path.candidate_id, body)
+    await service.log_read(ctx.session, f"candidate:{person.id}", 1, ctx.clock.now())
     return service.candidate_out(person)
 
 
@@ -166,3 +171,30 @@ async def set_schedule(ctx: Ctx, path: UnitPath, body: ScheduleIn) -> ScheduleOu
 async def add_score(ctx: Ctx, path: CandidatePath, body: ScoreIn) -> ScoreOut:
     """A candidate's score at a stage, once; the previous stage must be passed (else 409)."""
     return await pipeline.score(ctx.session, path.candidate_id, body)
+
+
+@router.post("/exams/rounds/{round_id}/panels", path_model=RoundPath, body=RoundPanelsIn,
+             response=AssignmentOut, status=201, allow=EXAM_ONLY)  # fmt: skip
+async def assign_round_panels(ctx: Ctx, path: RoundPath, body: RoundPanelsIn) -> AssignmentOut:
+    """Interview panels for the round: each unit's candidates going to interview (open: written
+    passed; career/specialist: group discussion passed), in slots of ``candidates_per_slot``
+    from the unit's interview time, every ``slot_minutes``; solved from the active pool and
+    stored with the round. ``422`` names units without an interview time, or says nobody is
+    going; an impossible pool is ``panels-infeasible`` naming each slot's shortage."""
+    return await interviews.assign_panels(
+        ctx.session, path.round_id, body, actor_id=ctx.user.user_id, now=ctx.clock.now()
+    )
+
+
+@router.get("/exams/rounds/{round_id}/panels", path_model=RoundPath,
+            response=list[AssignmentOut], allow=EXAM_ONLY)  # fmt: skip
+async def list_round_panels(ctx: Ctx, path: RoundPath) -> list[AssignmentOut]:
+    """The panel assignments run for the round, oldest first (a logged read)."""
+    return await interviews.round_panels(ctx.session, path.round_id, ctx.clock.now())
+
+
+@router.get("/exams/reads", response=list[ReadOut], allow=EXAM_ONLY)
+async def list_reads(ctx: Ctx) -> list[ReadOut]:
+    """Every logged read of candidate data (candidates, pipelines, panels, competency
+    results): who, when, what, and how many candidates the answer named."""
+    return await service.list_reads(ctx.session)

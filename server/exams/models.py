@@ -78,6 +78,9 @@ class ExamCandidate(Audited, Base):
     exam_no: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
     residence: Mapped[str] = mapped_column(String(32))
+    #: 현 소속: the org unit the candidate serves in now (career candidates are often serving
+    #: officials); interview panels keep members of the same unit away. None: not known / none
+    org_unit: Mapped[str | None] = mapped_column(String(100))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     veteran: Mapped[bool] = mapped_column(Boolean, default=False)
     highschool: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,7 +1,8 @@
 """The specialist hiring pipeline (경력경쟁·전문경력관): documents → job-task report → group
 discussion → individual interview, each with a schedule per unit and a score per candidate.
 
-Open-competition rounds have no pipeline (written exam and interview only). A stage is held
+Open-competition rounds have no pipeline (written exam and interview only): only their
+interview time is kept here. A stage is held
 after the previous one ends, and a candidate is scored at a stage only after passing the one
 before; both are refused with ``409`` and change nothing.
 """
@@ -51,8 +52,13 @@ async def _schedule(session: AsyncSession, unit_id: int) -> dict[Stage, StageSch
 
 async def set_schedule(session: AsyncSession, unit_id: int, data: ScheduleIn) -> ScheduleOut:
     """Set (or move) a stage's time; it must fall after the stages before it and before the
-    ones after it."""
-    await _pipeline_unit(session, unit_id)
+    ones after it. Open rounds have no pipeline but do interview: only their interview time
+    may be set (interview panels are built from it)."""
+    unit = await get_or_404(session, ExamUnit, unit_id, "exam unit")
+    r = await get_or_404(session, ExamRound, unit.round_id, "exam round")
+    if r.kind == RoundKind.OPEN and data.stage != Stage.INTERVIEW:
+        raise Problem("conflict", "Open-competition rounds have no specialist pipeline; only "
+                      "their interview time can be set.")  # fmt: skip
     held = await _schedule(session, unit_id)
     at = STAGES.index(data.stage)
     for other, booked in held.items():

@@ -109,8 +109,8 @@ class RoundOut(Out):
 
 class ImportIn(In):
     csv: str = Field(min_length=1, max_length=2_000_000, description=(
-        "UTF-8 text, header exam_no,name,residence[,disabled,veteran,highschool,sat,written,"
-        "interview,final]; flags and results Y/N (blank: not known)"))  # fmt: skip
+        "UTF-8 text, header exam_no,name,residence[,org_unit,disabled,veteran,highschool,sat,"
+        "written,interview,final]; flags and results Y/N (blank: not known)"))  # fmt: skip
 
 
 class RowError(Out):
@@ -129,6 +129,8 @@ class CandidateOut(Out):
     exam_no: str
     name: str
     residence: str
+    org_unit: str | None = Field(description="현 소속, the org unit served in now (null: none "
+                                 "or not known)")  # fmt: skip
     disabled: bool
     veteran: bool
     highschool: bool
@@ -239,3 +241,26 @@ class PipelineOut(Out):
     stages: list[Stage]
     schedule: list[ScheduleOut]
     candidates: list[PipelineCandidate]
+
+
+class ReadOut(Out):
+    """One read of candidate data (an audit-log row with action ``read``): ``what`` and
+    ``ref`` split its ``entity_id`` (``unit:12`` → unit, 12; ``members`` → members, null)."""
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    what: str
+    ref: str | None
+    count: int | None = Field(description="candidates the answer named (null: not recorded)")
+
+
+class RoundPanelsIn(In):
+    """Panels for a round's interviews: each unit's candidates going to interview, in exam
+    number order, cut into slots of ``candidates_per_slot`` from the unit's interview time on,
+    one slot every ``slot_minutes``."""
+
+    label: str = Field(min_length=1, max_length=200)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    candidates_per_slot: int = Field(default=5, ge=1, le=100)
+    slot_minutes: int = Field(default=30, ge=5, le=24 * 60)

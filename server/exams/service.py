@@ -43,6 +43,7 @@ from server.exams.schemas import (
     ErrorOut,
     Figures,
     ImportOut,
+    ReadOut,
     ResultsUpdate,
     RoundCreate,
     RoundOut,
@@ -87,6 +88,7 @@ FLAGS = ("disabled", "veteran", "highschool")
 RESULTS = {"sat": "sat", "written": "written_passed", "interview": "interviewed",
            "final": "final_passed"}  # fmt: skip
 REQUIRED = ("exam_no", "name", "residence")
+OPTIONAL = ("org_unit",)  # 현 소속: blank is none / not known
 MAX_ROWS = 100_000
 
 
@@ -307,16 +309,38 @@ async def create_unit(session: AsyncSession, round_id: int, data: UnitCreate) ->
 # ---- candidates -------------------------------------------------------------------------------
 
 
-async def log_read(session: AsyncSession, what: str, count: int, now: datetime) -> None:
-    """Write who read which candidates, when, to the audit log (action ``read``)."""
+async def log_read(session: AsyncSession, what: str, count: int | None, now: datetime, *,
+                   actor_id: int | None = None) -> None:  # fmt: skip
+    """Write who read which candidates, when, to the audit log (action ``read``). The one
+    read log of exam candidate data: the panels and competency packages write theirs here
+    too (``what`` is ``kind:ref``, e.g. ``unit:12``, ``assignment:3``, ``members``). The
+    actor is the session's (the route's caller) unless named."""
+    actor = session.info.get("actor_id") if actor_id is None else actor_id
     session.add(
         AuditEntry(
-            at=now, actor_id=session.info.get("actor_id"), action=READ, entity=CANDIDATES,
+            at=now, actor_id=actor, action=READ, entity=CANDIDATES,
             entity_id=what, before=None, after={"count": count},
             request_id=session.info.get("request_id"),
         )
     )  # fmt: skip
     await session.flush()
+
+
+async def list_reads(session: AsyncSession) -> list[ReadOut]:
+    """Every logged read of candidate data, oldest first."""
+    rows = await session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == READ, AuditEntry.entity == CANDIDATES)
+        .order_by(AuditEntry.id)
+    )
+    out = []
+    for row in rows:
+        what, _, ref = row.entity_id.partition(":")
+        count = (row.after or {}).get("count")
+        known = count if isinstance(count, int) else None
+        out.append(ReadOut(id=row.id, at=row.at, actor_id=row.actor_id, what=what,
+                           ref=ref or None, count=known))  # fmt: skip
+    return out
 
 
 async def list_candidates(
@@ -359,6 +383,8 @@ def _parse_row(line: int, row: dict[str, Any], errors: list[RowError]) -> dict[s
     for name, limit in (("name", 100), ("residence", 32)):
         if not 1 <= len(values.get(name, "")) <= limit:
             errors.append(RowError(row=line, field=name, message=f"1 to {limit} characters"))
+    if len(values.get("org_unit", "")) > 100:
+        errors.append(RowError(row=line, field="org_unit", message="up to 100 characters"))
     for flag in FLAGS:
         try:
             found[flag] = _yes_no(values.get(flag, ""), False)
@@ -375,7 +401,8 @@ def _parse_row(line: int, row: dict[str, Any], errors: list[RowError]) -> dict[s
     if len(errors) > bad:
         return None
     return {"exam_no": values["exam_no"], "name": values["name"],
-            "residence": values["residence"], **found}  # fmt: skip
+            "residence": values["residence"], "org_unit": values.get("org_unit") or None,
+            **found}  # fmt: skip
 
 
 async def import_candidates(
@@ -389,7 +416,7 @@ async def import_candidates(
     reader.fieldnames = headers
     errors: list[RowError] = []
     missing = [h for h in REQUIRED if h not in headers]
-    known = set(REQUIRED) | set(FLAGS) | set(RESULTS)
+    known = set(REQUIRED) | set(OPTIONAL) | set(FLAGS) | set(RESULTS)
     for header in headers:
         if header not in known:
             errors.append(RowError(row=1, field=header, message="unknown column"))

@@ -2,7 +2,9 @@
 
 Exam data is confidential: only exam officers and admins (``EXAM_STAFF``) get past these
 routes. Every answer that carries candidate data (members' declared relations, panels with
-their candidates) is logged as a read first, in the same transaction.
+their candidates) is logged as a read, once, in the same transaction, in the exams read log
+(the audit log). Panels built from an exam round's units and candidates are the exams
+package's routes (``/exams/rounds/{round_id}/panels``).
 """
 
 from __future__ import annotations
@@ -28,24 +30,38 @@ EXAM_ONLY = Allow.only(*EXAM_STAFF)
 @router.get("/exams/panels/members", response=list[MemberOut], allow=EXAM_ONLY)
 async def list_members(ctx: Ctx) -> list[MemberOut]:
     """The pool, with each member's declared relations to candidates (a logged read)."""
-    await service.log_read(ctx.session, ctx.user.user_id, "members", None, ctx.clock.now())
-    return await service.list_members(ctx.session)
+    members = await service.list_members(ctx.session)
+    named = len({ref for m in members for ref in m.relations})
+    await service.log_read(ctx.session, ctx.user.user_id, "members", None, ctx.clock.now(),
+                           named)  # fmt: skip
+    return members
 
 
 @router.post("/exams/panels/members", body=MemberIn, response=MemberOut, status=201,
              allow=EXAM_ONLY)  # fmt: skip
 async def create_member(ctx: Ctx, body: MemberIn) -> MemberOut:
-    """Add a member to the pool (outside expert, retired official, serving grade 4/5)."""
-    return await service.create_member(
+    """Add a member to the pool (outside expert, retired official, serving grade 4/5); an
+    answer naming candidates (declared relations) is a logged read."""
+    out = await service.create_member(
         ctx.session, body, actor_id=ctx.user.user_id, now=ctx.clock.now()
     )
+    await _log_member_read(ctx, out)
+    return out
+
+
+async def _log_member_read(ctx: Ctx, out: MemberOut) -> None:
+    if out.relations:
+        await service.log_read(ctx.session, ctx.user.user_id, "member", str(out.id),
+                               ctx.clock.now(), len(set(out.relations)))  # fmt: skip
 
 
 @router.put("/exams/panels/members/{member_id}", path_model=MemberPath, body=MemberIn,
             response=MemberOut, allow=EXAM_ONLY)  # fmt: skip
 async def update_member(ctx: Ctx, path: MemberPath, body: MemberIn) -> MemberOut:
     """Replace a member's details; ``active: false`` leaves them out of future assignments."""
-    return await service.update_member(ctx.session, path.member_id, body)
+    out = await service.update_member(ctx.session, path.member_id, body)
+    await _log_member_read(ctx, out)
+    return out
 
 
 @router.post("/exams/panels/assignments", body=AssignmentIn, response=AssignmentOut,
@@ -57,7 +73,7 @@ async def run_assignment(ctx: Ctx, body: AssignmentIn) -> AssignmentOut:
         ctx.session, body, actor_id=ctx.user.user_id, now=ctx.clock.now()
     )
     await service.log_read(ctx.session, ctx.user.user_id, "assignment", str(out.id),
-                           ctx.clock.now())  # fmt: skip
+                           ctx.clock.now(), service.candidates_named(out.panels))  # fmt: skip
     return out
 
 
@@ -73,11 +89,12 @@ async def get_assignment(ctx: Ctx, path: AssignmentPath) -> AssignmentOut:
     """One assignment's panels with their candidates and every member's load (a logged read)."""
     out = await service.get_assignment(ctx.session, path.assignment_id)
     await service.log_read(ctx.session, ctx.user.user_id, "assignment", str(out.id),
-                           ctx.clock.now())  # fmt: skip
+                           ctx.clock.now(), service.candidates_named(out.panels))  # fmt: skip
     return out
 
 
 @router.get("/exams/panels/reads", response=list[ReadOut], allow=EXAM_ONLY)
 async def list_reads(ctx: Ctx) -> list[ReadOut]:
-    """Who read candidate data through these routes, and when."""
+    """Who read candidate data, and when: every exam read (the same as ``/exams/reads``; the
+    path is kept for the page and scripts that used it)."""
     return await service.list_reads(ctx.session)

@@ -1,4 +1,4 @@
-"""Panel tables: the member pool, stored assignments, and the log of who read them.
+"""Panel tables: the member pool and stored assignments.
 
 An assignment keeps the request it was run on (slots and their candidates, as data: the
 candidates live in the exams package, which this one does not read), the seed, a hash of the
@@ -6,7 +6,8 @@ request together with the pool as it then was, and the result. Running the same 
 the same seed on the same pool gives the same panels and the same hash.
 
 Panels name candidates, and members declare relations to candidates: reading either is a read
-of candidate data, so every such read leaves a row in ``exam_panel_reads`` (who, when, what).
+of candidate data, so every such read leaves a row in the audit log through the exams
+package's read log (``server.exams.service.log_read``: action ``read``, who, when, what).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class PanelAssignment(Audited, Base):
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     label: Mapped[str] = mapped_column(String(200))
+    #: the exam round the slots were built from (None: slots typed in the request)
+    round_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("exam_rounds.id"), index=True)
     seed: Mapped[int] = mapped_column(Integer)
     input_hash: Mapped[str] = mapped_column(String(64), index=True)
     request: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -62,17 +65,3 @@ class PanelAssignment(Audited, Base):
     created_by: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("users.id", ondelete="SET NULL")
     )
-
-
-class PanelRead(Base):
-    """A read of candidate data (a panel assignment, or members' declared relations)."""
-
-    __tablename__ = "exam_panel_reads"
-
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    actor_id: Mapped[int | None] = mapped_column(
-        IdType, ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    what: Mapped[str] = mapped_column(String(32))
-    ref: Mapped[str | None] = mapped_column(String(64))

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from server.core.schemas import In, Out, RecordId
 from server.exams.panels.solver import MemberKind
+from server.exams.schemas import ReadOut as ReadOut  # the one exam read log
 
 Ref = Annotated[str, Field(min_length=1, max_length=64)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -112,6 +113,7 @@ class LoadOut(Out):
 class AssignmentSummary(Out):
     id: int
     label: str
+    round_id: int | None = Field(description="the exam round the slots came from, if any")
     seed: int
     input_hash: str
     max_assignments: int
@@ -125,11 +127,3 @@ class AssignmentOut(AssignmentSummary):
 
     panels: list[PanelOut]
     loads: list[LoadOut]
-
-
-class ReadOut(Out):
-    id: int
-    at: datetime
-    actor_id: int | None
-    what: str
-    ref: str | None

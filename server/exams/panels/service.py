@@ -1,6 +1,8 @@
 """The member pool, running and storing assignments, and logging reads of candidate data.
 
-Plain async functions over a session; the solving itself is the pure ``solver.assign``.
+Plain async functions over a session; the solving itself is the pure ``solver.assign``. Reads
+of candidate data go to the one exam read log, the exams package's (``exams.service.log_read``,
+rows of the audit log with action ``read``), so exam officers see every read in one place.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.core.errors import PROBLEM_TYPES, Problem, ProblemType
+from server.exams import service as exams
 from server.exams.panels import solver
-from server.exams.panels.models import PanelAssignment, PanelMember, PanelRead
+from server.exams.panels.models import PanelAssignment, PanelMember
 from server.exams.panels.schemas import (
     AssignmentIn,
     AssignmentOut,
@@ -37,15 +40,20 @@ PROBLEM_TYPES.update(
 
 
 async def log_read(session: AsyncSession, actor_id: int | None, what: str, ref: str | None,
-                   now: datetime) -> None:  # fmt: skip
-    """Candidate data was read: who, when, what (kept for the exam officers' audit)."""
-    session.add(PanelRead(at=now, actor_id=actor_id, what=what, ref=ref))
-    await session.flush()
+                   now: datetime, count: int | None = None) -> None:  # fmt: skip
+    """Candidate data was read: who, when, what (``what:ref``), in the exams read log."""
+    await exams.log_read(session, what if ref is None else f"{what}:{ref}", count, now,
+                         actor_id=actor_id)  # fmt: skip
 
 
 async def list_reads(session: AsyncSession) -> list[ReadOut]:
-    rows = await session.scalars(select(PanelRead).order_by(PanelRead.id))
-    return [ReadOut.model_validate(r) for r in rows]
+    """Every read of exam candidate data (exams, panels, competency), oldest first."""
+    return await exams.list_reads(session)
+
+
+def candidates_named(panels: list[PanelOut]) -> int:
+    """How many candidates an answer names (the count the read log keeps)."""
+    return len({c for p in panels for c in p.candidates})
 
 
 # ---- the pool ---------------------------------------------------------------------------------
@@ -110,9 +118,10 @@ def _shortage(s: solver.Shortage) -> dict[str, Any]:
 
 
 async def run_assignment(session: AsyncSession, body: AssignmentIn, *, actor_id: int | None,
-                         now: datetime) -> AssignmentOut:  # fmt: skip
+                         now: datetime, round_id: int | None = None) -> AssignmentOut:  # fmt: skip
     """Solve for the active pool and store the result; an infeasible request stores nothing
-    and answers ``panels-infeasible`` naming what is missing."""
+    and answers ``panels-infeasible`` naming what is missing. ``round_id``: the exam round the
+    exams package built the slots from (kept with the assignment)."""
     active = list(await session.scalars(select(PanelMember).where(PanelMember.active)))
     pool = _pool_snapshot(active)
     request = body.model_dump(mode="json")
@@ -129,7 +138,7 @@ async def run_assignment(session: AsyncSession, body: AssignmentIn, *, actor_id:
                **{f"{kind.value}_id": int(member) for kind, member in chosen.items()}}
               for ref, chosen in result.panels.items()]  # fmt: skip
     row = PanelAssignment(
-        label=body.label, seed=body.seed,
+        label=body.label, round_id=round_id, seed=body.seed,
         input_hash=solver.input_hash({"request": request, "pool": pool}),
         request=request, pool=pool, panels=panels,
         loads={ref: n for ref, n in result.loads.items()},
@@ -156,6 +165,16 @@ def _out(row: PanelAssignment) -> AssignmentOut:
 async def list_assignments(session: AsyncSession) -> list[AssignmentSummary]:
     rows = await session.scalars(select(PanelAssignment).order_by(PanelAssignment.id))
     return [AssignmentSummary.model_validate(r) for r in rows]
+
+
+async def assignments_of_round(session: AsyncSession, round_id: int) -> list[AssignmentOut]:
+    """The assignments run for an exam round, oldest first, with their panels and loads."""
+    rows = await session.scalars(
+        select(PanelAssignment)
+        .where(PanelAssignment.round_id == round_id)
+        .order_by(PanelAssignment.id)
+    )
+    return [_out(r) for r in rows]
 
 
 async def get_assignment(session: AsyncSession, assignment_id: int) -> AssignmentOut:
