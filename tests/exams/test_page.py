@@ -13,11 +13,12 @@ import json
 import re
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, FilePayload, expect
 
 from server.core.auth.roles import EXAM_STAFF, Role
 from server.core.clock import ManualClock
 from server.core.health import STATIC_DIR
+from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import browser  # noqa: F401  (the real Chromium fixture)
 from tests.browser.test_login_home import link, phone, sign_in
 from tests.conftest import AppClient, Person, add_person, log_in
@@ -154,16 +155,18 @@ async def test_pipeline_import_and_enrolment_from_the_page(
         form = page.locator("#import-form")
         upload = form.get_by_label(KO["exams.import.file"], exact=True)
         png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"
-        await upload.set_input_files(files=[{"name": "applicants.png", "mimeType": "image/png",
-                                            "buffer": png}])  # fmt: skip
+        await upload.set_input_files(
+            files=FilePayload(name="applicants.png", mimeType="image/png", buffer=png)
+        )
         await form.get_by_role("button", name=KO["exams.import.submit"], exact=True).click()
         await expect(form.get_by_role("alert")).to_contain_text(
             "applicants.png 파일을 읽을 수 없습니다"
         )
         await expect(page.locator("#candidates-table tbody tr")).to_have_count(2)
         euc_kr = "exam_no,name,residence\nS-3,박의사,부산\n".encode("cp949")
-        await upload.set_input_files(files=[{"name": "applicants.csv", "mimeType": "text/csv",
-                                            "buffer": euc_kr}])  # fmt: skip
+        await upload.set_input_files(
+            files=FilePayload(name="applicants.csv", mimeType="text/csv", buffer=euc_kr)
+        )
         await form.get_by_role("button", name=KO["exams.import.submit"], exact=True).click()
         await expect(page.locator("#candidates-status")).to_have_text("1명을 가져왔습니다.")
         await expect(page.locator("#candidates-table")).to_contain_text("박의사")
@@ -183,6 +186,7 @@ async def test_pipeline_import_and_enrolment_from_the_page(
         await expect(result).to_contain_text("신규임용자 과정 1기")
         await expect(result).to_contain_text("1명을 새로 등록했습니다.")
         await expect(result).to_contain_text("새로 만든 교육생 계정: 1개")
+        await assert_accessible(page, context="the exams page with a pipeline and an enrolment")
         operator = await Caller.of(client, people[Role.OPERATOR].login)
         rows = await operator.get(f"/cohorts/{course.cohort_id}/enrolments")
         items = rows if isinstance(rows, list) else rows["items"]

@@ -13,12 +13,12 @@ import html
 import json
 import re
 
-import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
 from server.core.auth.roles import EXAM_STAFF, Role
 from server.core.clock import ManualClock
 from server.core.health import STATIC_DIR
+from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import browser  # noqa: F401  (the real Chromium fixture)
 from tests.browser.test_login_home import link, phone, sign_in
 from tests.conftest import AppClient, Person, add_person, log_in
@@ -34,28 +34,28 @@ def catalog(lang: str, area: str) -> dict[str, str]:
 KO = {**catalog("ko", "common"), **catalog("ko", "admin"), **catalog("ko", "competency")}
 
 
-@pytest.mark.parametrize("role", list(Role))
-async def test_only_exam_staff_open_the_page(
-    client: AppClient, people: dict[Role, Person], role: Role
+async def test_only_exam_staff_open_the_page_and_read_its_sheet(
+    client: AppClient, people: dict[Role, Person], clock: ManualClock
 ) -> None:
-    await log_in(client, people[role].login)
-    response = await client.get("/admin/exams/competency", allow_redirects=False)
-    text = html.unescape(await response.text())
-    if role in EXAM_STAFF:
-        assert response.status == 200
-        assert 'id="round-form"' in text
-        assert '<meta name="baeum-today" content="2020-10-05">' in text
-    else:
-        assert response.status == 403
-        assert 'id="round-form"' not in text
-        for lang in ("ko", "en"):
-            assert catalog(lang, "admin")["admin.refused.exam-staff-only"] in text
-
-
-async def test_not_signed_in_is_asked_to_sign_in(client: AppClient) -> None:
-    response = await client.get("/admin/exams/competency", allow_redirects=False)
-    assert response.status == 401
-    assert "/login?next=/admin/exams/competency" in html.unescape(await response.text())
+    anonymous = await client.get("/admin/exams/competency", allow_redirects=False)
+    assert anonymous.status == 401
+    assert "/login?next=/admin/exams/competency" in html.unescape(await anonymous.text())
+    for role, person in people.items():
+        await log_in(client, person.login)
+        response = await client.get("/admin/exams/competency", allow_redirects=False)
+        text = html.unescape(await response.text())
+        if role in EXAM_STAFF:
+            assert response.status == 200, role
+            assert 'id="round-form"' in text
+            assert '<meta name="baeum-today" content="2020-10-05">' in text
+        else:
+            assert response.status == 403, role
+            assert 'id="round-form"' not in text
+            for lang in ("ko", "en"):
+                assert catalog(lang, "admin")["admin.refused.exam-staff-only"] in text
+        client.session.cookie_jar.clear()
+    # one database for both (each test's database costs seconds on PostgreSQL)
+    await sheet_and_people_routes(client, people, clock)
 
 
 def test_every_word_the_page_uses_is_in_both_languages() -> None:
@@ -79,7 +79,7 @@ def test_every_word_the_page_uses_is_in_both_languages() -> None:
     assert 'href="/admin/exams"' in page
 
 
-async def test_the_sheet_names_candidates_and_is_a_logged_read(
+async def sheet_and_people_routes(
     client: AppClient, people: dict[Role, Person], clock: ManualClock
 ) -> None:
     officer = await Caller.of(client, people[Role.EXAM_OFFICER].login)
@@ -211,6 +211,7 @@ async def test_an_exam_officer_scores_a_candidate_through_the_grid(
             "합격 종합 2.75점이 합격 기준 2.50점 이상"
         )
         await expect(row.locator("td.prep")).to_have_text("대비과정 2회 중 1회 출석")
+        await assert_accessible(page, context="the competency page with a scored grid")
         grid = page.locator(".grid-candidate tbody tr", has_text="기획력")
         await expect(grid.locator("td.num")).to_have_text("2.75")
 
