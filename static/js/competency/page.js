@@ -266,7 +266,7 @@ async function saveCell(input, cand, assessor, comp) {
 
 function markCell(input, key) {
   const cell = state.cells.get(key);
-  const note = byId(`${input.id}-note`);
+  const note = input.nextElementSibling;
   input.setAttribute("aria-invalid", cell?.error ? "true" : "false");
   input.closest("td").dataset.state = cell?.error ? "error" : cell?.saved ? "saved" : "";
   note.textContent = cell?.error || (cell?.saved ? t("comp.grid.saved-short") : "");
@@ -302,7 +302,7 @@ function renderGrid() {
           : given.has(key) ? Number(given.get(key)).toFixed(1) : "";
         input.addEventListener("change", () => saveCell(input, cand, a, comp));
         const td = el("td", {}, input, el("span", { id: `${id}-note`, class: "cell-note" }));
-        queueMicrotask(() => markCell(input, key));
+        markCell(input, key);
         return td;
       }),
       el("td", { class: `num${means.get(comp) == null ? " no-data" : ""}` },
