@@ -93,7 +93,8 @@ def _gated(file: Path, roles: frozenset[Role], reason: str) -> Handler:
     return page
 
 
-pages.get("/admin")(_gated(STATIC_DIR / "admin.html", STAFF, "staff-only"))
+# the shell lists each person the sections of their roles (static/js/admin/shell.js)
+pages.get("/admin")(_gated(STATIC_DIR / "admin.html", STAFF | EXAM_STAFF, "staff-only"))
 pages.get("/admin/instructors")(_gated(STATIC_DIR / "admin-instructors.html", STAFF, "staff-only"))
 pages.get("/my/fees")(
     _gated(STATIC_DIR / "my-fees.html", frozenset({Role.INSTRUCTOR}), "instructors-only")
@@ -151,4 +152,8 @@ pages.get("/admin/catalog")(_gated(STATIC_DIR / "admin-catalog.html", STAFF, "st
 # interview panel assignment (issue 10): exam officers and admins only, as the API
 pages.get("/admin/exams/panels")(
     _gated(STATIC_DIR / "admin-panels.html", EXAM_STAFF, "panels-exam-staff")
+)
+# competency assessment for grade 4/5 promotion (issue 10): exam officers and admins, as the API
+pages.get("/admin/exams/competency")(
+    _gated(STATIC_DIR / "admin-competency.html", EXAM_STAFF, "exam-staff-only")
 )

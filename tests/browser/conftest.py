@@ -63,7 +63,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     dropped: list[pytest.Item] = []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        in_browser = BROWSER_DIR in item.path.parents
+        in_browser = BROWSER_DIR in item.path.parents or "browser" in getattr(
+            item, "fixturenames", ()
+        )  # page tests kept beside their feature's tests drive a browser too
         (dropped if in_browser and params.get("stack") == "embedded" else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

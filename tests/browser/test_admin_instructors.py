@@ -46,9 +46,11 @@ STANDARD_2019 = {
 }
 
 
-#: the sections the administration shell lists (static/js/admin/shell.js SECTIONS)
+#: the sections the administration shell lists for an operator (static/js/admin/shell.js
+#: SECTIONS whose roles include operators)
 SHELL_SECTIONS = re.findall(
-    r'\{ key: "([\w-]+)"', (STATIC_DIR / "js" / "admin" / "shell.js").read_text("utf-8")
+    r'\{ key: "([\w-]+)", href: "[^"]+", roles: (?:STAFF|READERS) \}',
+    (STATIC_DIR / "js" / "admin" / "shell.js").read_text("utf-8"),
 )
 
 

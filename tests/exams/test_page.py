@@ -1,5 +1,10 @@
 """The exams page's gate (/admin/exams: exam officers and admins, a refusal in both languages
-for everyone else), its words in both catalogs, and the home page's link to it."""
+for everyone else), its words in both catalogs, and the home page's link to it; and in a real
+browser, a specialist unit's pipeline (a stage scheduled, a candidate scored, a score out of
+order refused), the applicants' import from a file (one that is no CSV refused in words, one in
+EUC-KR as Excel saves Korean CSV read), and the final passes enrolled in the new-recruit
+course's next cohort after a confirmation, the result said and found in the cohort's
+enrolment; an operator's administration shell shows no exam page."""
 
 from __future__ import annotations
 
@@ -8,15 +13,24 @@ import json
 import re
 
 import pytest
+from playwright.async_api import Browser, FilePayload, expect
 
 from server.core.auth.roles import EXAM_STAFF, Role
+from server.core.clock import ManualClock
 from server.core.health import STATIC_DIR
-from tests.conftest import AppClient, Person, log_in
+from tests.browser.a11y import assert_accessible
+from tests.browser.conftest import browser  # noqa: F401  (the real Chromium fixture)
+from tests.browser.test_login_home import link, phone, sign_in
+from tests.conftest import AppClient, Person, add_person, log_in
+from tests.lms.instructors.helpers import Caller, make_course
 
 
 def catalog(lang: str, area: str) -> dict[str, str]:
     words: dict[str, str] = json.loads((STATIC_DIR / "i18n" / lang / f"{area}.json").read_text())
     return words
+
+
+KO = {**catalog("ko", "common"), **catalog("ko", "admin"), **catalog("ko", "exams")}
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -47,9 +61,151 @@ def test_every_word_the_page_uses_is_in_both_languages() -> None:
     script = (STATIC_DIR / "js" / "exams" / "page.js").read_text()
     used |= set(re.findall(r'"(exams\.[a-z0-9.-]+)"', script))
     used |= {f"exams.kind.{k}" for k in ("open", "career", "specialist")}
+    used |= {f"exams.stage.{k}" for k in ("documents", "job_task_report", "group_discussion",
+                                          "interview")}  # fmt: skip
     ko, en = catalog("ko", "exams"), catalog("en", "exams")
     assert set(ko) == set(en)
     assert used <= set(ko), used - set(ko)
     assert "home.exams" in catalog("ko", "home")
     assert "home.exams" in catalog("en", "home")
     assert 'href="/admin/exams"' in (STATIC_DIR / "home.html").read_text()
+
+
+APPLICANTS = (
+    "exam_no,name,residence,sat,written,interview,final\n"
+    "S-1,김의사,서울,Y,Y,Y,Y\nS-2,이의사,경기,Y,N,,\n"
+)
+
+
+async def test_pipeline_import_and_enrolment_from_the_page(
+    client: AppClient,
+    people: dict[Role, Person],
+    clock: ManualClock,
+    browser: Browser,  # noqa: F811
+) -> None:
+    # the manual clock is 2020-10-05 09:00 in Seoul
+    await add_person(client.app, "exam", [Role.EXAM_OFFICER], clock, name="시험담당 김")
+    officer = await Caller.of(client, "exam")
+    r = await officer.post("/exams/rounds", {"year": 2021, "number": 1, "kind": "specialist",
+                                             "name": "2021 전문경력관 1회"})  # fmt: skip
+    unit = await officer.post(f"/exams/rounds/{r['id']}/units", {
+        "code": "doctor", "job_series": "의무", "grade": "전문경력관", "planned": 2})  # fmt: skip
+    await officer.post(f"/exams/units/{unit['id']}/candidates/import", {"csv": APPLICANTS})
+    course = await make_course(client.app, year=2021, title="신규임용자 과정", status="planned")
+
+    context = await phone(browser)
+    try:
+        page = await context.new_page()
+        await page.goto(str(client.make_url("/login?next=/admin/exams")))
+        await sign_in(page, "exam", "correct horse battery")
+        await page.wait_for_url(re.compile(r"/admin/exams$"))
+        await expect(page.locator("main")).to_have_attribute("data-state", "ready")
+        await expect(
+            link(page.locator("body > nav"), KO["exams.competency-link"])
+        ).to_have_attribute("href", "/admin/exams/competency")
+        year = page.locator("#year-form")
+        await year.get_by_label(KO["exams.year"], exact=True).fill("2021")
+        await year.get_by_role("button", name=KO["exams.show"], exact=True).click()
+        await (
+            page.locator("#rounds-table").get_by_role("button", name="2021 전문경력관 1회").click()
+        )
+        await page.locator("#units-table tbody tr").first.get_by_role("button").click()
+        await expect(page.locator("#pipeline-status")).to_contain_text("응시자 2명")
+
+        # a stage's schedule, set from the page (Seoul time)
+        schedule = page.locator("#schedule-form")
+        await schedule.get_by_label(KO["exams.col.stage"], exact=True).select_option("documents")
+        await schedule.get_by_label(KO["exams.schedule.starts"], exact=True).fill(
+            "2021-03-02T09:00"
+        )
+        await schedule.get_by_label(KO["exams.schedule.ends"], exact=True).fill("2021-03-02T12:00")
+        await schedule.get_by_label(KO["exams.schedule.place"], exact=True).fill("본관 301호")
+        await schedule.get_by_role("button", name=KO["exams.schedule.submit"]).click()
+        await expect(page.locator("#pipeline-status")).to_have_text("서류전형 일정을 저장했습니다.")
+        await expect(page.locator('#schedule-table tr[data-stage="documents"]')).to_contain_text(
+            "본관 301호"
+        )
+
+        # a score at the first stage, then one out of order refused in words
+        scores = page.locator("#score-form")
+        await scores.get_by_label(KO["exams.score.candidate"], exact=True).select_option(
+            label="S-1 김의사"
+        )
+        await scores.get_by_label(KO["exams.score.value"], exact=True).fill("85")
+        await scores.get_by_label(KO["exams.score.passed"], exact=True).check()
+        await scores.get_by_role("button", name=KO["exams.score.submit"]).click()
+        s1 = page.locator("#stage-scores-table tbody tr", has_text="S-1")
+        await expect(s1.locator('td[data-stage="documents"]')).to_have_text("85.00점 · 합격")
+        await scores.get_by_label(KO["exams.score.candidate"], exact=True).select_option(
+            label="S-2 이의사"
+        )
+        await scores.get_by_label(KO["exams.col.stage"], exact=True).select_option(
+            "job_task_report"
+        )
+        await scores.get_by_label(KO["exams.score.value"], exact=True).fill("70")
+        await scores.get_by_role("button", name=KO["exams.score.submit"]).click()
+        await expect(scores.get_by_role("alert")).to_contain_text("documents passed first")
+        pipeline = await officer.get(f"/exams/units/{unit['id']}/pipeline")
+        assert [(c["exam_no"], [(s["stage"], s["score"], s["passed"]) for s in c["scores"]])
+                for c in pipeline["candidates"]] == [
+            ("S-1", [("documents", "85.00", True)]), ("S-2", [])]  # fmt: skip
+        assert pipeline["schedule"][0]["starts_at"].startswith("2021-03-02T00:00:00")  # UTC
+
+        # importing a file that is no CSV is refused in words; Excel's EUC-KR CSV is read
+        form = page.locator("#import-form")
+        upload = form.get_by_label(KO["exams.import.file"], exact=True)
+        png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"
+        await upload.set_input_files(
+            files=FilePayload(name="applicants.png", mimeType="image/png", buffer=png)
+        )
+        await form.get_by_role("button", name=KO["exams.import.submit"], exact=True).click()
+        await expect(form.get_by_role("alert")).to_contain_text(
+            "applicants.png 파일을 읽을 수 없습니다"
+        )
+        await expect(page.locator("#candidates-table tbody tr")).to_have_count(2)
+        euc_kr = "exam_no,name,residence\nS-3,박의사,부산\n".encode("cp949")
+        await upload.set_input_files(
+            files=FilePayload(name="applicants.csv", mimeType="text/csv", buffer=euc_kr)
+        )
+        await form.get_by_role("button", name=KO["exams.import.submit"], exact=True).click()
+        await expect(page.locator("#candidates-status")).to_have_text("1명을 가져왔습니다.")
+        await expect(page.locator("#candidates-table")).to_contain_text("박의사")
+
+        # the final passes into the new-recruit course's next cohort, after a confirmation
+        enrol = page.locator("#enrol-form")
+        await enrol.get_by_label(KO["exams.enrol.find"], exact=True).fill("신규임용자")
+        await enrol.get_by_role("button", name=KO["exams.enrol.search"]).click()
+        await expect(enrol.get_by_label(KO["exams.enrol.course"], exact=True)).to_have_value(
+            str(course.course_id)
+        )
+        await enrol.get_by_role("button", name=KO["exams.enrol.submit"]).click()
+        dialog = page.get_by_role("dialog")
+        await expect(dialog).to_contain_text("2021 전문경력관 1회의 최종 합격자를 신규임용자 과정")
+        await dialog.get_by_role("button", name=KO["exams.enrol.confirm"], exact=True).click()
+        result = page.locator("#enrol-result")
+        await expect(result).to_contain_text("신규임용자 과정 1기")
+        await expect(result).to_contain_text("1명을 새로 등록했습니다.")
+        await expect(result).to_contain_text("새로 만든 교육생 계정: 1개")
+        await assert_accessible(page, context="the exams page with a pipeline and an enrolment")
+        operator = await Caller.of(client, people[Role.OPERATOR].login)
+        rows = await operator.get(f"/cohorts/{course.cohort_id}/enrolments")
+        items = rows if isinstance(rows, list) else rows["items"]
+        assert [e["login"] for e in items] == ["r2021-s-1"]
+        # again: nobody new, and who was already enrolled is named
+        await enrol.get_by_role("button", name=KO["exams.enrol.submit"]).click()
+        await dialog.get_by_role("button", name=KO["exams.enrol.confirm"], exact=True).click()
+        await expect(result).to_contain_text("이미 등록되어 그대로: 1명 (r2021-s-1)")
+        await expect(result).to_contain_text("0명을 새로 등록했습니다.")
+
+        # an operator's shell lists no exam page
+        await context.clear_cookies()
+        await page.goto(str(client.make_url("/login?next=/admin")))
+        await sign_in(page, people[Role.OPERATOR].login, "correct horse battery")
+        await page.wait_for_url(re.compile(r"/admin$"))
+        await expect(page.locator("main")).to_have_attribute("data-state", "ready")
+        sections = page.get_by_role("navigation", name=KO["admin.sections"])
+        await expect(link(sections, KO["admin.section.budget"])).to_be_visible()
+        await expect(sections.locator('li[data-section="exams"]')).to_have_count(0)
+        await expect(sections.locator('li[data-section="competency"]')).to_have_count(0)
+    finally:
+        await context.close()

@@ -13,12 +13,15 @@ from server.exams.competency.schemas import (
     AssessorOut,
     CandidateIn,
     CandidateOut,
+    PeopleQuery,
+    PersonOut,
     ResultOut,
     RoundIn,
     RoundOut,
     RoundPath,
     ScoreIn,
     ScoreOut,
+    SheetOut,
 )
 from server.exams.panels.service import log_read
 
@@ -73,3 +76,22 @@ async def results(ctx: Ctx, path: RoundPath) -> list[ResultOut]:
     await log_read(ctx.session, ctx.user.user_id, "competency-results", str(path.round_id),
                    ctx.clock.now())  # fmt: skip
     return out
+
+
+@router.get("/exams/competency/rounds/{round_id}/sheet", path_model=RoundPath, response=SheetOut,
+            allow=EXAM_ONLY)  # fmt: skip
+async def sheet(ctx: Ctx, path: RoundPath) -> SheetOut:
+    """The round's candidates (named), assessors and every score so far, for the score grid
+    (names candidates: a logged read)."""
+    out = await service.sheet(ctx.session, path.round_id)
+    await log_read(ctx.session, ctx.user.user_id, "competency-sheet", str(path.round_id),
+                   ctx.clock.now())  # fmt: skip
+    return out
+
+
+@router.get("/exams/competency/people", query=PeopleQuery, response=list[PersonOut],
+            allow=EXAM_ONLY)  # fmt: skip
+async def find_people(ctx: Ctx, query: PeopleQuery) -> list[PersonOut]:
+    """Up to 20 active people whose name or log-in contains ``q``: whom to add as candidates
+    (exam officers cannot read the user registry, which is the training staff's)."""
+    return await service.find_people(ctx.session, query.q)

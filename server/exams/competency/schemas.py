@@ -108,3 +108,35 @@ class ResultOut(Out):
     overall: Decimal | None  # the mean of the competency means; None until all are scored
     outcome: Literal["pass", "fail", "incomplete"]
     prep: PrepAttendance | None
+
+
+class PeopleQuery(In):
+    q: str = Field(min_length=1, max_length=100, description="part of a name or log-in")
+
+
+class PersonOut(Out):
+    """An official who may be added as a candidate (the page picks people by name or log-in)."""
+
+    id: int
+    login: str
+    name: str
+    org_unit: str | None
+    grade: str | None
+
+
+class SheetCandidate(Out):
+    id: int
+    user_id: int
+    login: str
+    name: str
+    org_unit: str | None
+
+
+class SheetOut(Out):
+    """A round with its candidates (named), assessors and every score given so far: what the
+    page's score grid shows."""
+
+    round: RoundOut
+    candidates: list[SheetCandidate]
+    assessors: list[AssessorOut]
+    scores: list[ScoreOut]

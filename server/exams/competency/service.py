@@ -12,9 +12,11 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.core.auth import service as auth
+from server.core.auth.models import User
 from server.core.errors import Problem
 from server.exams.competency.models import (
     CompetencyAssessor,
@@ -29,12 +31,15 @@ from server.exams.competency.schemas import (
     CandidateIn,
     CandidateOut,
     CompetencyResult,
+    PersonOut,
     PrepAttendance,
     ResultOut,
     RoundIn,
     RoundOut,
     ScoreIn,
     ScoreOut,
+    SheetCandidate,
+    SheetOut,
 )
 from server.lms import service as lms
 from server.rooms import service as rooms
@@ -74,6 +79,7 @@ async def list_rounds(session: AsyncSession) -> list[RoundOut]:
 
 async def add_candidate(session: AsyncSession, round_id: int, body: CandidateIn) -> CandidateOut:
     await _round(session, round_id)
+    await auth.get_user(session, body.user_id)  # 404 if there is no such person
     taken = await session.scalar(
         select(CompetencyCandidate.id).where(
             CompetencyCandidate.round_id == round_id, CompetencyCandidate.user_id == body.user_id
@@ -167,3 +173,37 @@ async def results(session: AsyncSession, round_id: int, now: datetime) -> list[R
                              competencies=per, overall=overall, outcome=outcome,
                              prep=prep.get(c.user_id)))  # fmt: skip
     return out
+
+
+async def sheet(session: AsyncSession, round_id: int) -> SheetOut:
+    """The round, its candidates with their names, its assessors and every score so far."""
+    rnd = await _round(session, round_id)
+    people = await session.execute(
+        select(CompetencyCandidate, User.login, User.name)
+        .join(User, User.id == CompetencyCandidate.user_id)
+        .where(CompetencyCandidate.round_id == round_id)
+        .order_by(CompetencyCandidate.id)
+    )
+    assessors = await session.scalars(select(CompetencyAssessor).where(
+        CompetencyAssessor.round_id == round_id).order_by(CompetencyAssessor.id))  # fmt: skip
+    scores = await session.scalars(select(CompetencyScore).where(
+        CompetencyScore.round_id == round_id).order_by(CompetencyScore.id))  # fmt: skip
+    return SheetOut(
+        round=_round_out(rnd),
+        candidates=[SheetCandidate(id=c.id, user_id=c.user_id, login=login, name=name,
+                                   org_unit=c.org_unit) for c, login, name in people],
+        assessors=[AssessorOut.model_validate(a) for a in assessors],
+        scores=[ScoreOut.model_validate(s) for s in scores],
+    )  # fmt: skip
+
+
+async def find_people(session: AsyncSession, q: str, limit: int = 20) -> list[PersonOut]:
+    """Active people whose name or log-in contains ``q`` (at most ``limit``, by name)."""
+    like = f"%{q}%"
+    rows = await session.scalars(
+        select(User)
+        .where(User.is_active.is_(True), or_(User.name.ilike(like), User.login.ilike(like)))
+        .order_by(User.name, User.id)
+        .limit(limit)
+    )
+    return [PersonOut.model_validate(u) for u in rows]

@@ -1,14 +1,20 @@
 // The exams page (/admin/exams, exam officers and admins): a year's rounds with their figures,
 // a round's recruitment units, a unit's candidates (each read is logged by the server) with the
 // applicants' CSV import and its row errors, and a round's subjects and question errors with
-// their cause analysis. Unknown figures read 자료 없음, never 0 or 0%.
+// their cause analysis. Unknown figures read 자료 없음, never 0 or 0%. A career/specialist
+// unit shows its pipeline (documents → job-task report → group discussion → interview: each
+// stage's schedule, set or moved here, and each candidate's score and pass at each stage,
+// entered here); a round's final passes are enrolled in the new-recruit course's next cohort
+// in one operation, confirmed first, its result said (how many, which cohort, who already was).
 
 import { ApiError, api } from "/static/js/api.js";
-import { language, t } from "/static/js/i18n.js";
-import { day, el, headerRow, problemText, seoulToday, startPage, tableBox } from "/static/js/admin/page.js";
+import { formatTime, language, t } from "/static/js/i18n.js";
+import { day, el, everything, headerRow, problemText, seoulToday, startPage, tableBox } from "/static/js/admin/page.js";
 
 const state = { year: null, rounds: null, round: null, units: null, unit: null,
-  candidates: null, subjects: null, errors: null, rowErrors: null };
+  candidates: null, subjects: null, errors: null, rowErrors: null, pipeline: null,
+  courses: null, enrolled: null };
+const STAGES = ["documents", "job_task_report", "group_discussion", "interview"];
 const byId = (id) => document.getElementById(id);
 const NO_DATA = () => t("admin.no-data");
 
@@ -99,6 +105,8 @@ async function chooseRound(id) {
   state.round = id;
   state.unit = null;
   state.candidates = null;
+  state.pipeline = null;
+  if (state.enrolled?.round !== id) state.enrolled = null;
   try {
     [state.units, state.subjects, state.errors] = await Promise.all([
       api("GET", `/api/v1/exams/rounds/${id}/units`),
@@ -118,13 +126,16 @@ async function chooseRound(id) {
 async function chooseUnit(id) {
   state.unit = id;
   state.rowErrors = null;
+  state.pipeline = null;
   try {
     state.candidates = await api("GET", `/api/v1/exams/units/${id}/candidates`);
+    if (hasPipeline()) state.pipeline = await api("GET", `/api/v1/exams/units/${id}/pipeline`);
   } catch (error) {
     byId("page-error").textContent = problemText(error);
     return;
   }
   renderAll();
+  if (state.pipeline) fillSchedule();
   byId("candidates").focus();
 }
 
@@ -149,10 +160,29 @@ function renderCandidates() {
       "exams.col.sat", "exams.col.written", "exams.col.interview", "exams.col.final"], rows));
 }
 
+/** A CSV file's text: UTF-8 (a BOM is dropped), else EUC-KR/CP949 as Excel saves Korean CSV;
+ * null when it is neither (a spreadsheet or some other binary file). */
+async function readCsv(file) {
+  const bytes = await file.arrayBuffer();
+  for (const encoding of ["utf-8", "euc-kr"]) {
+    try {
+      const text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+      if (!text.includes("\0")) return text;
+    } catch {
+      // not this encoding: try the next
+    }
+  }
+  return null;
+}
+
 async function importCandidates(form) {
   const box = form.querySelector(".form-error");
   const file = form.elements.file.files[0];
-  const text = file ? await file.text() : form.elements.csv.value;
+  const text = file ? await readCsv(file) : form.elements.csv.value;
+  if (text === null) {
+    box.textContent = t("exams.import.unreadable", { name: file.name });
+    return;
+  }
   if (!text.trim()) {
     box.textContent = t("exams.import.empty");
     return;
@@ -196,10 +226,237 @@ function renderErrors() {
     : "");
 }
 
+// ---- the specialist pipeline ---------------------------------------------------------------------
+
+const chosenRound = () => state.rounds?.find((r) => r.id === state.round) || null;
+const hasPipeline = () => state.unit !== null && chosenRound()?.kind !== "open";
+const stageName = (stage) => t(`exams.stage.${stage}`);
+
+/** An aware ISO time as the value of a datetime-local input, in Seoul. */
+function seoulLocal(iso) {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Seoul", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    .formatToParts(new Date(iso));
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}T${part("hour")}:${part("minute")}`;
+}
+
+function renderPipeline() {
+  const status = byId("pipeline-status");
+  const p = state.pipeline;
+  byId("schedule-form").hidden = !p;
+  byId("score-form").hidden = !p || !p.candidates.length;
+  if (!p) {
+    byId("schedule-table").replaceChildren();
+    byId("stage-scores-table").replaceChildren();
+    status.textContent = state.unit !== null && !hasPipeline()
+      ? t("exams.pipeline.open") : t("exams.pipeline.hint");
+    return;
+  }
+  status.textContent = t("exams.pipeline.found", { count: p.candidates.length });
+  const held = new Map(p.schedule.map((s) => [s.stage, s]));
+  byId("schedule-table").replaceChildren(table("schedule-caption", t("exams.schedule.caption"),
+    ["exams.col.stage", "exams.schedule.starts", "exams.schedule.ends", "exams.schedule.place"],
+    p.stages.map((stage) => {
+      const s = held.get(stage);
+      return el("tr", { dataset: { stage } }, el("th", { scope: "row" }, stageName(stage)),
+        s ? [el("td", {}, formatTime(s.starts_at)), el("td", {}, formatTime(s.ends_at)),
+          el("td", {}, s.place || "")]
+          : el("td", { colspan: "3", class: "no-data" }, t("exams.schedule.none")));
+    })));
+  const stageSelect = byId("schedule-stage");
+  const chosenStage = stageSelect.value || p.stages[0];
+  stageSelect.replaceChildren(...p.stages.map((st) => el("option", { value: st }, stageName(st))));
+  stageSelect.value = chosenStage;
+  byId("stage-scores-table").replaceChildren(p.candidates.length ? table("stage-scores-caption",
+    t("exams.score.caption"), ["exams.col.exam-no", "exams.col.name",
+      ...p.stages.map((st) => `exams.stage.${st}`)],
+    p.candidates.map((c) => {
+      const mine = new Map(c.scores.map((s) => [s.stage, s]));
+      return el("tr", { dataset: { candidate: c.candidate_id } },
+        el("th", { scope: "row" }, c.exam_no), el("td", {}, c.name),
+        p.stages.map((st) => {
+          const s = mine.get(st);
+          return el("td", { dataset: { stage: st } }, s
+            ? t("exams.score.cell", { score: Number(s.score).toFixed(2),
+              outcome: t(s.passed ? "exams.score.pass" : "exams.score.fail") }) : "—");
+        }));
+    })) : el("p", { class: "status" }, t("exams.pipeline.no-candidates")));
+  const candSelect = byId("score-candidate");
+  const chosenCand = candSelect.value;
+  candSelect.replaceChildren(...p.candidates.map((c) => el("option",
+    { value: String(c.candidate_id) }, `${c.exam_no} ${c.name}`)));
+  if ([...candSelect.options].some((o) => o.value === chosenCand)) candSelect.value = chosenCand;
+  const scoreStage = byId("score-stage");
+  const keep = scoreStage.value;
+  scoreStage.replaceChildren(...p.stages.map((st) => el("option", { value: st }, stageName(st))));
+  scoreStage.value = keep || nextStage();
+}
+
+/** The stage the chosen candidate would be scored at next (their first unscored one). */
+function nextStage() {
+  const id = Number(byId("score-candidate").value);
+  const c = state.pipeline?.candidates.find((x) => x.candidate_id === id);
+  const done = new Set((c?.scores || []).map((s) => s.stage));
+  return STAGES.find((st) => !done.has(st)) || STAGES[STAGES.length - 1];
+}
+
+function fillSchedule() {
+  const s = state.pipeline?.schedule.find((x) => x.stage === byId("schedule-stage").value);
+  const form = byId("schedule-form");
+  form.elements.starts_at.value = s ? seoulLocal(s.starts_at) : "";
+  form.elements.ends_at.value = s ? seoulLocal(s.ends_at) : "";
+  form.elements.place.value = s?.place || "";
+}
+
+async function saveSchedule(form) {
+  const box = form.querySelector(".form-error");
+  const { stage, starts_at: starts, ends_at: ends, place } = form.elements;
+  if (!starts.value || !ends.value) {
+    box.textContent = t("exams.schedule.error.times");
+    (starts.value ? ends : starts).focus();
+    return;
+  }
+  if (ends.value <= starts.value) {
+    box.textContent = t("exams.schedule.error.order");
+    ends.focus();
+    return;
+  }
+  box.textContent = "";
+  try {
+    await api("POST", `/api/v1/exams/units/${state.unit}/stages`, { stage: stage.value,
+      starts_at: `${starts.value}:00+09:00`, ends_at: `${ends.value}:00+09:00`,
+      place: place.value.trim() || null });
+    state.pipeline = await api("GET", `/api/v1/exams/units/${state.unit}/pipeline`);
+  } catch (error) {
+    box.textContent = problemText(error);
+    return;
+  }
+  renderPipeline();
+  byId("pipeline-status").textContent = t("exams.schedule.saved", { stage: stageName(stage.value) });
+}
+
+async function saveScore(form) {
+  const box = form.querySelector(".form-error");
+  const { candidate, stage, score, passed, note } = form.elements;
+  const value = Number(score.value);
+  if (!score.value || score.validity.badInput || !(value >= 0 && value <= 100)
+      || Math.round(value * 100) !== value * 100) {
+    box.textContent = t("exams.score.error");
+    score.focus();
+    return;
+  }
+  box.textContent = "";
+  try {
+    await api("POST", `/api/v1/exams/candidates/${candidate.value}/scores`, { stage: stage.value,
+      score: value.toFixed(2), passed: passed.checked, note: note.value.trim() || null });
+    state.pipeline = await api("GET", `/api/v1/exams/units/${state.unit}/pipeline`);
+  } catch (error) {
+    box.textContent = problemText(error);
+    return;
+  }
+  const who = candidate.options[candidate.selectedIndex].textContent;
+  const at = stageName(stage.value);
+  score.value = "";
+  note.value = "";
+  passed.checked = false;
+  stage.value = "";
+  renderPipeline();
+  byId("pipeline-status").textContent = t("exams.score.saved", { who, stage: at });
+}
+
+// ---- successful candidates into the new-recruit course ------------------------------------------
+
+function renderEnrol() {
+  const form = byId("enrol-form");
+  form.hidden = state.round === null;
+  const select = byId("enrol-course");
+  const chosen = select.value;
+  select.replaceChildren(el("option", { value: "" }, t(state.courses === null
+    ? "exams.enrol.find-first" : state.courses.length ? "exams.enrol.choose" : "exams.enrol.no-course")),
+  ...(state.courses || []).map((c) => el("option", { value: String(c.id) },
+    `${c.title} (${c.code})`)));
+  if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+  const box = byId("enrol-result");
+  const done = state.enrolled?.round === state.round ? state.enrolled : null;
+  box.hidden = !done;
+  if (!done) return box.replaceChildren();
+  const r = done.result;
+  const none = t("exams.enrol.nobody");
+  box.replaceChildren(
+    el("p", {}, el("strong", {}, t("exams.enrol.done", { count: r.approved.length,
+      cohort: done.cohort }))),
+    el("p", {}, t("exams.enrol.waitlisted", { count: r.waitlisted.length,
+      logins: r.waitlisted.join(", ") || none })),
+    el("p", {}, t("exams.enrol.unchanged", { count: r.unchanged.length,
+      logins: r.unchanged.join(", ") || none })),
+    el("p", {}, t("exams.enrol.accounts", { count: r.accounts_created })));
+}
+
+async function findCourses() {
+  const form = byId("enrol-form");
+  const box = form.querySelector(".form-error");
+  const params = { limit: "50", q: form.elements.q.value.trim() };
+  const r = chosenRound();
+  if (r) params.year = String(r.year);
+  if (!params.q) delete params.q;
+  try {
+    state.courses = (await api("GET", `/api/v1/courses?${new URLSearchParams(params)}`)).items;
+  } catch (error) {
+    box.textContent = problemText(error);
+    return;
+  }
+  box.textContent = "";
+  renderEnrol();
+  byId("enrol-status").textContent = t("exams.enrol.courses", { count: state.courses.length });
+  if (state.courses.length === 1) byId("enrol-course").value = String(state.courses[0].id);
+}
+
+async function enrolSuccessful(form) {
+  const box = form.querySelector(".form-error");
+  const select = form.elements.course;
+  if (!select.value) {
+    box.textContent = t("exams.enrol.error.course");
+    select.focus();
+    return;
+  }
+  box.textContent = "";
+  const round = chosenRound();
+  const course = select.options[select.selectedIndex].textContent;
+  const dialog = byId("enrol-confirm");
+  byId("enrol-confirm-text").textContent = t("exams.enrol.confirm-text",
+    { round: round?.name || "", course });
+  dialog.returnValue = "";
+  dialog.showModal();
+  await new Promise((resolve) => dialog.addEventListener("close", resolve, { once: true }));
+  if (dialog.returnValue !== "yes") {
+    byId("enrol-status").textContent = t("exams.enrol.cancelled");
+    return;
+  }
+  const roundId = state.round;
+  try {
+    const result = await api("POST", `/api/v1/exams/rounds/${roundId}/enrolments`,
+      { course_id: Number(select.value) });
+    const cohorts = await everything("/api/v1/cohorts", { course_id: select.value });
+    const c = cohorts.find((x) => x.id === result.cohort_id);
+    state.enrolled = { round: roundId, result,
+      cohort: c ? `${c.course_title} ${c.name} (${day(c.starts_on)})` : `#${result.cohort_id}` };
+  } catch (error) {
+    box.textContent = error instanceof ApiError && error.type === "no-next-cohort"
+      ? t("exams.enrol.error.no-cohort", { course }) : problemText(error);
+    return;
+  }
+  renderEnrol();
+  byId("enrol-status").textContent = t("exams.enrol.status", { round: round?.name || "" });
+  byId("enrol-result").focus?.();
+}
+
 function renderAll() {
   renderRounds();
   renderUnits();
   renderCandidates();
+  renderPipeline();
+  renderEnrol();
   renderErrors();
 }
 
@@ -220,6 +477,18 @@ async function start() {
     e.preventDefault();
     importCandidates(e.currentTarget);
   });
+  const on = (id, handler) => byId(id).addEventListener("submit", (e) => {
+    e.preventDefault();
+    handler(e.currentTarget);
+  });
+  on("schedule-form", saveSchedule);
+  on("score-form", saveScore);
+  on("enrol-form", enrolSuccessful);
+  byId("schedule-stage").addEventListener("change", fillSchedule);
+  byId("score-candidate").addEventListener("change", () => {
+    byId("score-stage").value = nextStage();
+  });
+  byId("enrol-find").addEventListener("click", findCourses);
   await showRounds();
   main.dataset.state = "ready";
 }
