@@ -103,8 +103,10 @@ async def get_candidate(ctx: Ctx, path: CandidatePath) -> CandidateOut:
 @router.patch("/exams/candidates/{candidate_id}", path_model=CandidatePath, body=ResultsUpdate,
               response=CandidateOut, allow=EXAM_ONLY)  # fmt: skip
 async def update_results(ctx: Ctx, path: CandidatePath, body: ResultsUpdate) -> CandidateOut:
-    """Record sitting, written pass, interview and final pass as they become known."""
+    """Record sitting, written pass, interview and final pass as they become known (the
+    answer is the whole candidate record, so it is a logged read too)."""
     person = await service.update_results(ctx.session, path.candidate_id, body)
+    await service.log_read(ctx.session, f"candidate:{path.candidate_id}", 1, ctx.clock.now())
     return service.candidate_out(person)
 
 
