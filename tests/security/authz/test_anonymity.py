@@ -29,10 +29,9 @@ from server.xapi.models import LrsOutbox
 from tests.conftest import AppClient, NodeFactory, api_token, bearer
 from tests.rooms.classroom import Participant
 from tests.security.authz.conftest import World
+from tests.security.authz.leaks import carries
 
 MARK = f"anon-{secrets.token_hex(4)}"  # in every piece of anonymous content
-USER_KEYS = {"user_id", "author_id", "actor_id", "voter_id", "author_name", "name", "login",
-             "author", "by", "asker", "asked_by", "submitted_by"}  # fmt: skip
 #: the socket events that carry anonymous acts (a log line about one must not name its sender)
 ANONYMOUS_EVENTS = ("qa_ask", "qa_vote", "poll_answer", "board_post", "board_comment",
                     "board_react", "/responses")  # fmt: skip
@@ -51,25 +50,6 @@ def settings(nodes: NodeFactory) -> Settings:
 def who(world: World) -> tuple[int, set[str]]:
     author = world.people[Role.TRAINEE]
     return author.id, {author.login, author.login.title()}
-
-
-def carries(value: Any, user_id: int, words: set[str], key: str = "") -> list[str]:
-    """Where in a JSON value the author shows: a person-ish key holding their id, or any
-    string naming them."""
-    found: list[str] = []
-    if isinstance(value, dict):
-        for k, v in value.items():
-            found += carries(v, user_id, words, k)
-    elif isinstance(value, list):
-        for v in value:
-            found += carries(v, user_id, words, key)
-    elif isinstance(value, bool):
-        pass
-    elif isinstance(value, int) and value == user_id and key in USER_KEYS:
-        found.append(f"{key}={value}")
-    elif isinstance(value, str) and any(w in value for w in words):
-        found.append(f"{key}={value!r}")
-    return found
 
 
 def text_of(body: bytes, content_type: str) -> str:
