@@ -10,6 +10,8 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
+import socketio
 from sqlalchemy import select
 
 from server.boards.models import BoardPost
@@ -17,6 +19,7 @@ from server.core.auth import tokens
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
 from server.core.keys import DATABASE, SECRET_KEY
+from server.core.sio import personal
 from server.lms.models import StaffRole
 from server.polls.models import PollRun, QuestionVote
 from server.rooms.events import classroom
@@ -24,7 +27,7 @@ from server.rooms.models import AttendanceEvent, ClassEvent
 from tests.conftest import AppClient, add_person, api_token, bearer
 from tests.factories import make_class
 from tests.rooms.classroom import Participant
-from tests.security.authz.conftest import EXPIRED, TAMPERED, World
+from tests.security.authz.conftest import EXPIRED, FOREIGN_JWT, NOBODY, TAMPERED, World
 from tests.security.authz.event_table import EVENTS
 
 ROLES = ["trainee", "instructor", "assistant", "captioner", "operator"]
@@ -184,3 +187,31 @@ async def test_a_token_for_another_class_never_acts_on_this_one(
     finally:
         for p in [*by.values(), other, foreign]:
             await p.close()
+
+
+#: the personal channel's events (namespace "/"): anyone signed in, about themselves only
+PERSONAL = ("ping", "whoami")
+
+
+async def test_the_personal_channel_is_for_anyone_signed_in_and_nobody_else(
+    client: AppClient, world: World
+) -> None:
+    assert {ev.name for ev in personal.events} == set(PERSONAL)
+    url = str(client.make_url("/"))
+    for who in (NOBODY, EXPIRED, TAMPERED, FOREIGN_JWT):
+        sio = socketio.AsyncClient(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await sio.connect(url, namespaces=["/"], auth={"token": world.tokens[who]},
+                              transports=["websocket"], wait_timeout=10)  # fmt: skip
+    for role in Role:
+        sio = socketio.AsyncClient(reconnection=False)
+        await sio.connect(url, namespaces=["/"], auth={"token": world.tokens[role.value]},
+                          transports=["websocket"], wait_timeout=10)  # fmt: skip
+        try:
+            for event in PERSONAL:
+                answer = await sio.call(event, None, namespace="/", timeout=5)
+                assert answer["ok"] is True, (role, event, answer)
+            me = await sio.call("whoami", None, namespace="/", timeout=5)
+            assert me["user_id"] == world.people[role].id  # never anyone else
+        finally:
+            await sio.disconnect()
