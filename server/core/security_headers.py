@@ -34,8 +34,8 @@ log = structlog.get_logger("baeum.csp")
 REPORT_PATH = "/csp-reports"
 REPORT_MAX_BYTES = 16 * 1024
 HSTS = "max-age=31536000; includeSubDomains"  # one year
-#: the docs page runs the vendored Swagger UI, which sets inline styles (React style props
-#: rendered as attributes) and shows its icons as data: SVGs; allowed there only
+#: the docs page runs the vendored Swagger UI, which draws its icons as data: SVG images;
+#: allowed there only
 DOCS_PATH = "/api/docs"
 #: what Host may look like to be repeated in connect-src (anything else is left out)
 HOST_FORMAT = re.compile(r"^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$")
@@ -62,7 +62,7 @@ def content_security_policy(host: str | None, *, docs: bool = False) -> str:
     directives = [
         "default-src 'self'",
         "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'" if docs else "style-src 'self'",
+        "style-src 'self'",
         "img-src 'self' data:" if docs else "img-src 'self'",
         "media-src 'self'",
         "font-src 'self'",
