@@ -138,7 +138,7 @@ async def test_every_page_runs_without_a_csp_violation(
                        return window.__ran; }"""
         )
         assert ran is False
-        await page.wait_for_function("window.__violations.length > 0")
+        await page.wait_for_function("() => window.__violations.length > 0")
         caught = await violations_of(page)
         assert caught[0]["directive"] == "script-src-elem"
         await page.wait_for_function(
