@@ -17,7 +17,7 @@ from server.boards.api import router as boards_router
 from server.boards.events import boards_context
 from server.budget.api import router as budget_router
 from server.config import Settings, resolve_secret_key
-from server.core import health
+from server.core import health, security_headers
 from server.core.audit import AuditedSession
 from server.core.audit.api import router as audit_router
 from server.core.auth.api import router as auth_router
@@ -107,6 +107,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_routes(room_pages)
     app.router.add_routes(home_pages)
     app.router.add_routes(admin_pages)
+    security_headers.setup(app)
 
     app.on_shutdown.append(_close_sockets)
     app.cleanup_ctx.append(_database)

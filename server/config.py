@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     redis_url: RedisUrl | None = None
     redis_prefix: str = Field(default="baeum", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     secret_key: SecretStr | None = None
+    #: keys signed with before BAEUM_SECRET_KEY was rotated: still accepted, never used to sign
+    previous_secret_keys: list[SecretStr] = Field(default_factory=list)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -170,12 +172,43 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError("; ".join(lines)) from None
 
 
-def resolve_secret_key(settings: Settings) -> bytes:
-    """The key that signs join links and class tokens.
+class KeyRing(bytes):
+    """The current secret key (the bytes themselves: what signs) and the previous ones, which
+    are still accepted when checking a signature, so rotating the key logs no one out.
+
+    Code that signs uses it as the key it is; code that verifies asks ``keys_of`` for all.
+    """
+
+    previous: tuple[bytes, ...]
+
+    def __new__(cls, current: bytes, previous: tuple[bytes, ...] = ()) -> KeyRing:
+        ring = super().__new__(cls, current)
+        ring.previous = tuple(k for k in previous if k != current)
+        return ring
+
+
+def keys_of(secret: bytes) -> tuple[bytes, ...]:
+    """Every key a signature may have been made with, the current one first."""
+    return (bytes(secret), *secret.previous) if isinstance(secret, KeyRing) else (secret,)
+
+
+def resolve_secret_key(settings: Settings) -> KeyRing:
+    """The key that signs join links, class tokens and CSRF tokens, with the previous keys.
 
     Taken from BAEUM_SECRET_KEY when set; otherwise generated once and kept in
     ``var/secret_key`` (mode 0600) so restarts do not log everyone out.
+    BAEUM_PREVIOUS_SECRET_KEYS are still accepted when checking (see docs/operations.md).
     """
+    previous = []
+    for old in settings.previous_secret_keys:
+        value = old.get_secret_value()
+        if len(value) < 32:
+            raise SettingsError("BAEUM_PREVIOUS_SECRET_KEYS: each must be at least 32 characters")
+        previous.append(value.encode())
+    return KeyRing(_current_secret_key(settings), tuple(previous))
+
+
+def _current_secret_key(settings: Settings) -> bytes:
     if settings.secret_key is not None:
         value = settings.secret_key.get_secret_value()
         if len(value) < 32:

@@ -15,20 +15,26 @@ import hmac
 import secrets
 from datetime import datetime
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.config import keys_of
 from server.core.errors import Problem
 from server.polls.models import ClassSecret
 
 
-def _sealer(server_key: bytes) -> Fernet:
+def _fernet(server_key: bytes) -> Fernet:
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                    info=b"baeum class pseudonym keys").derive(server_key)  # fmt: skip
     return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def _sealer(server_key: bytes) -> MultiFernet:
+    """Seals with the current server key; unseals with it or a previous one (key rotation)."""
+    return MultiFernet([_fernet(key) for key in keys_of(server_key)])
 
 
 class Pseudonyms:
@@ -36,6 +42,7 @@ class Pseudonyms:
 
     def __init__(self, server_key: bytes) -> None:
         self._sealer = _sealer(server_key)
+        self._current = _fernet(server_key)
         self._keys: dict[bytes, bytes] = {}  # sealed -> unsealed
 
     async def key(self, session: AsyncSession, class_session_id: int, now: datetime) -> bytes:
@@ -58,6 +65,11 @@ class Pseudonyms:
         known = self._keys.get(row.sealed)
         if known is None:
             known = self._keys[row.sealed] = self._sealer.decrypt(row.sealed)
+            try:
+                self._current.decrypt(row.sealed)
+            except InvalidToken:  # sealed under a previous server key: seal it under this one
+                row.sealed = self._current.encrypt(known)
+                self._keys[row.sealed] = known
         return known
 
     async def tag(self, session: AsyncSession, class_session_id: int, user_id: int,

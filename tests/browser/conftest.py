@@ -5,10 +5,13 @@ bring a person into a class from it. Any page's test can use ``browser`` and ``j
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright._impl.frame import Frame as PlaywrightFrame
 from playwright.async_api import Browser, async_playwright
 
 from server.config import Settings
@@ -70,3 +73,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+#: what Playwright itself takes for a function (anything else is an expression)
+JS_FUNCTION = re.compile(r"^\s*(async\b|function\b|\([^()]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)")
+
+
+@pytest.fixture(autouse=True)
+def _waits_without_eval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages run under a Content-Security-Policy without 'unsafe-eval' (as in production).
+    Playwright polls a ``wait_for_function`` *expression* with the page's eval(), which that
+    policy refuses; a *function* is compiled through the DevTools protocol and polls fine. So
+    the tests' expressions are handed over as functions (``() => (expression)``)."""
+    original = PlaywrightFrame.wait_for_function
+
+    async def wait_for_function(
+        self: PlaywrightFrame, expression: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        if not JS_FUNCTION.match(expression):
+            expression = f"() => ({expression})"
+        return await original(self, expression, *args, **kwargs)
+
+    monkeypatch.setattr(PlaywrightFrame, "wait_for_function", wait_for_function)

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.config import keys_of
 from server.core.auth.models import ApiToken, User, UserRole, WebSession
 from server.core.auth.passwords import Passwords
 from server.core.auth.roles import Role
@@ -48,6 +49,8 @@ class Principal:
     roles: frozenset[Role]
     via: Literal["token", "cookie"]
     csrf_token: str | None = None
+    #: the same token under the previous secret keys: still accepted after a key rotation
+    csrf_previous: tuple[str, ...] = ()
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))
@@ -55,7 +58,8 @@ class Principal:
     def check_csrf(self, sent: str | None) -> None:
         if self.csrf_token is None or sent is None:
             raise Problem("csrf-failed")
-        if not hmac.compare_digest(self.csrf_token, sent):
+        accepted = [hmac.compare_digest(t, sent) for t in (self.csrf_token, *self.csrf_previous)]
+        if not any(accepted):
             raise Problem("csrf-failed")
 
 
@@ -132,7 +136,10 @@ async def principal_for_cookie(
     if not rows:
         return None
     roles = frozenset(Role(r.role) for r in rows if r.role is not None)
-    return Principal(rows[0].id, rows[0].name, roles, "cookie", csrf_token_for(secret, raw))
+    previous = tuple(csrf_token_for(key, raw) for key in keys_of(secret)[1:])
+    return Principal(
+        rows[0].id, rows[0].name, roles, "cookie", csrf_token_for(secret, raw), previous
+    )
 
 
 async def principal_for_user(session: AsyncSession, user_id: int) -> Principal:

@@ -16,6 +16,8 @@ from typing import Any
 
 import jwt
 
+from server.config import keys_of
+
 ALGORITHM = "HS256"
 ISSUER = "baeum"
 
@@ -39,17 +41,25 @@ def sign(secret: bytes, purpose: Purpose, claims: dict[str, Any], expires_at: da
 
 
 def verify(secret: bytes, purpose: Purpose, token: str, now: datetime) -> dict[str, Any]:
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            secret,
-            algorithms=[ALGORITHM],
-            audience=purpose.value,
-            issuer=ISSUER,
-            options={"verify_exp": False, "require": ["exp", "aud", "iss"]},
-        )
-    except jwt.PyJWTError as exc:
-        raise TokenInvalid(str(exc)) from None
+    """Checked against the current key, then each previous one (see ``config.KeyRing``)."""
+    claims: dict[str, Any] | None = None
+    for key in keys_of(secret):
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=purpose.value,
+                issuer=ISSUER,
+                options={"verify_exp": False, "require": ["exp", "aud", "iss"]},
+            )
+            break
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.PyJWTError as exc:
+            raise TokenInvalid(str(exc)) from None
+    if claims is None:
+        raise TokenInvalid("Signature verification failed")
     if not isinstance(claims["exp"], int):
         raise TokenInvalid("exp is not a number")
     if claims["exp"] <= now.timestamp():

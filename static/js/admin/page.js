@@ -16,6 +16,8 @@ export function el(tag, attrs = {}, ...children) {
       node.addEventListener(name.slice(2), value);
     } else if (name === "dataset") {
       Object.assign(node.dataset, value);
+    } else if (name === "style") {
+      node.style.cssText = String(value); // CSSOM: allowed by the CSP, a style="" attribute is not
     } else if (value === true) {
       node.setAttribute(name, "");
     } else {
