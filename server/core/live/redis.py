@@ -175,3 +175,6 @@ class RedisLiveState:
         args: list[Any] = [repr(self._now()), limit, repr(period_s), int(consume)]
         allowed, retry, remaining = await self._gcra(keys=[self._key("rate", key)], args=args)
         return RateDecision(bool(allowed), float(retry), int(remaining))
+
+    async def rate_reset(self, key: str) -> None:
+        await self._redis.delete(self._key("rate", key))
