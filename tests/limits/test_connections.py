@@ -148,8 +148,10 @@ async def test_socket_io_ping_settings_reach_the_handshake(
 ) -> None:
     client = await app_client(nodes, clock, aiohttp_client, socket_ping_interval_s=7.0,
                               socket_ping_timeout_s=4.0)  # fmt: skip
-    response = await client.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
-    opening = json.loads((await response.text())[1:])  # engine.io's "0{...}" open packet
+    ws = await client.ws_connect("/socket.io/?EIO=4&transport=websocket")
+    packet = await asyncio.wait_for(ws.receive_str(), BOUND_S)
+    await ws.close()
+    opening = json.loads(packet[1:])  # engine.io's "0{...}" open packet
     assert (opening["pingInterval"], opening["pingTimeout"]) == (7000, 4000)
 
 
