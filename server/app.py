@@ -38,6 +38,7 @@ from server.core.keys import (
     SETTINGS,
     SIO,
 )
+from server.core.limits import install as install_limits
 from server.core.live import open_live_state
 from server.core.metrics import Metrics
 from server.core.middleware import request_middleware
@@ -119,6 +120,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(boards_context)
     app.cleanup_ctx.append(attachments_context)
     app.cleanup_ctx.append(lrs_context)
+    install_limits(app)
     return app
 
 

@@ -112,6 +112,33 @@ class Settings(BaseSettings):
     lrs_backoff_max_s: float = Field(default=300.0, gt=0, le=86_400)
     lrs_timeout_s: float = Field(default=10.0, gt=0, le=600)
 
+    # abuse limits (server/core/limits.py; docs/operations.md, "Abuse limits")
+    login_lockout_failures: int = Field(default=10, ge=1, le=10_000)  # per login, in the window
+    login_lockout_address_failures: int = Field(default=100, ge=1, le=1_000_000)  # per address
+    login_lockout_window_s: float = Field(default=900.0, gt=0, le=86_400)
+    login_lockout_base_s: float = Field(default=60.0, gt=0, le=86_400)  # the first lock-out
+    login_lockout_max_s: float = Field(default=3600.0, gt=0, le=7 * 86_400)  # doubling stops here
+    login_lockout_forget_s: float = Field(default=86_400.0, gt=0, le=30 * 86_400)  # per doubling
+    limit_join_per_user_per_min: int = Field(default=60, ge=1, le=1_000_000)
+    limit_join_per_address_per_min: int = Field(default=6000, ge=1, le=10_000_000)
+    limit_chat_per_user_per_min: int = Field(default=120, ge=1, le=1_000_000)
+    limit_chat_per_address_per_min: int = Field(default=12_000, ge=1, le=10_000_000)
+    limit_question_per_user_per_min: int = Field(default=30, ge=1, le=1_000_000)
+    limit_question_per_address_per_min: int = Field(default=3000, ge=1, le=10_000_000)
+    limit_vote_per_user_per_min: int = Field(default=240, ge=1, le=1_000_000)
+    limit_vote_per_address_per_min: int = Field(default=24_000, ge=1, le=10_000_000)
+    limit_post_per_user_per_min: int = Field(default=60, ge=1, le=1_000_000)
+    limit_post_per_address_per_min: int = Field(default=6000, ge=1, le=10_000_000)
+    limit_upload_per_user_per_min: int = Field(default=30, ge=1, le=1_000_000)
+    limit_upload_per_address_per_min: int = Field(default=1500, ge=1, le=10_000_000)
+    max_connections_per_address: int = Field(default=1000, ge=1, le=1_000_000)
+    header_timeout_s: float = Field(default=10.0, gt=0, le=3600)  # the first request's head
+    keepalive_timeout_s: float = Field(default=75.0, gt=0, le=3600)  # idle between requests
+    max_header_line_bytes: int = Field(default=8190, ge=1024, le=1_048_576)
+    max_header_field_bytes: int = Field(default=8190, ge=1024, le=1_048_576)
+    socket_ping_interval_s: float = Field(default=10.0, gt=0, le=3600)
+    socket_ping_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

@@ -58,6 +58,7 @@ collect_ignore = (
         "rooms/test_breakout_two_nodes.py",
         "polls/test_polls_two_nodes.py",
         "boards/test_boards_two_nodes.py",
+        "limits/test_lockout_two_nodes.py",
     ]
 )
 

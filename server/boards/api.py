@@ -16,12 +16,14 @@ from server.boards import attachments, export, out, service, snapshot
 from server.boards.models import Board, BoardAttachment
 from server.boards.schemas import AttachmentOut, BoardOut, CourseBoardIn, ExportQuery, UploadQuery
 from server.boards.storage import Storage, make_storage, new_key
+from server.core import limits
 from server.core.auth.roles import STAFF, Role
 from server.core.db import get_or_404
 from server.core.downloads import disposition
 from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx
 from server.core.keys import LIVE, SETTINGS
+from server.core.limits import Action
 from server.core.schemas import In, Out, RecordId
 from server.lms import service as lms
 from server.lms.schemas import ClassSessionPath
@@ -183,6 +185,7 @@ async def upload(ctx: Ctx, path: BoardPath, query: UploadQuery) -> AttachmentOut
     """Upload a photo or document as the raw body (any Content-Type: the type is read from
     the bytes). Images come back re-encoded, upright and without metadata (no GPS). Attach
     the answer's id to a post."""
+    await limits.check_request(ctx.request, Action.UPLOAD, ctx.user.user_id)
     board = await service.get(ctx.session, path.board_id)
     viewer = await _member_viewer(ctx, board, posting=True)
     service.require_post(board, viewer)

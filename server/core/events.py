@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.core.clock import Clock
 from server.core.errors import Problem
 from server.core.keys import CLOCK, DATABASE, LIVE, METRICS
+from server.core.limits import check_socket_event
 
 log = structlog.get_logger("baeum.events")
 
@@ -170,6 +171,7 @@ def _wrap(
             socket_session = await sio.get_session(sid, namespace=namespace)
             if ev.rate is not None:
                 await _check_rate(app, namespace, ev, socket_session["user_id"])
+            await check_socket_event(app, sio, sid, namespace, ev.name, socket_session)
             async with app[DATABASE].unit_of_work(request_id=f"sio:{ev.name}") as db:
                 db.info["actor_id"] = socket_session["user_id"]
                 ctx = EventCtx(app, sio, sid, namespace, socket_session, db)

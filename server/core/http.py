@@ -214,19 +214,27 @@ def _wrap(ep: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]
 
 
 def client_address(request: web.Request) -> str:
-    """The caller's address; behind a trusted proxy, the last hop it saw (X-Forwarded-For)."""
+    """The caller's address: the peer's, unless the peer is a trusted proxy
+    (``BAEUM_TRUSTED_PROXIES``); then X-Forwarded-For read from the right, past every trusted
+    proxy, to the first hop none of ours added (what a client writes itself is further left
+    and never read)."""
     remote = request.remote or "unknown"
     trusted = request.app[SETTINGS].trusted_proxies
-    if not trusted:
+    if not trusted or not _is_trusted(remote, trusted):
         return remote
-    try:
-        peer = ipaddress.ip_address(remote)
-    except ValueError:
-        return remote
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and any(peer in net for net in trusted):
-        return forwarded.split(",")[-1].strip() or remote
+    hops = [h.strip() for v in request.headers.getall("X-Forwarded-For", []) for h in v.split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _is_trusted(hop, trusted):
+            return hop
     return remote
+
+
+def _is_trusted(address: str, trusted: list[Any]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
 
 
 def _needs_csrf(ep: Endpoint, principal: Principal, method: str) -> bool:

@@ -8,12 +8,14 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from server.core import limits
 from server.core.auth import service as auth
 from server.core.auth.api import set_session_cookie
 from server.core.auth.roles import STAFF, Role
 from server.core.errors import Problem
-from server.core.http import Allow, ApiRouter, Ctx
+from server.core.http import Allow, ApiRouter, Ctx, client_address
 from server.core.keys import LIVE, SECRET_KEY, SIO
+from server.core.limits import Action
 from server.lms import service as lms
 from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionOut, ClassSessionPath
@@ -80,6 +82,7 @@ async def issue_join_links(
 @router.post("/join", body=RedeemIn, response=JoinOut, allow=Allow.anyone())
 async def redeem(ctx: Ctx, body: RedeemIn) -> web.Response:
     """Open a join link: logs in on this device and returns a class token."""
+    await limits.check(ctx.app, Action.JOIN, user_id=None, address=client_address(ctx.request))
     done = await service.redeem_join_link(
         ctx.session,
         ctx.app[SECRET_KEY],
@@ -88,6 +91,7 @@ async def redeem(ctx: Ctx, body: RedeemIn) -> web.Response:
         now=ctx.clock.now(),
         user_agent=ctx.request.headers.get("User-Agent"),
     )
+    await limits.check(ctx.app, Action.JOIN, user_id=done.principal.user_id, address=None)
     user = await auth.get_user(ctx.session, done.principal.user_id)
     answer = JoinOut(
         user=auth.user_out(user),
@@ -108,6 +112,7 @@ async def redeem(ctx: Ctx, body: RedeemIn) -> web.Response:
 )
 async def class_token(ctx: Ctx, path: ClassSessionPath) -> ClassTokenOut:
     """A short-lived token for the live class socket, with this person's grants."""
+    await limits.check_request(ctx.request, Action.JOIN, ctx.user.user_id)
     return await service.mint_class_token(
         ctx.session,
         ctx.app[SECRET_KEY],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 from aiohttp import web
@@ -28,7 +27,7 @@ from server.core.auth.schemas import (
 from server.core.errors import Problem
 from server.core.http import Allow, ApiRouter, Ctx, client_address
 from server.core.keys import LIVE, PASSWORDS, SECRET_KEY
-from server.core.live import RateDecision
+from server.core.limits import LoginGuard, too_many
 from server.core.schemas import Page, page_of
 
 router = ApiRouter("auth")
@@ -58,37 +57,24 @@ def set_session_cookie(response: web.StreamResponse, raw_cookie: str, settings: 
     )
 
 
-#: failed attempts per login in a window: enough for typos, not for guessing
-FAILED_LOG_INS_PER_LOGIN = (10, 15 * 60.0)
-
-
-def _too_many(decision: RateDecision, detail: str) -> Problem:
-    problem = Problem("rate-limited", detail)
-    problem.headers["Retry-After"] = str(math.ceil(decision.retry_after_s))
-    return problem
-
-
-async def _check_log_in_allowed(ctx: Ctx, login_key: str) -> None:
-    """Per login, failed attempts (stops guessing one person's password); per address, all
-    attempts (stops spraying many logins). The address limit is generous: a whole city
-    office shares one egress address."""
-    live = ctx.app[LIVE]
-    limit, period = FAILED_LOG_INS_PER_LOGIN
-    decision = await live.rate_limit(login_key, limit, period, consume=False)
-    if not decision.allowed:
-        raise _too_many(decision, "Too many failed log-ins for this person; wait and try again.")
+async def _check_log_in_allowed(ctx: Ctx, login: str, address: str) -> None:
+    """Refused while the login or the address is locked out (``core/limits.LoginGuard``),
+    before the password is looked at; and all attempts from one address at a rate (stops
+    spraying many logins). The address limits are generous: a whole city office shares one
+    egress address."""
+    await LoginGuard(ctx.app).check(login, address)
     per_min = ctx.settings.login_attempts_per_address_per_min
-    address = client_address(ctx.request)
-    decision = await live.rate_limit(f"login-address:{address}", per_min, 60.0)
+    decision = await ctx.app[LIVE].rate_limit(f"login-address:{address}", per_min, 60.0)
     if not decision.allowed:
-        raise _too_many(decision, "Too many log-ins from this address; wait and try again.")
+        raise too_many("Too many log-ins from this address; wait and try again.",
+                       decision.retry_after_s)  # fmt: skip
 
 
 @router.post("/auth/login", body=LoginIn, response=SessionOut, allow=Allow.anyone())
 async def log_in(ctx: Ctx, body: LoginIn) -> web.Response:
     """Log in with a password; sets the session cookie and returns the CSRF token."""
-    login_key = f"login-failures:{body.login.strip().lower()}"
-    await _check_log_in_allowed(ctx, login_key)
+    address = client_address(ctx.request)
+    await _check_log_in_allowed(ctx, body.login, address)
     try:
         user, raw = await service.log_in(
             ctx.session,
@@ -100,8 +86,9 @@ async def log_in(ctx: Ctx, body: LoginIn) -> web.Response:
             user_agent=ctx.request.headers.get("User-Agent"),
         )
     except Problem:
-        await ctx.app[LIVE].rate_limit(login_key, *FAILED_LOG_INS_PER_LOGIN)
+        await LoginGuard(ctx.app).failed(body.login, address)
         raise
+    await LoginGuard(ctx.app).succeeded(body.login)
     return session_response(ctx, service.user_out(user), raw)
 
 

@@ -85,3 +85,7 @@ class LiveState(Protocol):
     ) -> RateDecision:
         """Count one event, or with ``consume=False`` only say whether one would be allowed."""
         ...
+
+    async def rate_reset(self, key: str) -> None:
+        """Forget a rate limit's count (a successful log-in clears its failures)."""
+        ...

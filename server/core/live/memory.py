@@ -115,3 +115,6 @@ class MemoryLiveState:
         if len(self._rates) > 50_000:  # forget keys whose every event has drained
             self._rates = {k: t for k, t in self._rates.items() if t > now}
         return decision
+
+    async def rate_reset(self, key: str) -> None:
+        self._rates.pop(key, None)

@@ -66,6 +66,10 @@ end
 return {1, '0', math.floor((period - (new_tat - now)) / interval + 1e-9)}
 """
 
+#: connections to Redis per node, and how long a call waits for one when all are busy
+REDIS_POOL_CONNECTIONS = 100
+REDIS_POOL_WAIT_S = 10.0
+
 #: a Redis key outlives its lease by this much, so a clock step never deletes a live lease
 LEASE_KEY_MARGIN_MS = 5_000
 
@@ -88,7 +92,12 @@ class RedisLiveState:
     backend = "redis"
 
     def __init__(self, url: str, clock: Clock, *, prefix: str = "baeum") -> None:
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(url)
+        # redis-py 8 caps a pool at 100 connections and *raises* beyond them: a class of
+        # 100 voting at once hit it. Past the cap, a call waits for a free connection instead.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=REDIS_POOL_CONNECTIONS, timeout=REDIS_POOL_WAIT_S
+        )
+        self._redis: aioredis.Redis = aioredis.Redis.from_pool(pool)
         self._clock = clock
         self._prefix = prefix
         self._lease_acquire = self._redis.register_script(LEASE_ACQUIRE)
@@ -175,3 +184,6 @@ class RedisLiveState:
         args: list[Any] = [repr(self._now()), limit, repr(period_s), int(consume)]
         allowed, retry, remaining = await self._gcra(keys=[self._key("rate", key)], args=args)
         return RateDecision(bool(allowed), float(retry), int(remaining))
+
+    async def rate_reset(self, key: str) -> None:
+        await self._redis.delete(self._key("rate", key))
