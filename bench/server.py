@@ -160,6 +160,7 @@ async def running_server(
             "BAEUM_LOG_LEVEL": "WARNING",
             # every simulated user comes from 127.0.0.1: lift the per-address log-in limit
             "BAEUM_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MIN": "1000000",
+            "BAEUM_MAX_CONNECTIONS_PER_ADDRESS": "1000000",  # the load comes from one machine
         }
         if database_url:
             overrides["BAEUM_DATABASE_URL"] = database_url
