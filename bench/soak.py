@@ -252,7 +252,6 @@ async def running_nodes(
         "BAEUM_REDIS_URL": redis_url,
         "BAEUM_SECRET_KEY": secret,
         "BAEUM_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MIN": "1000000",
-        "BAEUM_MAX_CONNECTIONS_PER_ADDRESS": "1000000",  # the load comes from one machine
     }
     try:
         first = server_environment({**common, "BAEUM_VAR_DIR": str(dirs[0])})
