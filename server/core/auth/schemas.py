@@ -76,6 +76,7 @@ class SelfUpdate(In):
 
     _set_not_null = field_validator("accessibility_needs", mode="before")(_not_null)
 
+
 class RolesIn(In):
     roles: list[Role] = Field(min_length=1, max_length=6)
 
