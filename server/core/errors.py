@@ -112,7 +112,7 @@ PROBLEM_TYPES.update(
 
 
 #: RFC 9457's members (and ours), which a problem's extra members may not replace
-_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "request_id"})
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance"})
 
 
 class Problem(Exception):
