@@ -162,3 +162,13 @@ async def test_uploads_that_lie_about_their_type(world: World) -> None:
     assert "sandbox" in served.headers["Content-Security-Policy"]
     assert b"<script" not in await served.read()  # re-encoded: what trailed the pixels is gone
     await park.close()
+
+
+async def test_a_body_nested_past_the_decoders_stack_is_malformed_json(world: World) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    response = await world.client.post(
+        "/api/v1/auth/tokens", data=deep,
+        headers={**world.auth("kim"), "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert response.status == 400, await response.text()
+    assert (await response.json())["type"] == "/problems/malformed-json"
