@@ -133,7 +133,7 @@ async def test_malformed_payloads_are_refused_and_change_nothing(
     await kim.close()
 
 
-async def test_events_before_join_are_refused_and_change_nothing(world: World) -> None:
+async def _events_before_join_are_refused_and_change_nothing(world: World) -> None:
     p = Participant()
     await p.connect(
         world.client,
@@ -159,7 +159,7 @@ async def test_events_before_join_are_refused_and_change_nothing(world: World) -
     await p.close()
 
 
-async def test_personal_channel_events_and_unknown_events(world: World) -> None:
+async def _personal_channel_events_and_unknown_events(world: World) -> None:
     sio = socketio.AsyncClient(reconnection=False)
     await sio.connect(
         str(world.client.make_url("/")), auth={"token": world.tokens["kim"]},
@@ -178,7 +178,7 @@ async def test_personal_channel_events_and_unknown_events(world: World) -> None:
     await sio.disconnect()
 
 
-async def test_a_frame_over_the_limit_closes_only_that_connection(world: World) -> None:
+async def _a_frame_over_the_limit_closes_only_that_connection(world: World) -> None:
     kim = await _joined(world, "kim")
     lee = await _joined(world, "lee")
     limit = world.client.app[SETTINGS].max_body_bytes
@@ -193,7 +193,7 @@ async def test_a_frame_over_the_limit_closes_only_that_connection(world: World) 
     await lee.close()
 
 
-async def test_replayed_request_ids_store_one(world: World) -> None:
+async def _replayed_request_ids_store_one(world: World) -> None:
     kim = await _joined(world, "kim")
     first = await kim.ok("qa_ask", {"text": "질문 하나", "request_id": "req-00000001"})
     before = await snapshot(world.client)
@@ -202,3 +202,11 @@ async def test_replayed_request_ids_store_one(world: World) -> None:
     after = await snapshot(world.client)
     assert after == before, diff(before, after)
     await kim.close()
+
+
+async def test_out_of_order_unknown_replayed_and_oversized(world: World) -> None:
+    """One world for the four (each checks its own before and after)."""
+    await _events_before_join_are_refused_and_change_nothing(world)
+    await _personal_channel_events_and_unknown_events(world)
+    await _replayed_request_ids_store_one(world)
+    await _a_frame_over_the_limit_closes_only_that_connection(world)
