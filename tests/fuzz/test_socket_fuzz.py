@@ -193,14 +193,31 @@ async def _a_frame_over_the_limit_closes_only_that_connection(world: World) -> N
 
 
 async def _replayed_request_ids_store_one(world: World) -> None:
+    """A question, a board post and a comment, each sent twice with the same request id (a
+    client's retry): the second is answered with the first, and nothing is stored again."""
+    park = await _joined(world, "park")
     kim = await _joined(world, "kim")
-    first = await kim.ok("qa_ask", {"text": "질문 하나", "request_id": "req-00000001"})
-    before = await snapshot(world.client)
-    again = await kim.ok("qa_ask", {"text": "질문 하나", "request_id": "req-00000001"})
-    assert again["id"] == first["id"]
-    after = await snapshot(world.client)
-    assert after == before, diff(before, after)
+    board = await park.ok("board_create", {"title": "보드"})
+    sends = [
+        ("qa_ask", {"text": "질문 하나", "request_id": "req-00000001"}),
+        ("board_post", {"board_id": board["id"], "title": "하나", "request_id": "req-00000002"}),
+    ]
+    for event, data in sends:
+        first = await kim.ok(event, data)
+        before = await snapshot(world.client)
+        again = await kim.ok(event, data)
+        assert again["id"] == first["id"], event
+        after = await snapshot(world.client)
+        assert after == before, (event, diff(before, after))
+        if event == "board_post":
+            comment = {"post_id": first["id"], "text": "댓글", "request_id": "req-00000003"}
+            once = await kim.ok("board_comment", comment)
+            before = await snapshot(world.client)
+            assert (await kim.ok("board_comment", comment))["id"] == once["id"]
+            after = await snapshot(world.client)
+            assert after == before, ("board_comment", diff(before, after))
     await kim.close()
+    await park.close()
 
 
 async def test_out_of_order_unknown_replayed_and_oversized(world: World) -> None:
