@@ -111,10 +111,17 @@ PROBLEM_TYPES.update(
 )
 
 
+#: RFC 9457's members (and ours), which a problem's extra members may not replace
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance"})
+
+
 class Problem(Exception):
     """Raise anywhere below a route to answer with problem+json and change nothing."""
 
     def __init__(self, slug: str, detail: str | None = None, **extra: Any) -> None:
+        clash = _RESERVED & extra.keys()
+        if clash:  # a bug: it would overwrite the problem's own members
+            raise ValueError(f"problem extras may not be named {sorted(clash)}")
         self.type = PROBLEM_TYPES[slug]
         self.detail = detail or self.type.meaning
         self.extra = extra

@@ -306,3 +306,5 @@ def _decode_json(raw: bytes) -> Any:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise Problem("malformed-json", f"The body is not valid JSON: {exc}.") from None
+    except RecursionError:  # nested deeper than the decoder's stack
+        raise Problem("malformed-json", "The body is nested too deeply.") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
 from server.core.errors import PROBLEM_JSON, PROBLEM_TYPES
@@ -20,25 +20,32 @@ PATH_PARAM = re.compile(r"{(\w+)}")
 
 
 class _Collector:
-    """Generates schemas and gathers every $defs into components."""
+    """Gathers every schema the document needs, then generates them in one pass.
+
+    One pass over all the routes' types lets pydantic give two models of the same name (the
+    class session's ``SessionOut`` and the web session's) components of their own; schemas
+    generated one by one would overwrite each other's ``$defs``. ``schema`` hands out a
+    placeholder that ``finish`` fills in.
+    """
 
     def __init__(self) -> None:
         self.components: dict[str, Any] = {"Problem": _problem_schema()}
+        self._wanted: list[tuple[int, JsonSchemaMode, TypeAdapter[Any]]] = []
+        self._placeholders: list[dict[str, Any]] = []
 
     def schema(self, annotation: Any, mode: JsonSchemaMode) -> dict[str, Any]:
-        generated = TypeAdapter(annotation).json_schema(
-            ref_template=REF, mode=mode, schema_generator=GenerateJsonSchema
+        placeholder: dict[str, Any] = {}
+        self._wanted.append((len(self._placeholders), mode, TypeAdapter(annotation)))
+        self._placeholders.append(placeholder)
+        return placeholder
+
+    def finish(self) -> None:
+        generated, definitions = TypeAdapter.json_schemas(
+            self._wanted, ref_template=REF, schema_generator=GenerateJsonSchema
         )
-        self.components.update(generated.pop("$defs", {}))
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            name = _component_name(annotation)
-            self.components[name] = generated
-            return {"$ref": REF.format(model=name)}
-        return generated
-
-
-def _component_name(model: type[BaseModel]) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", model.__name__)
+        for (key, mode, _), placeholder in zip(self._wanted, self._placeholders, strict=True):
+            placeholder.update(generated[(key, mode)])
+        self.components.update(definitions.get("$defs", {}))
 
 
 def _problem_schema() -> dict[str, Any]:
@@ -82,7 +89,12 @@ def _parameters(ep: Endpoint, collector: _Collector) -> list[dict[str, Any]]:
 def _operation(ep: Endpoint, collector: _Collector) -> dict[str, Any]:
     problem = {PROBLEM_JSON: {"schema": {"$ref": REF.format(model="Problem")}}}
     responses: dict[str, Any] = {}
-    if ep.response is None:
+    if ep.response is None and _answers_raw(ep) and ep.status != 204:
+        responses[str(ep.status)] = {
+            "description": "A file or a stream (its type says which)",
+            "content": {"*/*": {"schema": {}}},
+        }
+    elif ep.response is None:
         responses[str(ep.status if ep.status != 200 else 204)] = {"description": "Done"}
     else:
         schema = collector.schema(ep.response, "serialization")
@@ -92,6 +104,11 @@ def _operation(ep: Endpoint, collector: _Collector) -> dict[str, Any]:
         }
     for status in _error_statuses(ep):
         responses[str(status)] = {"description": "Problem", "content": problem}
+    responses["4XX"] = {
+        "description": "Any other refusal (not found, conflict, rate limited, ...): its "
+        "problem type says which",
+        "content": problem,
+    }
     op: dict[str, Any] = {
         "operationId": f"{ep.tags[0]}.{ep.handler.__name__}",
         "summary": ep.summary,
@@ -112,11 +129,21 @@ def _operation(ep: Endpoint, collector: _Collector) -> dict[str, Any]:
 
 def _error_statuses(ep: Endpoint) -> list[int]:
     statuses = {422} if (ep.body or ep.query or ep.path_model) else set()
+    if PATH_PARAM.search(ep.path):
+        statuses.add(404)
     if ep.body is not None:
         statuses |= {400, 413, 415}
     if not ep.allow.public:
         statuses |= {401, 403}
     return sorted(statuses)
+
+
+def _answers_raw(ep: Endpoint) -> bool:
+    """A handler that builds its own response (a download, a stream) says so in its return
+    annotation; without a declared response type it answers with a body, not 204."""
+    returns = getattr(ep.handler, "__annotations__", {}).get("return")
+    name = returns if isinstance(returns, str) else getattr(returns, "__name__", "")
+    return str(name).rsplit(".", 1)[-1] in ("Response", "StreamResponse", "FileResponse")
 
 
 def _allow_text(ep: Endpoint) -> str:
@@ -133,6 +160,7 @@ def build_openapi(endpoints: list[Endpoint], *, version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for ep in endpoints:
         paths.setdefault(ep.full_path, {})[ep.method.lower()] = _operation(ep, collector)
+    collector.finish()
     return {
         "openapi": "3.1.0",
         "info": {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 T = TypeVar("T")
 
@@ -16,9 +17,40 @@ RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class In(BaseModel):
-    """Every request body: unknown fields are refused, strings trimmed."""
+    """Every request body: unknown fields are refused, strings trimmed, and text no database
+    can keep (NUL, lone surrogates) refused: PostgreSQL's text cannot hold a NUL and UTF-8
+    cannot encode a lone surrogate, so either would otherwise fail at the store."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        where = unstorable(data)
+        if where is not None:
+            raise ValueError(f"text at {where} holds a NUL or a lone surrogate")
+        return data
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(data: Any) -> str | None:
+    """Where in ``data`` (JSON-shaped) a string holds a NUL or a lone surrogate, if anywhere.
+    A loop, not recursion: a deeply nested payload cannot exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("$", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                return path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((path, key))
+                stack.append((f"{path}.{key}", item))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{n}]", item) for n, item in enumerate(value))
+    return None
 
 
 class Out(BaseModel):

@@ -183,6 +183,8 @@ async def transcript(ctx: Ctx, path: ClassSessionPath, query: TranscriptQuery) -
 )
 async def report_connection(ctx: Ctx, body: ConnectionReportIn) -> ConnectionReportOut:
     """A failure the browser saw before or outside the live socket (e.g. camera refused)."""
+    if body.class_session_id is not None:  # a class that is not there is a 404, not a 500
+        await lms.get_class_session(ctx.session, body.class_session_id)
     device = device_from_user_agent(ctx.request.headers.get("User-Agent"))
     report = ConnectionReport(
         at=ctx.clock.now(), source="client", user_id=ctx.user.user_id,
@@ -202,6 +204,8 @@ async def report_connection(ctx: Ctx, body: ConnectionReportIn) -> ConnectionRep
 )
 async def connection_test(ctx: Ctx, body: ConnectionTestIn) -> ConnectionTestOut:
     """Store a pre-class connection test and say whether this device is ready."""
+    if body.class_session_id is not None:  # a class that is not there is a 404, not a 500
+        await lms.get_class_session(ctx.session, body.class_session_id)
     device = device_from_user_agent(ctx.request.headers.get("User-Agent"))
     test = ConnectionTest(
         at=ctx.clock.now(), user_id=ctx.user.user_id, device_class=device.device_class,

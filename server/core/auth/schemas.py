@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from server.core.auth.roles import Role
 from server.core.schemas import In, Out, PageQuery, RecordId
@@ -39,16 +40,29 @@ class UserCreate(In):
     password: SecretStr | None = Field(default=None, min_length=10, max_length=200)
 
 
+def _not_null(value: object) -> object:
+    """A field that may be left out but not cleared: its column is never empty."""
+    if value is None:
+        raise ValueError("may be left out, not set to null")
+    return value
+
+
 class UserUpdate(In):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=100)
     email: str | None = Field(default=None, pattern=EMAIL_PATTERN, max_length=254)
     phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
     org_unit: str | None = Field(default=None, max_length=100)
     grade: str | None = Field(default=None, max_length=32)
     job_series: str | None = Field(default=None, max_length=64)
-    accessibility_needs: list[AccessibilityNeed] | None = Field(default=None, max_length=10)
-    is_active: bool | None = None
+    accessibility_needs: list[AccessibilityNeed] | SkipJsonSchema[None] = Field(
+        default=None, max_length=10
+    )
+    is_active: bool | SkipJsonSchema[None] = None
     password: SecretStr | None = Field(default=None, min_length=10, max_length=200)
+
+    _set_not_null = field_validator("name", "accessibility_needs", "is_active", mode="before")(
+        _not_null
+    )
 
 
 class SelfUpdate(In):
@@ -56,7 +70,11 @@ class SelfUpdate(In):
 
     email: str | None = Field(default=None, pattern=EMAIL_PATTERN, max_length=254)
     phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
-    accessibility_needs: list[AccessibilityNeed] | None = Field(default=None, max_length=10)
+    accessibility_needs: list[AccessibilityNeed] | SkipJsonSchema[None] = Field(
+        default=None, max_length=10
+    )
+
+    _set_not_null = field_validator("accessibility_needs", mode="before")(_not_null)
 
 
 class RolesIn(In):

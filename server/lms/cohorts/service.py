@@ -347,7 +347,7 @@ async def change_status(
         raise Problem(
             "cohort-status",
             f"A {current} cohort cannot become {status}.",
-            status=current.value,
+            current=current.value,
             allowed=[s.value for s in allowed],
         )
     cohort.status = status

@@ -117,7 +117,7 @@ async def test_status_moves_one_way_and_closed_cohorts_stay_as_they_are(
 
     skipped = await operator.post(status, {"status": "running"}, 409)
     assert skipped["type"] == "/problems/cohort-status"
-    assert (skipped["status"], skipped["allowed"]) == ("planned", ["open", "cancelled"])
+    assert (skipped["current"], skipped["allowed"]) == ("planned", ["open", "cancelled"])
     same = await operator.post(status, {"status": "planned"}, 409)
     assert same["type"] == "/problems/cohort-status"
     await operator.post(status, {"status": "nonsense"}, 422)
