@@ -18,9 +18,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
+from server.config import Settings
 from server.core.keys import SETTINGS
+from tests.conftest import NodeFactory
 from tests.fuzz.conftest import World, all_vectors, corpus
 from tests.rooms.classroom import Participant
 
@@ -98,6 +101,13 @@ async def _board(world: World) -> tuple[Participant, int]:
     await park.ok("join")
     board = await park.ok("board_create", {"title": "보드"})
     return park, int(board["id"])
+
+
+@pytest.fixture
+def settings(nodes: NodeFactory) -> Settings:
+    """One person sends every vector as a file name: the upload limits, which tests/limits
+    covers, would refuse the corpus before it reached the file-name rules under test."""
+    return nodes.settings(limit_upload_per_user_per_min=100_000)
 
 
 def _files_under(root: Path) -> set[Path]:
