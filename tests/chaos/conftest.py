@@ -24,9 +24,9 @@ from tests.conftest import PG_URL, REDIS_URL, run_blocking
 collect_ignore_glob = [] if (PG_URL and REDIS_URL) else ["test_*.py"]
 
 #: reconnect grace for the suite; the drops are expressed relative to it
-GRACE_S = 6
+GRACE_S = 12
 #: how soon a silent socket is taken for dropped: ping interval + ping timeout
-PING_INTERVAL_S, PING_TIMEOUT_S = 1.0, 2.0
+PING_INTERVAL_S, PING_TIMEOUT_S = 1.0, 4.0
 DETECT_S = PING_INTERVAL_S + PING_TIMEOUT_S
 
 

@@ -22,6 +22,7 @@ from tests.chaos.proxy import Proxy
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
 ANSWER_S = 8.0  # how long a client waits for an acknowledgement before calling it unknown
+JOIN_S = 30.0  # a join carries the whole class state: on a loaded machine it may take long
 
 
 @dataclass
@@ -103,7 +104,7 @@ class Member:
             try:
                 answer = await self.sio.call(
                     "join", {"last_event_id": self.last_event_id}, namespace="/class",
-                    timeout=ANSWER_S,
+                    timeout=JOIN_S,
                 )  # fmt: skip
             except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError) as exc:
                 self.join_timeouts.append(repr(exc))

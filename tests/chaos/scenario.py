@@ -10,6 +10,7 @@ camera track with aiortc and the instructor watches it.
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from collections import Counter
@@ -26,7 +27,7 @@ from server.config import Settings
 from server.core.auth.roles import Role
 from server.core.auth.schemas import TokenCreate
 from server.core.auth.service import create_api_token
-from server.core.clock import SystemClock
+from server.core.clock import ManualClock, SystemClock
 from server.core.db import Database
 from server.lms.models import ClassSession, StaffRole
 from server.rooms import service
@@ -54,6 +55,24 @@ async def poll(check: Callable[[], Awaitable[bool] | bool], within_s: float, wha
         await asyncio.sleep(0.05)
 
 
+CHAT_SQL = "SELECT payload FROM class_events WHERE class_session_id = :cs AND kind = 'chat'"
+QUESTIONS_SQL = "SELECT text FROM questions WHERE class_session_id = :cs"
+POSTS_SQL = (
+    "SELECT p.title FROM board_posts p JOIN boards b ON b.id = p.board_id "
+    "WHERE b.class_session_id = :cs"
+)
+VOTE_COUNTS_SQL = "SELECT id, votes FROM questions WHERE class_session_id = :cs"
+VOTE_ROWS_SQL = (
+    "SELECT v.question_id, count(*) FROM question_votes v "
+    "JOIN questions q ON q.id = v.question_id WHERE q.class_session_id = :cs "
+    "GROUP BY v.question_id"
+)
+
+
+def _payload(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else dict(json.loads(value))
+
+
 class _DbApp(dict[Any, Any]):
     """Enough of an app for tests/factories.py: they only use app[DATABASE]."""
 
@@ -69,7 +88,7 @@ class Seeded:
 async def seed(db: Database, secret: str, trainees: int = TRAINEES) -> Seeded:
     from server.core.keys import DATABASE
 
-    clock = SystemClock()
+    clock = ManualClock(SystemClock().now())  # the nodes run on the system clock
     app: Any = _DbApp({DATABASE: db})
     tag = secrets.token_hex(3)
     ids = {f"t{n:02d}{tag}": 0 for n in range(trainees)}
@@ -122,9 +141,9 @@ class Classroom:
     async def start(self) -> None:
         for m in self.members:
             await m.proxy.start()
-        await asyncio.gather(*(m.connect() for m in self.members))
-        await self.everyone_back(within_s=60)
-        assert all(m.joins == 1 for m in self.members)
+        for n in range(0, len(self.members), 5):  # a class arrives over a few moments
+            await asyncio.gather(*(m.connect() for m in self.members[n : n + 5]))
+        await self.everyone_back(within_s=120)
         await self.teacher.act("setup", "start_class", {}, "start")
         board = await self.teacher.act("setup", "board_create", {"title": "생각 모으기"}, "board")
         assert board is not None
@@ -183,8 +202,8 @@ class Classroom:
             if asked is not None:
                 self.questions[question] = asked["id"]
             post = f"{tag} post {m.login}"
-            await m.act("post", "board_post", {"board_id": self.board_id, "title": post,
-                                               "request_id": secrets.token_hex(8)}, post)  # fmt: skip
+            body = {"board_id": self.board_id, "title": post, "request_id": secrets.token_hex(8)}
+            await m.act("post", "board_post", body, post)
 
         await asyncio.gather(*(one(n, m) for n, m in enumerate(self.trainees)))
         asked = [q for q in self.questions if q.startswith(f"{tag} ")]
@@ -255,46 +274,45 @@ class Classroom:
     async def check_records(self, db: Database) -> None:
         """Every acknowledged chat line, question, post and vote is in the records exactly once;
         nothing a client was told failed is there; nothing unsent is there."""
-        sent = {"chat": Counter[str](), "question": Counter[str](), "post": Counter[str]()}
+        cs = {"cs": self.cs_id}
         async with db.unit_of_work() as session:
-            rows = await session.execute(
-                text("SELECT payload FROM class_events WHERE class_session_id = :cs "
-                     "AND kind = 'chat'"), {"cs": self.cs_id})  # fmt: skip
-            sent["chat"].update(
-                (p if isinstance(p, dict) else __import__("json").loads(p))["text"]
-                for (p,) in rows
+            chat = await session.execute(text(CHAT_SQL), cs)
+            questions = await session.execute(text(QUESTIONS_SQL), cs)
+            posts = await session.execute(text(POSTS_SQL), cs)
+            counts: dict[int, int] = dict(
+                (await session.execute(text(VOTE_COUNTS_SQL), cs)).tuples().all()
             )
-            rows = await session.execute(
-                text("SELECT text FROM questions WHERE class_session_id = :cs"), {"cs": self.cs_id}
+            rows: dict[int, int] = dict(
+                (await session.execute(text(VOTE_ROWS_SQL), cs)).tuples().all()
             )
-            sent["question"].update(t for (t,) in rows)
-            rows = await session.execute(
-                text("SELECT p.title FROM board_posts p JOIN boards b ON b.id = p.board_id "
-                     "WHERE b.class_session_id = :cs"), {"cs": self.cs_id})  # fmt: skip
-            sent["post"].update(t for (t,) in rows)
-            votes = dict(
-                (await session.execute(
-                    text("SELECT q.id, q.votes FROM questions q WHERE q.class_session_id = :cs"),
-                    {"cs": self.cs_id})).all()  # fmt: skip
-            )
-            rows = await session.execute(
-                text("SELECT v.question_id, count(*) FROM question_votes v JOIN questions q "
-                     "ON q.id = v.question_id WHERE q.class_session_id = :cs "
-                     "GROUP BY v.question_id"), {"cs": self.cs_id})  # fmt: skip
-            vote_rows = dict(rows.all())
-        for kind, kept in sent.items():
+        kept = {
+            "chat": Counter(_payload(p)["text"] for (p,) in chat),
+            "question": Counter(t for (t,) in questions),
+            "post": Counter(t for (t,) in posts),
+        }
+        for kind, held in kept.items():
             acked = [label for m in self.trainees for label in m.out.acked[kind]]
             unknown = {label for m in self.trainees for label in m.out.unknown[kind]}
             refused = [label for m in self.trainees for label, _ in m.out.refused[kind]]
-            assert [a for a in acked if kept[a] != 1] == [], f"{kind}: acknowledged, not kept once"
-            assert [r for r in refused if kept[r]] == [], f"{kind}: told failed, yet kept"
-            assert [u for u in unknown if kept[u] > 1] == [], f"{kind}: kept twice"
-            assert set(kept) <= set(acked) | unknown, f"{kind}: kept, never sent"
-        for qid, count in votes.items():
-            assert vote_rows.get(qid, 0) == count, "a question's count disagrees with its votes"
-            acked = sum(1 for m in self.trainees for v in m.out.acked["vote"] if v.split()[1] == str(qid))
-            unknown = sum(1 for m in self.trainees for v in m.out.unknown["vote"] if v.split()[1] == str(qid))
-            assert acked <= count <= acked + unknown, f"question {qid}: acked votes lost or extra"
+            assert [a for a in acked if held[a] != 1] == [], f"{kind}: acknowledged, not kept once"
+            assert [r for r in refused if held[r]] == [], f"{kind}: told failed, yet kept"
+            assert [u for u in unknown if held[u] > 1] == [], f"{kind}: kept twice"
+            assert set(held) <= set(acked) | unknown, f"{kind}: kept, never sent"
+        for qid, count in counts.items():
+            assert rows.get(qid, 0) == count, f"question {qid}: its count is not its votes"
+            acked_votes = self._votes("acked", qid)
+            assert acked_votes <= count <= acked_votes + self._votes("unknown", qid), (
+                f"question {qid}: acknowledged votes lost, or votes nobody sent"
+            )
+
+    def _votes(self, outcome: str, question_id: int) -> int:
+        """Votes for the question with this outcome (labels are 'vote {id} {login}')."""
+        return sum(
+            1
+            for m in self.trainees
+            for label in getattr(m.out, outcome)["vote"]
+            if label.split()[1] == str(question_id)
+        )
 
     async def attendance(self, db: Database) -> dict[int, list[Interval]]:
         async with db.unit_of_work() as session:

@@ -154,7 +154,7 @@ class Node:
 
     def start(self) -> None:
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "server", "serve"], cwd=ROOT,
                 env={**os.environ, **self.env}, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
