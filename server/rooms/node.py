@@ -13,7 +13,7 @@ import contextlib
 import secrets
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from aiohttp import web
@@ -40,6 +40,7 @@ class RoomsNode:
         self.presence_changes = presence_changes  # coalesced announcements to each class
         self.tickers: list[Callable[[int], Awaitable[None]]] = []  # per-class clocks (breakouts)
         self.live_epoch: str | None = None  # the live state this node has seen (LIVE_EPOCH)
+        self.trust_leases_from: datetime | None = None  # see _drop_orphans
 
     def joined(self, class_session_id: int) -> None:
         self.local[class_session_id] += 1
@@ -80,6 +81,8 @@ async def sweep(app: web.Application) -> None:
 async def _drop_orphans(app: web.Application, class_session_id: int) -> None:
     """People shown present through a node that no longer holds its heartbeat lease."""
     live, now, node = app[LIVE], app[CLOCK].now(), app[ROOMS]
+    if node.trust_leases_from is not None and now < node.trust_leases_from:
+        return  # a missing heartbeat may be a live state just emptied, not a dead node
     dead: dict[str, bool] = {}
     for entry in await presence.everyone(live, class_session_id):
         if entry.status != presence.PRESENT or entry.node == app[SETTINGS].node_id:
@@ -112,7 +115,8 @@ async def check_live_state(app: web.Application) -> bool:
         epoch = await live.lease_owner(LIVE_EPOCH)
     lost = node.live_epoch is not None and epoch != node.live_epoch
     node.live_epoch = epoch
-    if lost:
+    if lost:  # every heartbeat went with it: nobody is taken for dead until they renew
+        node.trust_leases_from = app[CLOCK].now() + timedelta(seconds=NODE_LEASE_S)
         log.warning("live state lost; this node's class sockets are asked to reconnect")
         sio = app[SIO]
         connections = {eio_sid for _, eio_sid in sio.manager.get_participants("/class", None)}
@@ -141,6 +145,8 @@ async def housekeeping(app: web.Application) -> AsyncIterator[None]:
     node_id = app[SETTINGS].node_id
     await app[LIVE].lease_acquire(node_lease(node_id), node_id, NODE_LEASE_S)
     await check_live_state(app)
+    # just started (perhaps on a live state just emptied): others may not have renewed yet
+    app[ROOMS].trust_leases_from = app[CLOCK].now() + timedelta(seconds=NODE_LEASE_S)
     task = asyncio.create_task(_housekeeping(app))
     yield
     task.cancel()
