@@ -279,12 +279,8 @@ class Classroom:
             chat = await session.execute(text(CHAT_SQL), cs)
             questions = await session.execute(text(QUESTIONS_SQL), cs)
             posts = await session.execute(text(POSTS_SQL), cs)
-            counts: dict[int, int] = dict(
-                (await session.execute(text(VOTE_COUNTS_SQL), cs)).tuples().all()
-            )
-            rows: dict[int, int] = dict(
-                (await session.execute(text(VOTE_ROWS_SQL), cs)).tuples().all()
-            )
+            counts = {q: n for q, n in await session.execute(text(VOTE_COUNTS_SQL), cs)}
+            rows = {q: n for q, n in await session.execute(text(VOTE_ROWS_SQL), cs)}
         kept = {
             "chat": Counter(_payload(p)["text"] for (p,) in chat),
             "question": Counter(t for (t,) in questions),
