@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     breakout_silence_alert_s: int = Field(default=300, ge=10, le=3600)
     rooms_housekeeping_s: float = Field(default=5.0, gt=0, le=3600)
     presence_batch_s: float = Field(default=0.25, ge=0, le=5)
+    socket_ping_interval_s: float = Field(default=10.0, gt=0, le=300)
+    socket_ping_timeout_s: float = Field(default=10.0, gt=0, le=300)
     audio_speakers: int = Field(default=3, ge=1, le=16)
     media_quality_s: float = Field(default=30.0, ge=0, le=3600)
     media_host_addresses: list[IPvAnyAddress] = Field(default_factory=list)
@@ -136,8 +138,6 @@ class Settings(BaseSettings):
     keepalive_timeout_s: float = Field(default=75.0, gt=0, le=3600)  # idle between requests
     max_header_line_bytes: int = Field(default=8190, ge=1024, le=1_048_576)
     max_header_field_bytes: int = Field(default=8190, ge=1024, le=1_048_576)
-    socket_ping_interval_s: float = Field(default=10.0, gt=0, le=3600)
-    socket_ping_timeout_s: float = Field(default=10.0, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod

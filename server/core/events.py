@@ -23,6 +23,7 @@ from server.core.clock import Clock
 from server.core.errors import Problem
 from server.core.keys import CLOCK, DATABASE, LIVE, METRICS
 from server.core.limits import check_socket_event
+from server.core.outage import is_outage, unavailable
 
 log = structlog.get_logger("baeum.events")
 
@@ -130,7 +131,12 @@ class SocketRouter:
 
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
             try:
-                session = await self.admit(app, environ, auth)
+                try:
+                    session = await self.admit(app, environ, auth)
+                except Exception as exc:
+                    if is_outage(exc):  # told to come back, not refused for good
+                        raise unavailable() from None
+                    raise
             except Problem as problem:
                 raise socketio.exceptions.ConnectionRefusedError(
                     problem.type.slug, {"type": problem.type.slug, "detail": problem.detail}
@@ -181,7 +187,12 @@ def _wrap(
             return answer
         except Problem as problem:
             return error_ack(problem.type.slug, problem.detail, **problem.extra)
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):  # nothing was committed, so nobody was told of anything
+                log.warning("socket event refused: dependency down", socket_event=ev.name)
+                app[METRICS].errors.labels("outage").inc()
+                gone = unavailable()
+                return error_ack(gone.type.slug, gone.detail)
             log.exception("socket event failed", socket_event=ev.name, namespace=namespace)
             app[METRICS].errors.labels("socket").inc()
             return error_ack("internal-error", "A bug; the event was not applied.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -26,11 +28,23 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+#: a dependency that has not answered a readiness check this soon is taken for down
+READY_CHECK_S = 2.0
+
+
+async def _answers(check: Awaitable[bool]) -> bool:
+    """A stalled dependency must fail the check, not hang it (a balancer waits on it)."""
+    try:
+        return await asyncio.wait_for(check, READY_CHECK_S)
+    except TimeoutError:
+        return False
+
+
 async def readyz(request: web.Request) -> web.Response:
     """Every dependency answers: the records database and the live state (Redis)."""
     checks = {
-        "database": await request.app[DATABASE].ping(),
-        "live_state": await request.app[LIVE].ping(),
+        "database": await _answers(request.app[DATABASE].ping()),
+        "live_state": await _answers(request.app[LIVE].ping()),
     }
     ready = all(checks.values())
     return web.json_response(

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from server.core.errors import PROBLEM_JSON, Problem, problem_from_http, problem_response
 from server.core.keys import METRICS, REQUEST_ID
+from server.core.outage import is_outage, unavailable
 
 REQUEST_ID_FORMAT = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 log = structlog.get_logger("baeum.http")
@@ -53,7 +54,11 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
             status=exc.status,
             content_type=PROBLEM_JSON,
         )
-    except Exception:
+    except Exception as exc:
+        if is_outage(exc):  # a dependency is down: 503, try again; not a bug
+            log.warning("dependency down", path=request.path, method=request.method)
+            request.app[METRICS].errors.labels("outage").inc()
+            return problem_response(unavailable(), instance=request.path)
         log.exception("unhandled error", path=request.path, method=request.method)
         request.app[METRICS].errors.labels("http").inc()
         return problem_response(

@@ -55,8 +55,8 @@ def create_socket_server(settings: Settings) -> socketio.AsyncServer:
         client_manager=manager,
         cors_allowed_origins=allowed_origin(settings.effective_public_url),
         max_http_buffer_size=settings.max_body_bytes,  # larger frames end the connection
-        ping_interval=settings.socket_ping_interval_s,
-        ping_timeout=settings.socket_ping_timeout_s,
+        ping_interval=settings.socket_ping_interval_s,  # a silent peer is taken for gone
+        ping_timeout=settings.socket_ping_timeout_s,  # after interval + timeout
         logger=False,
         engineio_logger=False,
     )

@@ -193,12 +193,13 @@ async def on_disconnect(
 ) -> None:
     """A socket went: a leave if the client said so, else a drop that may yet be resumed."""
     class_session_id, user_id = int(socket["class_session_id"]), int(socket["user_id"])
+    now = app[CLOCK].now()  # the drop is when the socket went, not when this got written
     with contextlib.suppress(Problem):  # the media host is gone: nothing left to close
         await app[MEDIA_ROUTER].call("leave", class_session_id, sid=sid)
     if not socket.get("joined") or socket.get("left"):
         return
     app[ROOMS].left(class_session_id)
-    live, now = app[LIVE], app[CLOCK].now()
+    live = app[LIVE]
     if await presence.removal_reason(live, class_session_id, user_id) is not None:
         return  # the removal was recorded when the instructor removed them
     leaving = reason == socketio.AsyncServer.reason.CLIENT_DISCONNECT

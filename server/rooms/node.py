@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 from aiohttp import web
 
-from server.core.keys import CLOCK, DATABASE, LIVE, METRICS, SETTINGS
+from server.core.keys import CLOCK, DATABASE, LIVE, METRICS, SETTINGS, SIO
 from server.rooms import presence, service
 from server.rooms.batching import PresenceBatcher
 from server.rooms.media.hosting import renew_leases
@@ -27,6 +28,9 @@ log = structlog.get_logger("baeum.rooms")
 
 #: a node that has not renewed its heartbeat for this long is taken for dead
 NODE_LEASE_S = 15.0
+#: a lease held as long as the live state keeps its data: another holder means it was lost
+LIVE_EPOCH = "live-epoch"
+LIVE_EPOCH_S = 30 * 24 * 3600.0
 
 
 class RoomsNode:
@@ -35,6 +39,8 @@ class RoomsNode:
         self.watched: set[int] = set()  # classes this node sweeps
         self.presence_changes = presence_changes  # coalesced announcements to each class
         self.tickers: list[Callable[[int], Awaitable[None]]] = []  # per-class clocks (breakouts)
+        self.live_epoch: str | None = None  # the live state this node has seen (LIVE_EPOCH)
+        self.trust_leases_from: datetime | None = None  # see _drop_orphans
 
     def joined(self, class_session_id: int) -> None:
         self.local[class_session_id] += 1
@@ -75,6 +81,8 @@ async def sweep(app: web.Application) -> None:
 async def _drop_orphans(app: web.Application, class_session_id: int) -> None:
     """People shown present through a node that no longer holds its heartbeat lease."""
     live, now, node = app[LIVE], app[CLOCK].now(), app[ROOMS]
+    if node.trust_leases_from is not None and now < node.trust_leases_from:
+        return  # a missing heartbeat may be a live state just emptied, not a dead node
     dead: dict[str, bool] = {}
     for entry in await presence.everyone(live, class_session_id):
         if entry.status != presence.PRESENT or entry.node == app[SETTINGS].node_id:
@@ -95,10 +103,34 @@ async def _drop_orphans(app: web.Application, class_session_id: int) -> None:
         node.presence_changes.add(class_session_id, "dropped", lost)
 
 
+async def check_live_state(app: web.Application) -> bool:
+    """Notice that the live state was lost (Redis restarted empty: presence, hands, groups
+    gone). This node's class sockets are then disconnected; clients reconnect at once (the
+    page does on a server disconnect) and their joins put the class together again.
+    True when it was lost."""
+    live, node = app[LIVE], app[ROOMS]
+    epoch = await live.lease_owner(LIVE_EPOCH)
+    if epoch is None:  # the first node to look after a loss (or ever) marks the state
+        await live.lease_acquire(LIVE_EPOCH, secrets.token_hex(8), LIVE_EPOCH_S)
+        epoch = await live.lease_owner(LIVE_EPOCH)
+    lost = node.live_epoch is not None and epoch != node.live_epoch
+    node.live_epoch = epoch
+    if lost:  # every heartbeat went with it: nobody is taken for dead until they renew
+        node.trust_leases_from = app[CLOCK].now() + timedelta(seconds=NODE_LEASE_S)
+        log.warning("live state lost; this node's class sockets are asked to reconnect")
+        sio = app[SIO]
+        connections = {eio_sid for _, eio_sid in sio.manager.get_participants("/class", None)}
+        for eio_sid in connections:  # the transport closes: the client reconnects at once
+            with contextlib.suppress(KeyError):  # gone meanwhile
+                await sio.eio.disconnect(eio_sid)
+    return lost
+
+
 async def _housekeeping(app: web.Application) -> None:
     node_id = app[SETTINGS].node_id
     while True:
         try:
+            await check_live_state(app)
             await app[LIVE].lease_acquire(node_lease(node_id), node_id, NODE_LEASE_S)
             await renew_leases(app)
             await sweep(app)
@@ -112,6 +144,9 @@ async def housekeeping(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: the node's heartbeat and sweeper run while the app runs."""
     node_id = app[SETTINGS].node_id
     await app[LIVE].lease_acquire(node_lease(node_id), node_id, NODE_LEASE_S)
+    await check_live_state(app)
+    # just started (perhaps on a live state just emptied): others may not have renewed yet
+    app[ROOMS].trust_leases_from = app[CLOCK].now() + timedelta(seconds=NODE_LEASE_S)
     task = asyncio.create_task(_housekeeping(app))
     yield
     task.cancel()

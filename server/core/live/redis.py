@@ -14,6 +14,8 @@ from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from server.core.clock import Clock
 from server.core.live.base import RateDecision, Subscription
@@ -69,6 +71,8 @@ return {1, '0', math.floor((period - (new_tat - now)) / interval + 1e-9)}
 #: connections to Redis per node, and how long a call waits for one when all are busy
 REDIS_POOL_CONNECTIONS = 100
 REDIS_POOL_WAIT_S = 10.0
+#: how long a command may wait for Redis before the caller is told it is unavailable
+COMMAND_TIMEOUT_S = 2.0
 
 #: a Redis key outlives its lease by this much, so a clock step never deletes a live lease
 LEASE_KEY_MARGIN_MS = 5_000
@@ -94,10 +98,15 @@ class RedisLiveState:
     def __init__(self, url: str, clock: Clock, *, prefix: str = "baeum") -> None:
         # redis-py 8 caps a pool at 100 connections and *raises* beyond them: a class of
         # 100 voting at once hit it. Past the cap, a call waits for a free connection instead.
+        # A command that gets no answer within COMMAND_TIMEOUT_S (Redis stalled) fails, so
+        # the caller is told 'unavailable' instead of waiting on; one retry reconnects after
+        # a restart. Subscriptions wait on quiet channels, so they get a client without one.
         pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=REDIS_POOL_CONNECTIONS, timeout=REDIS_POOL_WAIT_S
-        )
+            url, max_connections=REDIS_POOL_CONNECTIONS, timeout=REDIS_POOL_WAIT_S,
+            socket_timeout=COMMAND_TIMEOUT_S, retry=Retry(NoBackoff(), 1),
+        )  # fmt: skip
         self._redis: aioredis.Redis = aioredis.Redis.from_pool(pool)
+        self._subscriber: aioredis.Redis = aioredis.Redis.from_url(url)
         self._clock = clock
         self._prefix = prefix
         self._lease_acquire = self._redis.register_script(LEASE_ACQUIRE)
@@ -119,6 +128,7 @@ class RedisLiveState:
 
     async def close(self) -> None:
         await self._redis.aclose()
+        await self._subscriber.aclose()
 
     async def presence_set(self, space: str, member: str, fields: dict[str, str]) -> bool:
         args = [member, json.dumps(fields)]
@@ -167,7 +177,7 @@ class RedisLiveState:
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
-        pubsub = self._redis.pubsub()
+        pubsub = self._subscriber.pubsub()
         try:
             await pubsub.subscribe(self._key("channel", channel))
             while True:  # wait for Redis to confirm, so a publish after this is seen

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import json
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -30,6 +30,7 @@ log = structlog.get_logger("baeum.media")
 
 LEASE_S = 15.0
 RPC_TIMEOUT_S = 15.0
+RESUBSCRIBE_S = 0.5
 
 
 def media_lease(class_session_id: int) -> str:
@@ -135,15 +136,35 @@ async def run_locally(
 MEDIA_ROUTER: web.AppKey[MediaRouter] = web.AppKey("media_router", MediaRouter)
 
 
+async def _resubscribing(
+    app: web.Application, channel: str, ready: asyncio.Event,
+    handle: Callable[[bytes], Awaitable[None]],
+) -> None:  # fmt: skip
+    """Listen on a channel for as long as the node runs: if the live state goes away
+    (Redis restarting), subscribe again once it answers."""
+    while True:
+        try:
+            async with app[LIVE].subscribe(channel) as messages:
+                ready.set()
+                async for raw in messages:
+                    await handle(raw)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("media signalling subscription lost; resubscribing", channel=channel)
+        await asyncio.sleep(RESUBSCRIBE_S)
+
+
 async def _serve_requests(app: web.Application, ready: asyncio.Event) -> None:
     """Answer other nodes' media requests for the classes this node hosts."""
     live = app[LIVE]
-    async with live.subscribe(f"media-rpc:{app[SETTINGS].node_id}") as requests:
-        ready.set()
-        async for raw in requests:
-            message = json.loads(raw)
-            reply = {"id": message["id"], **await _answer(app, message)}
-            await live.publish(f"media-reply:{message['reply_to']}", json.dumps(reply).encode())
+
+    async def answer(raw: bytes) -> None:
+        message = json.loads(raw)
+        reply = {"id": message["id"], **await _answer(app, message)}
+        await live.publish(f"media-reply:{message['reply_to']}", json.dumps(reply).encode())
+
+    await _resubscribing(app, f"media-rpc:{app[SETTINGS].node_id}", ready, answer)
 
 
 async def _answer(app: web.Application, message: dict[str, Any]) -> dict[str, Any]:
@@ -158,10 +179,10 @@ async def _answer(app: web.Application, message: dict[str, Any]) -> dict[str, An
 
 
 async def _take_replies(app: web.Application, ready: asyncio.Event) -> None:
-    async with app[LIVE].subscribe(f"media-reply:{app[SETTINGS].node_id}") as replies:
-        ready.set()
-        async for raw in replies:
-            app[MEDIA_ROUTER].resolve(json.loads(raw))
+    async def take(raw: bytes) -> None:
+        app[MEDIA_ROUTER].resolve(json.loads(raw))
+
+    await _resubscribing(app, f"media-reply:{app[SETTINGS].node_id}", ready, take)
 
 
 async def renew_leases(app: web.Application) -> None:
