@@ -243,12 +243,16 @@ async def test_round_unit_subject_and_error_made_from_the_page(
         await rounds.get_by_label(KO["exams.round.name"], exact=True).fill("2022 경력 2회")
         await rounds.get_by_label(KO["exams.col.date"], exact=True).fill("2022-05-14")
         await rounds.get_by_role("button", name=KO["exams.round.submit"]).click()
-        await expect(page.locator("#rounds-status")).to_have_text("2022 경력 2회 회차를 만들었습니다.")
+        await expect(page.locator("#rounds-status")).to_have_text(
+            "2022 경력 2회 회차를 만들었습니다."
+        )
         chosen = page.locator("#rounds-table").get_by_role("button", name="2022 경력 2회")
         await expect(chosen).to_have_attribute("aria-pressed", "true")
         made = await officer.get("/exams/rounds", year=2022)
         assert [(r["number"], r["kind"], r["name"], r["held_on"]) for r in made] == [
-            (1, "open", "2022 공개 1회", None), (2, "career", "2022 경력 2회", "2022-05-14")]  # fmt: skip
+            (1, "open", "2022 공개 1회", None),
+            (2, "career", "2022 경력 2회", "2022-05-14"),
+        ]
         round_id = made[1]["id"]
 
         # a duplicate round is refused in the server's words, and nothing is made
@@ -283,9 +287,8 @@ async def test_round_unit_subject_and_error_made_from_the_page(
 
         # a subject (20 questions unless told), then an error reported; the rate is read again
         subjects = page.locator("#subject-form")
-        await expect(subjects.get_by_label(KO["exams.subject.questions"], exact=True)).to_have_value(
-            "20"
-        )
+        questions = subjects.get_by_label(KO["exams.subject.questions"], exact=True)
+        await expect(questions).to_have_value("20")
         await subjects.get_by_label(KO["exams.subject.name"], exact=True).fill("행정법")
         await subjects.get_by_role("button", name=KO["exams.subject.submit"]).click()
         status = page.locator("#errors-status")
