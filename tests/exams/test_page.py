@@ -231,6 +231,7 @@ async def test_round_unit_subject_and_error_made_from_the_page(
         await sign_in(page, "exam", "correct horse battery")
         await page.wait_for_url(re.compile(r"/home$"))
         await expect(page.locator("main")).to_have_attribute("data-state", "ready")
+        await expect(page.locator("#admin")).to_be_visible()  # staff only, until exam officers
         admin = page.get_by_role("navigation", name=home["home.admin"])
         await expect(link(admin, home["home.admin.records"])).to_have_attribute("href", "/admin")
 
