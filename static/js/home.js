@@ -121,9 +121,10 @@ function render() {
     ? t("home.signed-in-as", { name: state.user.name }) : "";
   document.getElementById("today-date").textContent =
     formatTime(`${day}T12:00:00+09:00`, { dateStyle: "full" });
-  document.getElementById("admin").hidden = !(state.user && has(STAFF));
+  // exam officers too: /admin lists them the exam pages (static/js/admin/shell.js SECTIONS)
+  document.getElementById("admin").hidden = !(state.user && has([...STAFF, "exam_officer"]));
   document.getElementById("nav-my-fees").hidden = !(state.user && has(["instructor"]));
-  // server/core/auth/roles.py EXAM_STAFF: the exams page is not under /admin (staff only)
+  // server/core/auth/roles.py EXAM_STAFF: the exams page, linked directly too
   document.getElementById("nav-exams").hidden = !(state.user && has(["admin", "exam_officer"]));
   renderList(document.getElementById("today"), state.today, "home.no-classes-today", false);
   renderList(document.getElementById("upcoming"), state.upcoming, "home.no-classes-upcoming", true);

@@ -4,7 +4,9 @@ browser, a specialist unit's pipeline (a stage scheduled, a candidate scored, a 
 order refused), the applicants' import from a file (one that is no CSV refused in words, one in
 EUC-KR as Excel saves Korean CSV read), and the final passes enrolled in the new-recruit
 course's next cohort after a confirmation, the result said and found in the cohort's
-enrolment; an operator's administration shell shows no exam page."""
+enrolment; an operator's administration shell shows no exam page. An exam officer finds /admin
+on the home page and makes a round, a unit, a subject and a question error from the page (a
+duplicate round refused in the server's words, nothing made)."""
 
 from __future__ import annotations
 
@@ -207,5 +209,115 @@ async def test_pipeline_import_and_enrolment_from_the_page(
         await expect(link(sections, KO["admin.section.budget"])).to_be_visible()
         await expect(sections.locator('li[data-section="exams"]')).to_have_count(0)
         await expect(sections.locator('li[data-section="competency"]')).to_have_count(0)
+    finally:
+        await context.close()
+
+
+async def test_round_unit_subject_and_error_made_from_the_page(
+    client: AppClient,
+    clock: ManualClock,
+    browser: Browser,  # noqa: F811
+) -> None:
+    await add_person(client.app, "exam", [Role.EXAM_OFFICER], clock, name="시험담당 김")
+    officer = await Caller.of(client, "exam")
+    await officer.post("/exams/rounds", {"year": 2022, "number": 1, "kind": "open",
+                                         "name": "2022 공개 1회"})  # fmt: skip
+    home = catalog("ko", "home")
+
+    context = await phone(browser)
+    try:
+        page = await context.new_page()
+        await page.goto(str(client.make_url("/login?next=/home")))
+        await sign_in(page, "exam", "correct horse battery")
+        await page.wait_for_url(re.compile(r"/home$"))
+        await expect(page.locator("main")).to_have_attribute("data-state", "ready")
+        await expect(page.locator("#admin")).to_be_visible()  # staff only, until exam officers
+        admin = page.get_by_role("navigation", name=home["home.admin"])
+        await expect(link(admin, home["home.admin.records"])).to_have_attribute("href", "/admin")
+
+        await page.goto(str(client.make_url("/admin/exams")))
+        await expect(page.locator("main")).to_have_attribute("data-state", "ready")
+        rounds = page.locator("#round-form")
+        await rounds.get_by_label(KO["exams.year"], exact=True).fill("2022")
+        await rounds.get_by_label(KO["exams.round.number"], exact=True).fill("2")
+        await rounds.get_by_label(KO["exams.col.kind"], exact=True).select_option(label="경력경쟁")
+        await rounds.get_by_label(KO["exams.round.name"], exact=True).fill("2022 경력 2회")
+        await rounds.get_by_label(KO["exams.col.date"], exact=True).fill("2022-05-14")
+        await rounds.get_by_role("button", name=KO["exams.round.submit"]).click()
+        await expect(page.locator("#rounds-status")).to_have_text(
+            "2022 경력 2회 회차를 만들었습니다."
+        )
+        chosen = page.locator("#rounds-table").get_by_role("button", name="2022 경력 2회")
+        await expect(chosen).to_have_attribute("aria-pressed", "true")
+        made = await officer.get("/exams/rounds", year=2022)
+        assert [(r["number"], r["kind"], r["name"], r["held_on"]) for r in made] == [
+            (1, "open", "2022 공개 1회", None),
+            (2, "career", "2022 경력 2회", "2022-05-14"),
+        ]
+        round_id = made[1]["id"]
+
+        # a duplicate round is refused in the server's words, and nothing is made
+        await rounds.get_by_label(KO["exams.round.number"], exact=True).fill("1")
+        await rounds.get_by_label(KO["exams.col.kind"], exact=True).select_option(label="공개경쟁")
+        await rounds.get_by_label(KO["exams.round.name"], exact=True).fill("중복 회차")
+        await rounds.get_by_role("button", name=KO["exams.round.submit"]).click()
+        await expect(rounds.get_by_role("alert")).to_have_text(
+            "이미 있는 기록과 겹칩니다: Round 1 (open) of 2022 exists."
+        )
+        assert len(await officer.get("/exams/rounds", year=2022)) == 2
+
+        # a unit of the chosen round: quotas left empty stay unknown, not 0
+        units = page.locator("#unit-form")
+        await units.get_by_label(KO["exams.unit.code"], exact=True).fill("admin-9")
+        await units.get_by_label(KO["exams.unit.series"], exact=True).fill("행정")
+        await units.get_by_label(KO["exams.unit.grade"], exact=True).fill("9급")
+        await units.get_by_label(KO["exams.col.planned"], exact=True).fill("3")
+        await units.get_by_label(KO["exams.unit.quota-disabled"], exact=True).fill("1")
+        await units.get_by_role("button", name=KO["exams.unit.submit"]).click()
+        await expect(page.locator("#units-status")).to_have_text(
+            "모집단위 행정 9급 (admin-9)을(를) 만들었습니다."
+        )
+        row = page.locator(f'#rounds-table tr[data-round="{round_id}"]')
+        await expect(row.locator("td").nth(2)).to_have_text("1")  # its units, read again
+        [unit] = await officer.get(f"/exams/rounds/{round_id}/units")
+        assert (unit["code"], unit["job_series"], unit["grade"], unit["figures"]["planned"]) == (
+            "admin-9", "행정", "9급", 3)  # fmt: skip
+        assert (unit["quota_disabled"], unit["quota_veterans"], unit["quota_highschool"]) == (
+            1, None, None)  # fmt: skip
+        await expect(page.locator("#units-table tbody tr")).to_have_count(1)
+
+        # a subject (20 questions unless told), then an error reported; the rate is read again
+        subjects = page.locator("#subject-form")
+        questions = subjects.get_by_label(KO["exams.subject.questions"], exact=True)
+        await expect(questions).to_have_value("20")
+        await subjects.get_by_label(KO["exams.subject.name"], exact=True).fill("행정법")
+        await subjects.get_by_role("button", name=KO["exams.subject.submit"]).click()
+        status = page.locator("#errors-status")
+        await expect(status).to_have_text(
+            "과목 행정법을(를) 추가했습니다. 과목 1개, 문항 20개, 오류 0건 (오류율 0.00%)"
+        )
+        report = page.locator("#error-form")
+        await expect(report.get_by_label(KO["exams.col.subject"], exact=True)).to_have_value(
+            str((await officer.get(f"/exams/rounds/{round_id}/subjects"))[0]["id"])
+        )
+        await report.get_by_label(KO["exams.report.question"], exact=True).fill("7")
+        await report.get_by_label(KO["exams.col.description"], exact=True).fill("정답 없음")
+        await report.get_by_label(KO["exams.col.cause"], exact=True).fill("검토 누락")
+        await report.get_by_label(KO["exams.col.reported"], exact=True).fill("2022-05-20")
+        await report.get_by_role("button", name=KO["exams.report.submit"]).click()
+        await expect(status).to_have_text(
+            "행정법 7번 문항의 오류를 기록했습니다. 과목 1개, 문항 20개, 오류 1건 (오류율 5.00%)"
+        )
+        await expect(page.locator("#subjects-table tbody tr")).to_have_text(
+            re.compile(r"행정법\s*20\s*1\s*5\.00%")
+        )
+        await expect(page.locator("#errors-table")).to_contain_text("정답 없음")
+        await assert_accessible(page, context="the exams page's forms for new records")
+        [subject] = await officer.get(f"/exams/rounds/{round_id}/subjects")
+        assert (subject["name"], subject["questions"], subject["errors"]) == ("행정법", 20, 1)
+        errors = await officer.get(f"/exams/rounds/{round_id}/errors")
+        assert [(e["subject"], e["question_no"], e["description"], e["cause"], e["action"],
+                 e["reported_on"]) for e in errors] == [
+            ("행정법", 7, "정답 없음", "검토 누락", None, "2022-05-20")]  # fmt: skip
     finally:
         await context.close()

@@ -6,6 +6,9 @@
 // stage's schedule, set or moved here, and each candidate's score and pass at each stage,
 // entered here); a round's final passes are enrolled in the new-recruit course's next cohort
 // in one operation, confirmed first, its result said (how many, which cohort, who already was).
+// New records are made here too: a round (then listed and chosen), a unit of the chosen round
+// (quotas left empty stay unknown, never 0), a subject and a question error (the error-rate
+// figures are read again from the server).
 
 import { ApiError, api } from "/static/js/api.js";
 import { formatTime, language, t } from "/static/js/i18n.js";
@@ -68,6 +71,7 @@ function renderRounds() {
 }
 
 function renderUnits() {
+  byId("unit-form").hidden = state.round === null;
   if (!state.units) return;
   byId("units-status").textContent = t("exams.units.found", { count: state.units.length });
   const rows = state.units.map((u) => el("tr", { dataset: { unit: u.id } },
@@ -208,7 +212,9 @@ async function importCandidates(form) {
 
 // ---- question errors ------------------------------------------------------------------------------
 
-function renderErrors() {
+function renderErrors(note = "") {
+  byId("subject-form").hidden = state.round === null;
+  byId("error-form").hidden = !state.subjects?.length;
   if (!state.subjects) return;
   const questions = state.subjects.reduce((n, s) => n + s.questions, 0);
   const errors = state.subjects.reduce((n, s) => n + s.errors, 0);
@@ -216,7 +222,18 @@ function renderErrors() {
     ? t("exams.errors.found", { subjects: state.subjects.length, questions, errors,
       rate: (errors * 100 / questions).toFixed(2) })
     : t("exams.errors.none");
-  byId("subjects-table").replaceChildren();
+  if (note) byId("errors-status").textContent = `${note} ${byId("errors-status").textContent}`;
+  byId("subjects-table").replaceChildren(state.subjects.length ? table("subjects-caption",
+    t("exams.subjects.caption"), ["exams.col.subject", "exams.subject.questions",
+      "exams.col.errors", "exams.col.error-rate"],
+    state.subjects.map((s) => el("tr", { dataset: { subject: s.id } },
+      el("th", { scope: "row" }, s.name), num(count(s.questions)), num(count(s.errors)),
+      num(`${(s.errors * 100 / s.questions).toFixed(2)}%`)))) : "");
+  const select = byId("error-subject");
+  const chosen = select.value;
+  select.replaceChildren(...state.subjects.map((s) => el("option", { value: String(s.id) },
+    s.name)));
+  if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
   byId("errors-table").replaceChildren(state.errors.length ? table("errors-caption",
     t("exams.errors.caption"), ["exams.col.subject", "exams.col.question", "exams.col.description",
       "exams.col.cause", "exams.col.action", "exams.col.reported"],
@@ -451,6 +468,147 @@ async function enrolSuccessful(form) {
   byId("enrol-result").focus?.();
 }
 
+// ---- new records: a round, a unit, a subject, a question error ----------------------------------
+
+/** The whole number typed in `input` if within [min, max]; null when empty; NaN when wrong. */
+function whole(input, min, max) {
+  if (input.validity.badInput) return Number.NaN;
+  const text = input.value.trim();
+  if (!text) return null;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= min && n <= max ? n : Number.NaN;
+}
+
+/** Says what is wrong with one field (in the form's alert) and puts the cursor there. */
+function refuse(box, input, key) {
+  box.textContent = t(key);
+  input.focus();
+}
+
+async function createRound(form) {
+  const box = form.querySelector(".form-error");
+  const { year, number, kind, name, held_on: held } = form.elements;
+  const y = whole(year, 2000, 2100);
+  const n = whole(number, 1, 99);
+  if (!Number.isInteger(y)) return refuse(box, year, "exams.error.year");
+  if (!Number.isInteger(n)) return refuse(box, number, "exams.round.error.number");
+  if (!name.value.trim()) return refuse(box, name, "exams.round.error.name");
+  if (held.validity.badInput) return refuse(box, held, "exams.round.error.date");
+  box.textContent = "";
+  let created;
+  try {
+    created = await api("POST", "/api/v1/exams/rounds", { year: y, number: n, kind: kind.value,
+      name: name.value.trim(), held_on: held.value || null });
+  } catch (error) {
+    box.textContent = problemText(error);
+    return;
+  }
+  number.value = "";
+  name.value = "";
+  held.value = "";
+  byId("year-form").elements.year.value = String(created.year);
+  await showRounds();
+  await chooseRound(created.id);
+  byId("rounds-status").textContent = t("exams.round.saved", { name: created.name });
+}
+
+async function createUnit(form) {
+  const box = form.querySelector(".form-error");
+  const e = form.elements;
+  const code = e.code.value.trim();
+  if (!/^[a-z0-9][a-z0-9\-_.]*$/.test(code)) return refuse(box, e.code, "exams.unit.error.code");
+  for (const field of [e.job_series, e.grade]) {
+    if (!field.value.trim()) return refuse(box, field, "exams.unit.error.required");
+  }
+  const planned = whole(e.planned, 1, 100_000);
+  if (!Number.isInteger(planned)) return refuse(box, e.planned, "exams.unit.error.planned");
+  const quotas = {};
+  for (const key of ["quota_disabled", "quota_veterans", "quota_highschool"]) {
+    const value = whole(e[key], 0, 10_000_000);
+    if (Number.isNaN(value)) return refuse(box, e[key], "exams.unit.error.quota");
+    quotas[key] = value; // null: not known (never 0)
+  }
+  box.textContent = "";
+  const round = state.round;
+  let created;
+  try {
+    created = await api("POST", `/api/v1/exams/rounds/${round}/units`, { code,
+      job_series: e.job_series.value.trim(), grade: e.grade.value.trim(), planned, ...quotas });
+    state.rounds = await api("GET", `/api/v1/exams/rounds?year=${state.year}`); // its unit count
+  } catch (error) {
+    box.textContent = problemText(error);
+    return;
+  }
+  form.reset();
+  await chooseRound(round);
+  byId("units-status").textContent = t("exams.unit.saved",
+    { unit: `${created.job_series} ${created.grade} (${created.code})` });
+}
+
+/** The chosen round's subjects and errors read again, and shown with a note of what was saved. */
+async function reloadErrors(box, note) {
+  try {
+    [state.subjects, state.errors] = await Promise.all([
+      api("GET", `/api/v1/exams/rounds/${state.round}/subjects`),
+      api("GET", `/api/v1/exams/rounds/${state.round}/errors`),
+    ]);
+  } catch (error) {
+    box.textContent = problemText(error);
+    return;
+  }
+  renderErrors(note);
+}
+
+async function createSubject(form) {
+  const box = form.querySelector(".form-error");
+  const { name, questions } = form.elements;
+  const n = whole(questions, 1, 200);
+  if (!name.value.trim()) return refuse(box, name, "exams.subject.error.name");
+  if (!Number.isInteger(n)) return refuse(box, questions, "exams.subject.error.questions");
+  box.textContent = "";
+  let created;
+  try {
+    created = await api("POST", `/api/v1/exams/rounds/${state.round}/subjects`,
+      { name: name.value.trim(), questions: n });
+  } catch (error) {
+    box.textContent = problemText(error);
+    return;
+  }
+  name.value = "";
+  questions.value = "20";
+  await reloadErrors(box, t("exams.subject.saved", { name: created.name }));
+  byId("error-subject").value = String(created.id); // ready to report its errors
+}
+
+async function reportError(form) {
+  const box = form.querySelector(".form-error");
+  const e = form.elements;
+  const subject = state.subjects?.find((s) => String(s.id) === e.subject.value);
+  if (!subject) return refuse(box, e.subject, "exams.report.error.subject");
+  const question = whole(e.question_no, 1, subject.questions);
+  if (!Number.isInteger(question)) {
+    box.textContent = t("exams.report.error.question", { count: subject.questions });
+    e.question_no.focus();
+    return;
+  }
+  if (!e.description.value.trim()) return refuse(box, e.description, "exams.report.error.text");
+  if (!e.cause.value.trim()) return refuse(box, e.cause, "exams.report.error.text");
+  if (!e.reported_on.value || e.reported_on.validity.badInput) {
+    return refuse(box, e.reported_on, "exams.report.error.date");
+  }
+  box.textContent = "";
+  try {
+    await api("POST", `/api/v1/exams/subjects/${subject.id}/errors`, { question_no: question,
+      description: e.description.value.trim(), cause: e.cause.value.trim(),
+      action: e.action.value.trim() || null, reported_on: e.reported_on.value });
+  } catch (error) {
+    box.textContent = problemText(error);
+    return;
+  }
+  for (const field of [e.question_no, e.description, e.cause, e.action]) field.value = "";
+  await reloadErrors(box, t("exams.report.saved", { subject: subject.name, question }));
+}
+
 function renderAll() {
   renderRounds();
   renderUnits();
@@ -484,6 +642,12 @@ async function start() {
   on("schedule-form", saveSchedule);
   on("score-form", saveScore);
   on("enrol-form", enrolSuccessful);
+  on("round-form", createRound);
+  on("unit-form", createUnit);
+  on("subject-form", createSubject);
+  on("error-form", reportError);
+  byId("round-year").value = form.elements.year.value;
+  byId("error-reported").value = seoulToday();
   byId("schedule-stage").addEventListener("change", fillSchedule);
   byId("score-candidate").addEventListener("change", () => {
     byId("score-stage").value = nextStage();
