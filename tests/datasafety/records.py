@@ -41,7 +41,7 @@ from tests.conftest import Person, add_person
 from tests.factories import make_class
 
 #: the parameters every report is run with when two databases are compared
-REPORT_PARAMETERS = ((2020, date(2020, 9, 30)), (2020, date(2020, 12, 31)))
+REPORT_PARAMETERS = ((2020, date(2020, 12, 31)),)
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,9 @@ async def populate(
     cs = made.class_session_id
 
     def ev(user: int, kind: str, minutes: int, device: str) -> AttendanceEvent:
-        return AttendanceEvent(class_session_id=cs, user_id=user, kind=kind, client_id=f"c{user}",
-                               at=start + timedelta(minutes=minutes), device_class=device)  # fmt: skip
+        return AttendanceEvent(class_session_id=cs, user_id=user, kind=kind,
+                               client_id=f"c{user}", at=start + timedelta(minutes=minutes),
+                               device_class=device)  # fmt: skip
 
     async with app[DATABASE].unit_of_work(actor_id=operator, request_id="t:populate") as session:
         session.add_all([
@@ -89,9 +90,7 @@ async def populate(
             session, made.cohort_id, grace=timedelta(minutes=2), now=now, author_id=operator
         )
         frozen = [
-            await reports.freeze(
-                session, name, reports.parameters(2020, as_of, now), operator, now
-            )
+            await reports.freeze(session, name, reports.parameters(2020, as_of, now), operator, now)
             for name, as_of in (("plan-vs-actual", date(2020, 9, 30)), ("dropouts", now.date()))
         ]
     return Populated(cs, made.cohort_id, [f.id for f in frozen])
@@ -116,35 +115,34 @@ async def _questions_and_board(
 # ---- comparing databases --------------------------------------------------------------------
 
 
-def _norm(value: Any) -> str:
-    return repr(value)
+def _digest_sql(dialect: str, table: str, cols: list[str]) -> str:
+    """One statement giving the row count and every row as text, sorted, in one string: the
+    database does the per-row work, so hashing 300,000 rows takes a moment, not minutes."""
+    if dialect == "sqlite":
+        row = " || char(31) || ".join(f'quote("{c}")' for c in cols)
+        return (f"SELECT count(*), group_concat(r, char(30)) FROM "  # noqa: S608
+                f'(SELECT {row} AS r FROM "{table}" ORDER BY r)')  # fmt: skip
+    row = ", ".join(f'quote_nullable("{c}")' for c in cols)
+    return (f'SELECT count(*), string_agg(r, chr(30) ORDER BY r COLLATE "C") FROM '  # noqa: S608
+            f'(SELECT concat_ws(chr(31), {row}) AS r FROM "{table}") AS s')  # fmt: skip
 
 
-def table_hashes(sync: Connection, only: dict[str, set[str]] | None = None) -> dict[str, str]:
-    """Per table: its row count and the SHA-256 of its rows (sorted, so order never matters),
-    over all columns, or over ``only[table]`` for the tables named there."""
-    names = [n for n in inspect(sync).get_table_names() if n != "alembic_version"]
+def table_hashes(sync: Connection) -> dict[str, str]:
+    """Per table: its row count and the SHA-256 of its rows (sorted, so order never matters)."""
     found: dict[str, str] = {}
-    for name in sorted(names):
-        if only is not None and name not in only:
-            continue
-        cols = sorted(only[name] if only is not None else
-                      {c["name"] for c in inspect(sync).get_columns(name)})  # fmt: skip
-        listed = ", ".join(f'"{c}"' for c in cols)
-        rows = sorted(
-            "\x1f".join(_norm(v) for v in row)
-            for row in sync.execute(text(f'SELECT {listed} FROM "{name}"'))
-        )
-        digest = hashlib.sha256("\x1e".join(rows).encode()).hexdigest()
-        found[name] = f"{len(rows)}:{digest}"
+    tables = inspect(sync)
+    for name in sorted(n for n in tables.get_table_names() if n != "alembic_version"):
+        cols = sorted(c["name"] for c in tables.get_columns(name))
+        count, rows = sync.execute(text(_digest_sql(sync.dialect.name, name, cols))).one()
+        found[name] = f"{count}:{hashlib.sha256((rows or '').encode()).hexdigest()}"
     return found
 
 
-async def hashes_of(url: str, only: dict[str, set[str]] | None = None) -> dict[str, str]:
+async def hashes_of(url: str) -> dict[str, str]:
     db = Database(url)
     try:
         async with db.engine.connect() as conn:
-            return await conn.run_sync(lambda sync: table_hashes(sync, only))
+            return await conn.run_sync(table_hashes)
     finally:
         await db.close()
 
@@ -157,7 +155,9 @@ async def report_hashes(url: str) -> dict[str, str]:
         async with db.sessions() as session:
             for name, spec in REPORTS.items():
                 for year, as_of in REPORT_PARAMETERS:
-                    report = await spec.run(session, Parameters(year=year, as_of=as_of, viewer=None))
+                    report = await spec.run(
+                        session, Parameters(year=year, as_of=as_of, viewer=None)
+                    )
                     content = render.canonical(render.to_json(report))
                     found[f"{name} {year} {as_of}"] = reports.sha256(content)
     finally:

@@ -38,7 +38,7 @@ def read_rows(sync: Connection) -> Rows:
     for table in inspect(sync).get_table_names():
         if table == "alembic_version":
             continue
-        result = sync.execute(text(f'SELECT * FROM "{table}"'))
+        result = sync.execute(text(f'SELECT * FROM "{table}"'))  # noqa: S608
         found[table] = [{k: repr(v) for k, v in row._mapping.items()} for row in result]
     return found
 
@@ -80,7 +80,8 @@ async def test_every_step_down_and_up_keeps_every_row_on_populated_data(
     try:
         head = await snapshot(db)
         assert head[0] == revisions[-1]
-        assert head[1]["frozen_reports"] and head[1]["attendance_events"]
+        assert head[1]["frozen_reports"]
+        assert head[1]["attendance_events"]
 
         refused = run_cli("migrate", "--down", BEFORE_FROZEN_REPORTS, url=url, var=tmp_path / "v")
         assert refused.returncode == 2
@@ -131,4 +132,3 @@ async def test_every_step_down_and_up_keeps_every_row_on_populated_data(
         member = tar.extractfile(backup.MANIFEST)
         assert member is not None
         assert json.loads(member.read())["revision"] == middle
-
