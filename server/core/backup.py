@@ -275,8 +275,8 @@ async def _pg_dump(url: str, copy: Path) -> tuple[str | None, dict[str, int]]:
     try:
         async with db.engine.connect() as base:
             conn = await base.execution_options(isolation_level="REPEATABLE READ")
-            await _check_client(conn, program)
             async with conn.begin():
+                await _check_client(conn, program)
                 snapshot = str(await conn.scalar(text("SELECT pg_export_snapshot()")))
                 tables = await conn.run_sync(count_rows)
                 revision = await conn.run_sync(_revision)

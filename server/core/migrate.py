@@ -62,19 +62,23 @@ def revisions() -> list[str]:
     return [s.revision for s in reversed(list(scripts.walk_revisions()))]
 
 
-async def schema_at(revision: str) -> dict[str, set[str]]:
-    """The tables and their columns at a revision: the migrations run on a scratch SQLite file
-    (table and column names are the same on both databases)."""
+async def schemas_at(*wanted: str) -> dict[str, dict[str, set[str]]]:
+    """The tables and their columns at each wanted revision: the migrations run once, oldest
+    first, on a scratch SQLite file (table and column names are the same on both databases)."""
     from server.core.db import Database
 
+    order = ["base", *revisions()]
+    found: dict[str, dict[str, set[str]]] = {}
     with tempfile.TemporaryDirectory(prefix="baeum-schema-") as work:
         scratch = Database(f"sqlite+aiosqlite:///{Path(work) / 'scratch.db'}")
         try:
-            if revision != "base":
-                await upgrade(scratch.engine, revision)
-            return await columns(scratch.engine)
+            for revision in sorted(set(wanted), key=order.index):
+                if revision != "base":
+                    await upgrade(scratch.engine, revision)
+                found[revision] = await columns(scratch.engine)
         finally:
             await scratch.close()
+    return found
 
 
 async def columns(engine: AsyncEngine) -> dict[str, set[str]]:
@@ -93,7 +97,8 @@ async def downgrade_losses(engine: AsyncEngine, target: str) -> list[str]:
     current = await current_revision(engine)
     if current is None:
         return []
-    now, then = await schema_at(current), await schema_at(target)
+    schemas = await schemas_at(current, target)
+    now, then = schemas[current], schemas[target]
     checks: list[tuple[str, str]] = []
     for table, cols in sorted(now.items()):
         if table not in then:
