@@ -127,14 +127,41 @@ def _digest_sql(dialect: str, table: str, cols: list[str]) -> str:
             f'(SELECT concat_ws(chr(31), {row}) AS r FROM "{table}") AS s')  # fmt: skip
 
 
-def table_hashes(sync: Connection) -> dict[str, str]:
-    """Per table: its row count and the SHA-256 of its rows (sorted, so order never matters)."""
+def table_hashes(sync: Connection, only: dict[str, set[str]] | None = None) -> dict[str, str]:
+    """Per table: its row count and the SHA-256 of its rows (sorted, so order never matters),
+    over all its columns, or only the tables and columns in ``only``."""
     found: dict[str, str] = {}
     tables = inspect(sync)
     for name in sorted(n for n in tables.get_table_names() if n != "alembic_version"):
-        cols = sorted(c["name"] for c in tables.get_columns(name))
+        if only is not None and name not in only:
+            continue
+        cols = sorted(only[name] if only is not None else
+                      (c["name"] for c in tables.get_columns(name)))  # fmt: skip
         count, rows = sync.execute(text(_digest_sql(sync.dialect.name, name, cols))).one()
         found[name] = f"{count}:{hashlib.sha256((rows or '').encode()).hexdigest()}"
+    return found
+
+
+def column_digests(sync: Connection) -> dict[str, dict[str, str]]:
+    """Per table, per column: the SHA-256 of that column's values in primary-key order. Two
+    revisions of a table agree on every row over the columns both have exactly when these
+    agree on those columns (the key column itself included)."""
+    found: dict[str, dict[str, str]] = {}
+    tables = inspect(sync)
+    postgres = sync.dialect.name == "postgresql"
+    for name in sorted(n for n in tables.get_table_names() if n != "alembic_version"):
+        cols = sorted(c["name"] for c in tables.get_columns(name))
+        key = ", ".join(f'"{c}"' for c in tables.get_pk_constraint(name)["constrained_columns"]
+                        or cols)  # fmt: skip
+        if postgres:
+            parts = [f'string_agg(quote_nullable("{c}"), chr(30) ORDER BY {key})' for c in cols]
+            sql = f'SELECT {", ".join(parts)} FROM "{name}"'  # noqa: S608
+        else:
+            parts = [f'group_concat(quote("{c}"), char(30))' for c in cols]
+            sql = f'SELECT {", ".join(parts)} FROM (SELECT * FROM "{name}" ORDER BY {key})'  # noqa: S608
+        values = sync.execute(text(sql)).one()
+        found[name] = {c: hashlib.sha256((v or "").encode()).hexdigest()
+                       for c, v in zip(cols, values, strict=True)}  # fmt: skip
     return found
 
 
