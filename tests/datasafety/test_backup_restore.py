@@ -214,6 +214,3 @@ async def test_the_command_line_backs_up_and_restores(
     done = run_cli("restore", "--from", str(path), url=target, var=tmp_path / "var")
     assert done.returncode == 0, done.stderr
     assert await hashes_of(target) == await hashes_of(source)
-    again = run_cli("restore", "--from", str(path), url=target, var=tmp_path / "var")
-    assert again.returncode == 2
-    assert "--force" in again.stderr
