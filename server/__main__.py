@@ -204,12 +204,16 @@ async def _downgrade(settings: Settings, db: Database, args: argparse.Namespace)
 
 
 async def _run_backup(work: Awaitable[_T]) -> _T:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from server.core.backup import BackupError
 
     try:
         return await work
     except BackupError as exc:
         raise CommandError(str(exc)) from None
+    except (OSError, SQLAlchemyError) as exc:  # a database that does not answer, a full disk
+        raise CommandError(f"{type(exc).__name__}: {exc}") from None
 
 
 def _backup(settings: Settings, args: argparse.Namespace) -> None:

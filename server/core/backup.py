@@ -41,6 +41,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core import migrate
@@ -125,6 +126,8 @@ async def holds_records(url: str) -> bool:
     try:
         async with db.engine.connect() as conn:
             counts = await conn.run_sync(count_rows)
+    except SQLAlchemyError as exc:
+        raise BackupError(f"cannot read the target database: {exc}") from None
     finally:
         await db.close()
     return any(counts.values())
@@ -168,7 +171,7 @@ def _sqlite_backup(source: Path, copy: Path) -> tuple[str | None, dict[str, int]
     the database as of one commit while writers carry on (WAL), and it never restarts."""
     if not source.exists():
         raise BackupError(f"no SQLite database at {source}")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=60)
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=60)
     dst = sqlite3.connect(copy)
     try:
         src.backup(dst, pages=-1)
@@ -334,7 +337,7 @@ async def restore(
     if not force and await _target_exists(url, dialect) and await holds_records(url):
         raise BackupError("the target database holds records: give --force to overwrite them")
     with tempfile.TemporaryDirectory(prefix="baeum-restore-") as work:
-        copy = Path(work) / manifest.member
+        copy = Path(work) / Path(manifest.member).name
         await asyncio.to_thread(_extract, path, manifest.member, Path(work))
         if await asyncio.to_thread(_sha256, copy) != manifest.sha256:
             raise BackupError("the backup's database does not match its manifest (damaged file)")
@@ -365,15 +368,20 @@ async def _target_exists(url: str, dialect: str) -> bool:
 
 
 def _extract(path: Path, member: str, into: Path) -> None:
+    """The one member, streamed to ``into/member`` (never a path taken from the archive)."""
     with tarfile.open(path, "r") as tar:
-        tar.extract(member, into, filter="data")
+        found = tar.extractfile(Path(member).name)
+        if found is None:
+            raise BackupError(f"{path} holds no {member}")
+        with found, (into / Path(member).name).open("wb") as out:
+            shutil.copyfileobj(found, out, 1 << 20)
 
 
 def _sqlite_restore(copy: Path, target: Path) -> None:
     """The backup API again, the other way: every page of the target replaced in one step
     (its WAL too), so no stale ``-wal`` file can outlive the restore."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    src = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
     dst = sqlite3.connect(target, timeout=60)
     try:
         src.backup(dst, pages=-1)
