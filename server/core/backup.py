@@ -259,11 +259,13 @@ async def _check_client(conn: AsyncConnection, program: str) -> None:
 
 
 async def _run(program: str, args: list[str], env: dict[str, str]) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        program, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    """Run the client program in a worker thread (plain ``subprocess.run``: no child watcher
+    tied to the event loop, which test loops that come and go do not agree with)."""
+    done = await asyncio.to_thread(
+        subprocess.run, [program, *args], env=env, capture_output=True, check=False
     )
-    _, err = await proc.communicate()
-    if proc.returncode != 0:
+    if done.returncode != 0:
+        err, proc = done.stderr, done
         detail = err.decode(errors="replace").strip().splitlines()
         raise BackupError(
             f"{Path(program).name} failed: {detail[-1] if detail else proc.returncode}"
