@@ -1,5 +1,6 @@
 """Command line: ``python -m server serve | migrate | demo | create-user | make-migration``,
-and ``python -m server report NAME --year Y`` for reports."""
+``python -m server report NAME --year Y`` for reports, and ``backup --to PATH`` /
+``restore --from PATH`` for the records (``migrate --down REV`` steps the schema down)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -18,6 +20,8 @@ from pydantic import ValidationError
 from server.config import Settings, SettingsError, load_settings
 from server.core.db import Database
 from server.core.logging import configure_logging
+
+_T = TypeVar("_T")
 
 
 class CommandError(Exception):
@@ -69,11 +73,14 @@ async def _schema_is_current(db: Database) -> None:
         )
 
 
-def _migrate(settings: Settings, _args: argparse.Namespace) -> None:
+def _migrate(settings: Settings, args: argparse.Namespace) -> None:
     from server.core import migrate
 
     async def work(db: Database) -> None:
-        await migrate.upgrade(db.engine)
+        if args.down is not None:
+            await _downgrade(settings, db, args)
+        else:
+            await migrate.upgrade(db.engine)
         print(f"database at revision {await migrate.current_revision(db.engine)}")
 
     asyncio.run(_with_engine(settings, work))
@@ -171,6 +178,67 @@ def _year(text: str) -> int:
     return year
 
 
+DOWN_HELP = (
+    "step the schema down to revision REV (e.g. 0020, or base). A downgrade that would drop a "
+    "table or column holding data is refused unless --backup-to PATH (a backup is made first) "
+    "or --force is given"
+)
+
+
+async def _downgrade(settings: Settings, db: Database, args: argparse.Namespace) -> None:
+    from server.core import backup, migrate
+
+    known = ["base", *migrate.revisions()]
+    if args.down not in known:
+        raise CommandError(f"no revision {args.down!r}; revisions: {', '.join(known)}")
+    losses = await migrate.downgrade_losses(db.engine, args.down)
+    if losses and not (args.force or args.backup_to):
+        raise CommandError(
+            f"migrating down to {args.down} drops {'; '.join(losses)}: give --backup-to PATH "
+            "(a backup is made first) or --force"
+        )
+    if args.backup_to is not None:
+        manifest = await _run_backup(backup.backup(settings.effective_database_url, args.backup_to))
+        print(f"backed up to {args.backup_to} (revision {manifest.revision})")
+    await migrate.downgrade(db.engine, args.down)
+
+
+async def _run_backup(work: Awaitable[_T]) -> _T:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from server.core.backup import BackupError
+
+    try:
+        return await work
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    except (OSError, SQLAlchemyError) as exc:  # a database that does not answer, a full disk
+        raise CommandError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> None:
+    """A consistent copy of the records (SQLite online backup / pg_dump) with its manifest."""
+    from server.core import backup
+
+    url = settings.effective_database_url
+    manifest = asyncio.run(_run_backup(backup.backup(url, args.to)))
+    rows = sum(manifest.tables.values())
+    print(f"backed up {rows} rows in {len(manifest.tables)} tables at revision "
+          f"{manifest.revision or 'nothing'} to {args.to}")  # fmt: skip
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> None:
+    """Restore a backup into the configured database and migrate it up to this code."""
+    from server.core import backup
+
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+    manifest = asyncio.run(
+        _run_backup(backup.restore(url, args.source, force=args.force, on_step=print))
+    )
+    print(f"restored the backup of {manifest.created_at} (Baeum {manifest.baeum_version})")
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "serve": _serve,
     "migrate": _migrate,
@@ -178,6 +246,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "create-user": _create_user,
     "make-migration": _make_migration,
     "report": _report,
+    "backup": _backup,
+    "restore": _restore,
 }
 
 
@@ -185,7 +255,7 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m server", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="serve HTTP and socket.io (settings from BAEUM_* variables)")
-    sub.add_parser("migrate", help="bring the database schema up to date")
+    down = sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("demo", help="load demo data (idempotent) and print the demo log-ins")
     user = sub.add_parser("create-user", help="register a person with roles and a password")
     user.add_argument("--login", required=True)
@@ -200,6 +270,16 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--as-of", type=date.fromisoformat, help="YYYY-MM-DD (Asia/Seoul)")
     rep.add_argument("--format", choices=("table", "csv", "xlsx", "pdf", "json"), default="table")
     rep.add_argument("--output", help="write to this file instead of standard output")
+    down.add_argument("--down", metavar="REV", help=DOWN_HELP)
+    down.add_argument("--backup-to", metavar="PATH", type=Path,
+                      help="with --down: back the database up to PATH first")  # fmt: skip
+    down.add_argument("--force", action="store_true",
+                      help="with --down: drop data without a backup")  # fmt: skip
+    back = sub.add_parser("backup", help="back the records up to one file (see docs/operations.md)")
+    back.add_argument("--to", required=True, type=Path, metavar="PATH")
+    rest = sub.add_parser("restore", help="restore a backup made by `backup`, then migrate it up")
+    rest.add_argument("--from", dest="source", required=True, type=Path, metavar="PATH")
+    rest.add_argument("--force", action="store_true", help="overwrite a database holding records")
     return root
 
 

@@ -6,12 +6,14 @@ rebuild SQLite tables for the ALTERs SQLite lacks.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -52,3 +54,62 @@ async def autogenerate(engine: AsyncEngine, message: str) -> None:
         await conn.run_sync(
             lambda sync: command.revision(alembic_config(sync), message, autogenerate=True)
         )
+
+
+def revisions() -> list[str]:
+    """Every revision, oldest first (the chain is linear)."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return [s.revision for s in reversed(list(scripts.walk_revisions()))]
+
+
+async def schemas_at(*wanted: str) -> dict[str, dict[str, set[str]]]:
+    """The tables and their columns at each wanted revision: the migrations run once, oldest
+    first, on a scratch SQLite file (table and column names are the same on both databases)."""
+    from server.core.db import Database
+
+    order = ["base", *revisions()]
+    found: dict[str, dict[str, set[str]]] = {}
+    with tempfile.TemporaryDirectory(prefix="baeum-schema-") as work:
+        scratch = Database(f"sqlite+aiosqlite:///{Path(work) / 'scratch.db'}")
+        try:
+            for revision in sorted(set(wanted), key=order.index):
+                if revision != "base":
+                    await upgrade(scratch.engine, revision)
+                found[revision] = await columns(scratch.engine)
+        finally:
+            await scratch.close()
+    return found
+
+
+async def columns(engine: AsyncEngine) -> dict[str, set[str]]:
+    def read(sync: Connection) -> dict[str, set[str]]:
+        found = inspect(sync)
+        return {t: {c["name"] for c in found.get_columns(t)}
+                for t in found.get_table_names() if t != "alembic_version"}  # fmt: skip
+
+    async with engine.connect() as conn:
+        return await conn.run_sync(read)
+
+
+async def downgrade_losses(engine: AsyncEngine, target: str) -> list[str]:
+    """What a downgrade to ``target`` would drop that holds data here: tables with rows and
+    columns with values that exist now and not at the target revision. Empty: nothing lost."""
+    current = await current_revision(engine)
+    if current is None:
+        return []
+    schemas = await schemas_at(current, target)
+    now, then = schemas[current], schemas[target]
+    checks: list[tuple[str, str]] = []
+    for table, cols in sorted(now.items()):
+        if table not in then:
+            checks.append((f"table {table}", f'SELECT count(*) FROM "{table}"'))  # noqa: S608
+        else:
+            checks += [(f"column {table}.{c}", f'SELECT count("{c}") FROM "{table}"')  # noqa: S608
+                       for c in sorted(cols - then[table])]  # fmt: skip
+    losses = []
+    async with engine.connect() as conn:
+        for what, sql in checks:
+            n = int((await conn.execute(text(sql))).scalar_one())
+            if n:
+                losses.append(f"{what} ({n} {'rows' if what.startswith('table') else 'values'})")
+    return losses
