@@ -76,7 +76,6 @@ from server.rooms.models import ClassEvent
 describe = "a compressed day: N participants, M classes, 2 nodes: errors, lost, p99, memory"
 NAMESPACE = "/class"
 GOAL = {"errors": 0, "lost_events": 0, "rss_growth_mb": "flat"}
-INSTRUCTOR = "instructor"  # the demo's instructor
 CALL_TIMEOUT_S = 30.0
 SETTLE_TIMEOUT_S = 60.0
 RSS_EVERY_S = 10.0
@@ -328,16 +327,15 @@ async def fresh_database(url: str) -> AsyncIterator[None]:
 async def make_classes(
     database_url: str, secret: bytes, participants: int, classes: int
 ) -> tuple[list[list[str]], list[str], list[int]]:
-    """``classes`` live classes copied from the demo's all-day class, each with the demo's
-    instructor on its staff and its share of new trainees enrolled; their class tokens."""
+    """``classes`` live classes copied from the demo's all-day class, each with an instructor
+    of its own on its staff and its share of new trainees enrolled; their class tokens."""
     db = Database(database_url)
     now = datetime.now(UTC)
     try:
         async with db.unit_of_work() as session:
             model = await session.scalar(select(ClassSession).order_by(ClassSession.id))
-            teacher = await session.scalar(select(User.id).where(User.login == INSTRUCTOR))
-            if model is None or teacher is None:
-                raise RuntimeError("the demo has no class or no instructor")
+            if model is None:
+                raise RuntimeError("the demo has no class")
             ids = list(
                 await session.scalars(
                     insert(ClassSession).returning(ClassSession.id),
@@ -354,27 +352,39 @@ async def make_classes(
                     ],
                 )
             )
+            people = [
+                {
+                    "login": f"soak-teacher{n:03d}",
+                    "name": f"강사{n}",
+                    "accessibility_needs": [],
+                    "is_active": True,
+                    "created_at": now,
+                }
+                for n in range(classes)
+            ]
+            people += [
+                {
+                    "login": f"soak{n:06d}",
+                    "name": f"참가자{n}",
+                    "accessibility_needs": [],
+                    "is_active": True,
+                    "created_at": now,
+                }
+                for n in range(participants)
+            ]
+            made = list(await session.scalars(insert(User).returning(User.id), people))
+            teachers, users = made[:classes], made[classes:]
+            await session.execute(
+                insert(UserRole),
+                [{"user_id": u, "role": "instructor"} for u in teachers]
+                + [{"user_id": u, "role": "trainee"} for u in users],
+            )
             await session.execute(
                 insert(SessionStaff),
-                [{"class_session_id": i, "user_id": teacher, "role": "instructor"} for i in ids],
-            )
-            users = list(
-                await session.scalars(
-                    insert(User).returning(User.id),
-                    [
-                        {
-                            "login": f"soak{n:06d}",
-                            "name": f"참가자{n}",
-                            "accessibility_needs": [],
-                            "is_active": True,
-                            "created_at": now,
-                        }
-                        for n in range(participants)
-                    ],
-                )
-            )
-            await session.execute(
-                insert(UserRole), [{"user_id": u, "role": "trainee"} for u in users]
+                [
+                    {"class_session_id": i, "user_id": t, "role": "instructor"}
+                    for i, t in zip(ids, teachers, strict=True)
+                ],
             )
             await session.execute(
                 insert(Enrolment),
@@ -399,8 +409,8 @@ async def make_classes(
     trainees: list[list[str]] = [[] for _ in ids]
     for n, user in enumerate(users):
         trainees[n % classes].append(token(user, ids[n % classes], ["publish", "subscribe"]))
-    teachers = [token(teacher, cs, ["moderate", "publish", "subscribe"]) for cs in ids]
-    return trainees, teachers, ids
+    grants = ["moderate", "publish", "subscribe"]
+    return trainees, [token(t, cs, grants) for t, cs in zip(teachers, ids, strict=True)], ids
 
 
 # ---- one class's day --------------------------------------------------------------------------

@@ -20,6 +20,13 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
 
 
 def run(connection: Connection) -> None:
+    """Run the migrations in one transaction. On SQLite, foreign keys are off meanwhile and
+    checked whole at the end: a batch operation changes a table by copying it, which the keys
+    of other tables pointing at it would refuse row by row mid-copy (and a refused check
+    would undo every step)."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # before anything opens the transaction: SQLite ignores it inside one
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
@@ -29,6 +36,12 @@ def run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 connection = context.config.attributes.get("connection")
