@@ -43,6 +43,7 @@ PAGES = {
     "admin-surveys.html": "/admin/cohorts/{cohort}/surveys",
     "admin-exams.html": "/admin/exams",
     "admin-panels.html": "/admin/exams/panels",
+    "admin-competency.html": "/admin/exams/competency",
     "api/docs.html": "/api/docs",
 }
 
