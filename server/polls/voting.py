@@ -182,7 +182,7 @@ async def results(session: AsyncSession, run: PollRun, *, reveal: bool) -> dict[
     for row in rows:
         by_item[row.item_id].append(row.value)
     out: dict[str, Any] = {"run_id": run.id, "respondents": len({r.voter_tag for r in rows}),
-                           "items": []}  # fmt: skip
+                           "answers": len(rows), "items": []}  # fmt: skip
     for item in items:
         tally = tallies.tally(_item(item), by_item[item.id])
         if item.kind == "quiz" and reveal:

@@ -89,11 +89,12 @@ async def room(client: AppClient, clock: ManualClock) -> AsyncIterator[Room]:
         await p.close()
 
 
-async def final_results(p: Participant, run_id: int, respondents: int) -> dict[str, Any]:
-    """Results pushes are coalesced; wait for the one that counts everyone."""
+async def final_results(p: Participant, run_id: int, answers: int) -> dict[str, Any]:
+    """Results pushes are coalesced (one may land between one person's answers); wait for the
+    push that counts every answer given."""
     while True:
         results: dict[str, Any] = await p.next("poll_results")
-        if results["run_id"] == run_id and results["respondents"] == respondents:
+        if results["run_id"] == run_id and results["answers"] == answers:
             return results
 
 
@@ -114,7 +115,8 @@ async def test_every_kind_of_item_end_to_end(room: Room) -> None:
     for p, login in ((kim, "kim"), (lee, "lee")):
         for item_id, value in zip(items, answers[login], strict=True):
             await p.ok("poll_answer", {"run_id": run["run_id"], "item_id": item_id, "value": value})
-    results = await final_results(kim, run["run_id"], 2)
+    results = await final_results(kim, run["run_id"], 2 * len(ITEMS))
+    assert results["respondents"] == 2
     single, multiple, rating, cloud, text, ranking, quiz = results["items"]
     assert single["counts"] == [0, 2, 0]
     assert multiple["counts"] == [1, 0, 2]
