@@ -163,7 +163,8 @@ async def new_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path
     return _pg_url_for(PG_URL, name)
 
 
-async def _delete_prefix(prefix: str) -> None:
+async def delete_prefix(prefix: str) -> None:
+    """Every live key under ``prefix`` gone: a Redis emptied, as far as one test can see."""
     assert REDIS_URL is not None
     client = aioredis.Redis.from_url(REDIS_URL)
     try:
@@ -177,7 +178,7 @@ async def _delete_prefix(prefix: str) -> None:
 def redis_prefix(request: pytest.FixtureRequest) -> str:
     """A key prefix of this test's own, its keys deleted when the test ends."""
     prefix = f"t{secrets.token_hex(5)}"
-    request.addfinalizer(lambda: run_blocking(lambda: _delete_prefix(prefix)))
+    request.addfinalizer(lambda: run_blocking(lambda: delete_prefix(prefix)))
     return prefix
 
 

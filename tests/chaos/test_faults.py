@@ -139,8 +139,9 @@ async def test_a_redis_restart_rebuilds_the_class_from_its_people(
     cluster: Cluster, klass: Classroom, records: Database
 ) -> None:
     """Redis restarts empty (it keeps nothing on disk): every live fact is gone. The nodes
-    notice, their people come back, and the class is whole again: everyone in it once,
-    attendance unbroken, media made again, nothing acknowledged lost."""
+    notice, their people come back, and the class is whole again: everyone in it once, the
+    open breakout groups as they were, attendance unbroken, media made again, nothing
+    acknowledged lost."""
     publisher = klass.trainees[ON_NODE_A]
     await klass.publish(publisher)
     await asyncio.to_thread(cluster.redis.stop)
@@ -149,7 +150,11 @@ async def test_a_redis_restart_rebuilds_the_class_from_its_people(
     await klass.everyone_back(within_s=30)
     roster = {p["user_id"] for p in klass.teacher.state["participants"]}
     assert len(klass.teacher.state["participants"]) == len(roster)
+    for group_id, grouped in klass.groups.items():  # put back from the record
+        assert {m.state["breakout"]["my_group"] for m in grouped} == {group_id}
     await klass.activity("after")
+    for grouped in klass.groups.values():  # their group chat reached their group again
+        assert all(f"after chat {m.login}" in m.out.acked["chat"] for m in grouped)
     await klass.publish(publisher)
     assert await klass.watch(klass.teacher) == 3
     await klass.check_records(records)

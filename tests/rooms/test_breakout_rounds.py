@@ -5,19 +5,28 @@ of who was where, and bad requests that change nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from server.app import create_app
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
 from server.core.keys import LIVE, SETTINGS
 from server.lms.models import StaffRole
 from server.rooms.node import NODE_LEASE_S, node_lease, sweep
-from tests.conftest import AppClient, Person, add_person, api_token, bearer
+from tests.conftest import (
+    AppClient,
+    NodeFactory,
+    Person,
+    add_person,
+    api_token,
+    bearer,
+    delete_prefix,
+)
 from tests.factories import ClassFixture, make_class
 from tests.rooms.classroom import Participant
 
@@ -257,3 +266,57 @@ async def test_bad_requests_change_nothing(breakout: Breakout) -> None:
     twice = await park.call("breakout_open", {"set_id": bo.set_id, "minutes": 5})
     assert twice["error"]["type"] == "conflict"
     assert len(await bo.record()) == 1
+
+
+async def lose_live_state(bo: Breakout, nodes: NodeFactory, clock: ManualClock,
+                          aiohttp_client: Callable[..., Awaitable[AppClient]]) -> None:  # fmt: skip
+    """Redis restarts empty (or, on the embedded stack, the node restarts with its memory
+    gone): from now on the class is served by a node that knows nothing of the round."""
+    for p in bo.sockets:
+        await p.close()
+    if nodes.stack.live == "redis":
+        await delete_prefix(nodes.prefix)
+    quiet = {"rooms_housekeeping_s": 3600.0}
+    fresh = create_app(nodes.settings(node_id="node-new", **quiet), clock=clock)
+    bo.clients = [await aiohttp_client(fresh)]
+
+
+async def test_an_open_round_survives_the_live_state_being_lost(
+    breakout: Breakout, nodes: NodeFactory, clock: ManualClock,
+    aiohttp_client: Callable[..., Awaitable[AppClient]],
+) -> None:  # fmt: skip
+    bo = breakout
+    park = await bo.enter("park")
+    await open_groups(bo, park, minutes=10, warnings_s=[60])
+    await park.ok("breakout_move", {"user_id": bo.who["lee"].id, "group_id": bo.b})  # absent
+    extended = await park.ok("breakout_extend", {"minutes": 5})
+    await lose_live_state(bo, nodes, clock, aiohttp_client)
+    kim, lee = await bo.enter("kim"), await bo.enter("lee")
+    assert kim.state["breakout"]["my_group"] == bo.a  # the plan, from the record
+    assert lee.state["breakout"]["my_group"] == bo.b  # the move made while lee was away
+    assert kim.state["breakout"]["ends_at"] == extended["ends_at"]  # the extension too
+    assert {p["user_id"]: p["group_id"] for p in lee.state["participants"]} == {
+        bo.who["kim"].id: bo.a, bo.who["lee"].id: bo.b}  # fmt: skip
+    clock.advance(15 * 60 - 59)
+    await bo.sweep()
+    assert (await kim.next("breakout_warning"))["seconds_left"] == 60  # the warnings kept
+    clock.advance(60)
+    await bo.sweep()
+    closed = await kim.next("breakout_closed")
+    (record,) = await bo.record()
+    assert (record["id"], record["closed_at"] is not None) == (closed["round_id"], True)
+
+
+async def test_a_round_that_ran_out_while_the_live_state_was_lost_closes_on_record(
+    breakout: Breakout, nodes: NodeFactory, clock: ManualClock,
+    aiohttp_client: Callable[..., Awaitable[AppClient]],
+) -> None:  # fmt: skip
+    bo = breakout
+    park = await bo.enter("park")
+    opened = await open_groups(bo, park, minutes=10)
+    await lose_live_state(bo, nodes, clock, aiohttp_client)
+    clock.advance(10 * 60 + 1)
+    kim = await bo.enter("kim")
+    assert kim.state["breakout"] is None  # back in the main room, not in a stale group
+    (record,) = await bo.record()
+    assert record["closed_at"] == opened["ends_at"]  # closed when its time ran out

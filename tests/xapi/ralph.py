@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import fcntl
 import os
 import signal
 import socket
@@ -48,14 +49,21 @@ def venv_dir() -> Path:
 
 
 def ensure_installed() -> Path:
-    """The virtualenv's python, with ralph's LRS importable; installs it when missing."""
+    """The virtualenv's python, with ralph's LRS importable; installs it when missing (one
+    test worker at a time: the others wait on a lock and then find it there)."""
     venv = venv_dir()
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with (venv.parent / "ralph-venv.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _install(venv)
+
+
+def _install(venv: Path) -> Path:
     python = venv / "bin" / "python"
     probe = [str(python), "-c", "import ralph.api, uvicorn, bcrypt, requests"]
     probed = python.exists() and subprocess.run(probe, capture_output=True, check=False)  # noqa: S603
     if probed and probed.returncode == 0:
         return python
-    venv.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)  # noqa: S603
     # ralph's "lrs" extra misses ``requests`` (imported by its OIDC module), so name it too
     install = subprocess.run(  # noqa: S603

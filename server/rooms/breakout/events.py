@@ -103,7 +103,7 @@ async def breakout_move(ctx: EventCtx, payload: MoveIn) -> dict[str, Any]:
 @classroom.event("breakout_extend", payload=ExtendIn, rate=(20, 60.0))
 async def breakout_extend(ctx: EventCtx, payload: ExtendIn) -> dict[str, Any]:
     require_grant(ctx, Grant.MODERATE)
-    rnd = await rounds.extend(ctx.app[LIVE], class_id_of(ctx), payload.minutes)
+    rnd = await rounds.extend(ctx.session, ctx.app[LIVE], class_id_of(ctx), payload.minutes)
     ctx.emit("breakout_timer", _timer(rnd), to=room(class_id_of(ctx)))
     return _timer(rnd)
 
@@ -114,7 +114,9 @@ async def breakout_close(ctx: EventCtx, payload: CloseIn) -> dict[str, Any]:
     require_grant(ctx, Grant.MODERATE)
     cs_id, live, now = class_id_of(ctx), ctx.app[LIVE], ctx.clock.now()
     if payload.grace_s:
-        rnd = await rounds.start_closing(live, cs_id, now + timedelta(seconds=payload.grace_s))
+        rnd = await rounds.start_closing(
+            ctx.session, live, cs_id, now + timedelta(seconds=payload.grace_s)
+        )
         ctx.emit("breakout_timer", _timer(rnd), to=room(cs_id))
         return _timer(rnd)
     rnd = await rounds.close_round(ctx.session, live, cs_id, now)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.core.audit import Audited
@@ -63,7 +63,9 @@ class BreakoutMember(Audited, Base):
 
 
 class BreakoutRound(Base):
-    """One time the groups were open in a class: from opening to closing."""
+    """One time the groups were open in a class: from opening to closing. While it is open the
+    live state holds it too; the record keeps enough (plan, warnings, last countdown) to put it
+    back there if the live state is lost."""
 
     __tablename__ = "breakout_rounds"
 
@@ -76,6 +78,9 @@ class BreakoutRound(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opened_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
+    closing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a last countdown's end
+    warnings: Mapped[list[int] | None] = mapped_column(JSON)  # seconds before the end
+    plan: Mapped[dict[str, int] | None] = mapped_column(JSON)  # member (as text) → group
 
 
 class BreakoutMove(Base):

@@ -1,7 +1,9 @@
 """A live breakout round: open the groups with a duration, move people, extend, close (now or
 after a last countdown), warn before the end. The round lives in the shared live state (so
 every node sees the same groups and clock, and a restarted node carries on) and on record
-(the round and every move, for attendance). Plain async functions; no socket.io here."""
+(the round, its plan and clock, and every move, for attendance). If the live state is lost
+(Redis restarted empty), the first join that finds no round puts the open one back from the
+record, so the groups survive. Plain async functions; no socket.io here."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +23,8 @@ from server.rooms import presence
 from server.rooms.breakout import service
 from server.rooms.breakout.models import BreakoutMove, BreakoutRound, BreakoutSet
 from server.rooms.breakout.schemas import GroupOut, RoundOut
+
+log = structlog.get_logger("baeum.rooms")
 
 
 def _space(class_session_id: int) -> str:
@@ -89,8 +94,44 @@ async def current(live: LiveState, class_session_id: int) -> Round | None:
     return Round.parse(fields) if fields else None
 
 
-async def _save(live: LiveState, class_session_id: int, rnd: Round) -> None:
+async def _save(session: AsyncSession, live: LiveState, class_session_id: int, rnd: Round) -> None:
+    """The round in the live state, and its plan and clock on record (for a restore)."""
     await live.presence_set(_space(class_session_id), "round", rnd.fields())
+    await session.execute(update(BreakoutRound).where(BreakoutRound.id == rnd.round_id).values(
+        ends_at=rnd.ends_at, closing_at=rnd.closing_at, warnings=rnd.warnings_s,
+        plan={str(u): g for u, g in rnd.plan.items()},
+    ))  # fmt: skip
+
+
+async def restore(
+    session: AsyncSession, live: LiveState, class_session_id: int, now: datetime
+) -> Round | None:
+    """The class's open round from the record, back in the live state, when the live state has
+    none (Redis lost it). A round whose time ran out meanwhile is closed on record at its
+    deadline instead. Two nodes restoring at once write the same thing."""
+    record = await session.scalar(
+        select(BreakoutRound)
+        .where(BreakoutRound.class_session_id == class_session_id,
+               BreakoutRound.closed_at.is_(None))
+        .order_by(BreakoutRound.id.desc()).limit(1)
+    )  # fmt: skip
+    if record is None:
+        return None
+    rnd = Round(
+        record.id, record.set_id, record.ends_at, record.closing_at, record.warnings or [],
+        {g.id: g.name for g in await service.groups_of(session, record.set_id)},
+        {int(u): g for u, g in record.plan.items()} if record.plan is not None
+        else await service.members_of(session, record.set_id),
+        opened_at=record.opened_at,
+    )  # fmt: skip
+    if now >= rnd.deadline:
+        record.closed_at = rnd.deadline
+        return None
+    rnd.names = await auth.names_of(session, sorted(rnd.plan))
+    await live.presence_set(_space(class_session_id), "round", rnd.fields())
+    log.warning("breakout round restored from the record", class_session_id=class_session_id,
+                round_id=rnd.round_id)  # fmt: skip
+    return rnd
 
 
 async def _check_set_of_class(
@@ -131,7 +172,7 @@ async def open_round(
     rnd = Round(record.id, set_id, ends_at, None, sorted(set(warnings_s), reverse=True),
                 {g.id: g.name for g in groups}, plan,
                 await auth.names_of(session, sorted(plan)), now)  # fmt: skip
-    await _save(live, class_session_id, rnd)
+    await _save(session, live, class_session_id, rnd)
     for entry in await presence.everyone(live, class_session_id):
         if entry.user_id in plan:
             await _place(
@@ -176,7 +217,7 @@ async def move(
         rnd.plan.pop(user_id, None)
     else:
         rnd.plan[user_id] = group_id
-    await _save(live, class_session_id, rnd)
+    await _save(session, live, class_session_id, rnd)
     await _place(session, live, class_session_id, rnd, user_id, group_id, now)
     return rnd
 
@@ -202,7 +243,9 @@ async def on_join(
     session: AsyncSession, live: LiveState, class_session_id: int, user_id: int, now: datetime
 ) -> tuple[Round, int | None] | None:
     """A late joiner or someone back from a drop goes straight to their own group."""
-    rnd = await current(live, class_session_id)
+    rnd = await current(live, class_session_id) or await restore(
+        session, live, class_session_id, now
+    )
     if rnd is None:
         return None
     entry = await presence.get(live, class_session_id, user_id)
@@ -227,19 +270,23 @@ async def speak_everywhere(live: LiveState, class_session_id: int, user_id: int,
     await presence.update(live, class_session_id, user_id, {"everywhere": "1" if on else ""})
 
 
-async def extend(live: LiveState, class_session_id: int, minutes: float) -> Round:
+async def extend(
+    session: AsyncSession, live: LiveState, class_session_id: int, minutes: float
+) -> Round:
     rnd = await _open(live, class_session_id)
     rnd.ends_at += timedelta(minutes=minutes)
     rnd.closing_at = None
-    await _save(live, class_session_id, rnd)
+    await _save(session, live, class_session_id, rnd)
     return rnd
 
 
-async def start_closing(live: LiveState, class_session_id: int, at: datetime) -> Round:
+async def start_closing(
+    session: AsyncSession, live: LiveState, class_session_id: int, at: datetime
+) -> Round:
     """A last countdown: the groups close at ``at``."""
     rnd = await _open(live, class_session_id)
     rnd.closing_at = at
-    await _save(live, class_session_id, rnd)
+    await _save(session, live, class_session_id, rnd)
     return rnd
 
 
