@@ -27,6 +27,7 @@ import structlog
 from aiohttp import web
 
 from server.core.keys import CLOCK, DATABASE, LIVE, METRICS, SETTINGS, SIO
+from server.core.outage import is_outage
 from server.rooms import presence
 from server.rooms.batching import PresenceBatcher
 from server.rooms.media.hosting import renew_leases
@@ -82,7 +83,13 @@ async def sweep(app: web.Application) -> None:
     for class_session_id in list(node.watched):
         await _drop_orphans(app, class_session_id)
         for tick in node.tickers:
-            await tick(class_session_id)
+            try:
+                await tick(class_session_id)
+            except Exception as exc:  # the clocks wait for the records; the sweep goes on
+                if not is_outage(exc):
+                    raise
+                log.warning("class clocks not ticked: the records or live state do not answer",
+                            class_session_id=class_session_id)  # fmt: skip
         for entry in await presence.expire_dropped(live, class_session_id, now, grace):
             gone = {"user_id": entry.user_id, "reason": "not back in time"}
             node.presence_changes.add(class_session_id, "left", gone)

@@ -79,7 +79,7 @@ class PendingMarks:
             registry=registry,
         )
         waiting = Gauge(
-            "baeum_pending_attendance_marks",
+            "baeum_attendance_marks_waiting",
             "Attendance marks waiting on this node for the database to answer",
             registry=registry,
         )
