@@ -31,7 +31,7 @@ from server.core.sio import socket_principal
 from server.lms import service as lms
 from server.lms.models import SessionState
 from server.lms.schemas import ClassSessionOut
-from server.rooms import admission, presence, service
+from server.rooms import admission, pending, presence, service
 from server.rooms.breakout import rounds as breakout_rounds
 from server.rooms.breakout.media import sync_media_rooms
 from server.rooms.devices import device_from_user_agent
@@ -203,15 +203,15 @@ async def on_disconnect(
     if await presence.removal_reason(live, class_session_id, user_id) is not None:
         return  # the removal was recorded when the instructor removed them
     leaving = reason == socketio.AsyncServer.reason.CLIENT_DISCONNECT
-    async with app[DATABASE].unit_of_work(request_id="sio:disconnect") as session:
-        await service.record_attendance(
-            session, class_session_id,
-            AttendanceKind.LEAVE if leaving else AttendanceKind.DROP, now,
-            user_id=user_id, client_id=socket["client_id"], device_class=socket["device_class"],
-            reason=reason, node_id=app[SETTINGS].node_id,
-        )  # fmt: skip
-        if not leaving:
-            await service.store_connection_report(session, _server_report(socket, reason, now))
+    # the server saw this itself, so nobody can be told to try again: while the database is
+    # away the mark (and the report) wait on this node and are written when it answers
+    mark = pending.ObservedMark(
+        class_session_id, AttendanceKind.LEAVE if leaving else AttendanceKind.DROP, now,
+        user_id=user_id, client_id=socket["client_id"], device_class=socket["device_class"],
+        reason=reason, node_id=app[SETTINGS].node_id,
+        report=None if leaving else pending.report_fields(_server_report(socket, reason, now)),
+    )  # fmt: skip
+    await pending.record(app[DATABASE], app[ROOMS].pending, mark)
     changes = app[ROOMS].presence_changes
     if leaving:
         if await presence.leave(live, class_session_id, user_id, sid):

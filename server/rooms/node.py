@@ -4,6 +4,14 @@ Every few seconds the node renews its heartbeat lease (``node:{id}``) and sweeps
 it serves: people whose reconnect grace ran out leave the class, and people whose node has
 stopped answering (its lease expired: killed, crashed, cut off) are marked as dropped, so the
 class never shows ghosts and their attendance shows the drop.
+
+A lapsed lease only means a dead node if this node's own view of the leases is sound. After
+the live state was lost, after this node started, and after this node itself went a whole
+lease without renewing its heartbeat (Redis stalled or unreachable longer than the lease: every
+node's heartbeat lapsed alike, and the others may not have renewed yet), nobody is taken for
+dead until the node has held its heartbeat again for a full lease (``trust_leases_from``).
+The marks the node writes itself are kept in memory while the database is away
+(``pending.py``) and written by the housekeeping when it answers.
 """
 
 from __future__ import annotations
@@ -19,10 +27,12 @@ import structlog
 from aiohttp import web
 
 from server.core.keys import CLOCK, DATABASE, LIVE, METRICS, SETTINGS, SIO
-from server.rooms import presence, service
+from server.core.outage import is_outage
+from server.rooms import presence
 from server.rooms.batching import PresenceBatcher
 from server.rooms.media.hosting import renew_leases
 from server.rooms.models import AttendanceKind
+from server.rooms.pending import ObservedMark, PendingMarks, record, write_pending
 
 log = structlog.get_logger("baeum.rooms")
 
@@ -41,6 +51,9 @@ class RoomsNode:
         self.tickers: list[Callable[[int], Awaitable[None]]] = []  # per-class clocks (breakouts)
         self.live_epoch: str | None = None  # the live state this node has seen (LIVE_EPOCH)
         self.trust_leases_from: datetime | None = None  # see _drop_orphans
+        self.heartbeat_sent: datetime | None = None  # when the last renewal that held was sent
+        self.heartbeat_failing = False  # the last renewal failed (Redis did not answer)
+        self.pending = PendingMarks()  # marks waiting for the database (pending.py)
 
     def joined(self, class_session_id: int) -> None:
         self.local[class_session_id] += 1
@@ -70,7 +83,13 @@ async def sweep(app: web.Application) -> None:
     for class_session_id in list(node.watched):
         await _drop_orphans(app, class_session_id)
         for tick in node.tickers:
-            await tick(class_session_id)
+            try:
+                await tick(class_session_id)
+            except Exception as exc:  # the clocks wait for the records; the sweep goes on
+                if not is_outage(exc):
+                    raise
+                log.warning("class clocks not ticked: the records or live state do not answer",
+                            class_session_id=class_session_id)  # fmt: skip
         for entry in await presence.expire_dropped(live, class_session_id, now, grace):
             gone = {"user_id": entry.user_id, "reason": "not back in time"}
             node.presence_changes.add(class_session_id, "left", gone)
@@ -83,6 +102,8 @@ async def _drop_orphans(app: web.Application, class_session_id: int) -> None:
     live, now, node = app[LIVE], app[CLOCK].now(), app[ROOMS]
     if node.trust_leases_from is not None and now < node.trust_leases_from:
         return  # a missing heartbeat may be a live state just emptied, not a dead node
+    if node.heartbeat_failing and _lapsed(node.heartbeat_sent, now):
+        return  # this node lost its own heartbeat: the others' may have lapsed the same way
     dead: dict[str, bool] = {}
     for entry in await presence.everyone(live, class_session_id):
         if entry.status != presence.PRESENT or entry.node == app[SETTINGS].node_id:
@@ -93,12 +114,11 @@ async def _drop_orphans(app: web.Application, class_session_id: int) -> None:
             continue
         if not await presence.mark_dropped(live, class_session_id, entry.user_id, entry.sid, now):
             continue
-        async with app[DATABASE].unit_of_work(request_id="rooms:sweep") as session:
-            await service.record_attendance(
-                session, class_session_id, AttendanceKind.DROP, now, user_id=entry.user_id,
-                client_id=entry.client_id, device_class=entry.device_class,
-                reason=f"node {entry.node} lost", node_id=app[SETTINGS].node_id,
-            )  # fmt: skip
+        await record(app[DATABASE], node.pending, ObservedMark(
+            class_session_id, AttendanceKind.DROP, now, user_id=entry.user_id,
+            client_id=entry.client_id, device_class=entry.device_class,
+            reason=f"node {entry.node} lost", node_id=app[SETTINGS].node_id,
+        ))  # fmt: skip
         lost = {"user_id": entry.user_id, "reason": "server lost"}
         node.presence_changes.add(class_session_id, "dropped", lost)
 
@@ -126,12 +146,51 @@ async def check_live_state(app: web.Application) -> bool:
     return lost
 
 
+def _lapsed(since: datetime | None, now: datetime) -> bool:
+    return since is None or now - since >= timedelta(seconds=NODE_LEASE_S)
+
+
+async def heartbeat(app: web.Application) -> None:
+    """Renew this node's heartbeat lease, and notice when it went a whole lease without one.
+
+    Then the others' leases lapsed the same way (a Redis stall cuts every node off alike),
+    and a node that swept before they renewed would take them all for dead: it trusts
+    nobody's lease until it has held its own again for a full lease. A node that really
+    stopped renewing is still found dead, a lease later than otherwise."""
+    node, clock, node_id = app[ROOMS], app[CLOCK], app[SETTINGS].node_id
+    sent = clock.now()
+    try:
+        await app[LIVE].lease_acquire(node_lease(node_id), node_id, NODE_LEASE_S)
+    except Exception:
+        node.heartbeat_failing = True
+        raise
+    now = clock.now()  # a renewal answered late may have landed after the lease ran out
+    if node.heartbeat_sent is not None and _lapsed(node.heartbeat_sent, now):
+        trust_from = now + timedelta(seconds=NODE_LEASE_S)
+        if node.trust_leases_from is None or node.trust_leases_from < trust_from:
+            node.trust_leases_from = trust_from
+        gap = (now - node.heartbeat_sent).total_seconds()
+        log.warning("this node's heartbeat lapsed; nobody is taken for dead for a lease",
+                    without_heartbeat_s=gap, trust_leases_from=trust_from.isoformat())  # fmt: skip
+    node.heartbeat_sent, node.heartbeat_failing = sent, False
+
+
+async def write_pending_marks(app: web.Application) -> int:
+    """Write the attendance marks kept while the database was away (see pending.py)."""
+    return await write_pending(app[DATABASE], app[ROOMS].pending)
+
+
 async def _housekeeping(app: web.Application) -> None:
-    node_id = app[SETTINGS].node_id
     while True:
+        try:  # the records first, on their own: a Redis outage does not hold them up
+            if len(app[ROOMS].pending):
+                await write_pending_marks(app)
+        except Exception:
+            log.exception("writing the kept attendance marks failed")
+            app[METRICS].errors.labels("rooms-pending").inc()
         try:
             await check_live_state(app)
-            await app[LIVE].lease_acquire(node_lease(node_id), node_id, NODE_LEASE_S)
+            await heartbeat(app)
             await renew_leases(app)
             await sweep(app)
         except Exception:
@@ -143,7 +202,8 @@ async def _housekeeping(app: web.Application) -> None:
 async def housekeeping(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: the node's heartbeat and sweeper run while the app runs."""
     node_id = app[SETTINGS].node_id
-    await app[LIVE].lease_acquire(node_lease(node_id), node_id, NODE_LEASE_S)
+    app[ROOMS].pending.count_in(app[METRICS].registry)
+    await heartbeat(app)
     await check_live_state(app)
     # just started (perhaps on a live state just emptied): others may not have renewed yet
     app[ROOMS].trust_leases_from = app[CLOCK].now() + timedelta(seconds=NODE_LEASE_S)
@@ -152,5 +212,11 @@ async def housekeeping(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    pending = app[ROOMS].pending
+    if len(pending):  # a last try: what is still queued when the node stops is lost
+        with contextlib.suppress(Exception):
+            await write_pending_marks(app)
+        if len(pending):
+            log.error("node stopping with attendance marks not written", lost=len(pending))
     await app[LIVE].lease_release(node_lease(node_id), node_id)
     await app[ROOMS].presence_changes.close()
