@@ -60,7 +60,7 @@ collect_ignore = (
         "boards/test_boards_two_nodes.py",
         "limits/test_lockout_two_nodes.py",
     ]
-)
+) + ([] if (REDIS_URL and PG_URL) else ["rooms/test_node_outages.py"])
 
 
 # ---- databases -----------------------------------------------------------------------------
