@@ -20,8 +20,14 @@ run: $(STAMP)
 	$(BIN)/python -m server demo
 	$(BIN)/python -m server serve
 
+# The suite in two parts: most of it on TEST_WORKERS processes at once (each test has its own
+# database and Redis prefix; a file stays on one worker, so its module fixtures are made once),
+# then the tests marked `alone` (the fault suite: real processes and timing) by themselves.
+# pytest's exit code 5 is "nothing selected": a PYTEST_ARGS that picks no `alone` test is fine.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not alone" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m alone $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -24,6 +24,8 @@ from tests.chaos.conftest import GRACE_S, Cluster
 from tests.chaos.people import Member
 from tests.chaos.scenario import GROUPED, Classroom, poll, seed
 
+pytestmark = pytest.mark.alone  # nodes as processes, with timing: not beside other tests
+
 #: a trainee in the main room whose proxy prefers node a (members are spread n % 3)
 ON_NODE_A = GROUPED + 3
 #: how soon a client is back once its network returns (its reconnect back-off, a loaded CI)
