@@ -59,6 +59,7 @@ collect_ignore = (
         "polls/test_polls_two_nodes.py",
         "boards/test_boards_two_nodes.py",
         "limits/test_lockout_two_nodes.py",
+        "rooms/test_chat_retry_two_nodes.py",
     ]
 ) + ([] if (REDIS_URL and PG_URL) else ["rooms/test_node_outages.py"])
 

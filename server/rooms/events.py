@@ -414,17 +414,23 @@ async def react(ctx: EventCtx, payload: ReactionIn) -> None:
 
 @classroom.event("send_chat", payload=ChatIn, rate=(10, 10.0))
 async def send_chat(ctx: EventCtx, payload: ChatIn) -> dict[str, Any]:
-    """A chat message to the class, or to the instructors only."""
+    """A chat message to the class, or to the instructors only. With a ``request_id`` a retry
+    (its first answer lost to a dropped network or a killed node) is the same message: the
+    answer is the message as first kept, and nobody is told of it twice."""
     require_joined(ctx)
     cs_id = class_id_of(ctx)
+    if payload.request_id is not None:  # before any other rule: the message may be kept already
+        earlier = await service.by_request(ctx.session, cs_id, ctx.user_id, payload.request_id)
+        if earlier is not None:
+            return _chat_answer(earlier)
     body = {"from_id": ctx.user_id, "from_name": ctx.socket["name"],
             "from_role": ctx.socket["role"], "text": payload.text, "to": payload.to}  # fmt: skip
     if payload.to == "group":
-        return await _group_chat(ctx, body)
+        return await _group_chat(ctx, body, payload.request_id)
     audience = "all" if payload.to == "all" else "staff"
-    event = await service.append_class_event(
-        ctx.session, cs_id, "chat", body, ctx.clock.now(), actor_id=ctx.user_id, audience=audience
-    )
+    event, new = await _keep_chat(ctx, body, audience, payload.request_id)
+    if not new:
+        return _chat_answer(event)
     out = event_out(event)
     if audience == "all":
         ctx.emit("chat_message", out, to=room(cs_id))
@@ -432,24 +438,45 @@ async def send_chat(ctx: EventCtx, payload: ChatIn) -> dict[str, Any]:
         ctx.emit("chat_message", out, to=staff_room(cs_id))
         if not is_staff(ctx):
             ctx.emit("chat_message", out, to=person_room(cs_id, ctx.user_id))
-    return {"id": event.id}
+    return _chat_answer(event)
 
 
-async def _group_chat(ctx: EventCtx, body: dict[str, Any]) -> dict[str, Any]:
+async def _keep_chat(
+    ctx: EventCtx, body: dict[str, Any], audience: str, request_key: str | None
+) -> tuple[ClassEvent, bool]:
+    """The message on record, and whether it is new (False: a retry that lost the race)."""
+    cs_id, now = class_id_of(ctx), ctx.clock.now()
+    if request_key is None:
+        event = await service.append_class_event(
+            ctx.session, cs_id, "chat", body, now, actor_id=ctx.user_id, audience=audience
+        )
+        return event, True
+    return await service.append_once(
+        ctx.session, cs_id, "chat", body, now, actor_id=ctx.user_id, audience=audience,
+        request_key=request_key,
+    )  # fmt: skip
+
+
+def _chat_answer(event: ClassEvent) -> dict[str, Any]:
+    """The sender's acknowledgement: the id (as before) and the message as kept."""
+    return {"id": event.id, "message": event_out(event)}
+
+
+async def _group_chat(
+    ctx: EventCtx, body: dict[str, Any], request_key: str | None
+) -> dict[str, Any]:
     """A message to my breakout group: to the people in it now (members and visitors)."""
     cs_id, live = class_id_of(ctx), ctx.app[LIVE]
     me = await presence.get(live, cs_id, ctx.user_id)
     if me is None or me.group_id is None:
         raise Problem("conflict", "You are not in a breakout group.")
     body["group_id"] = me.group_id
-    event = await service.append_class_event(
-        ctx.session, cs_id, "chat", body, ctx.clock.now(), actor_id=ctx.user_id,
-        audience=f"group:{me.group_id}",
-    )  # fmt: skip
-    for entry in await presence.everyone(live, cs_id):
-        if entry.group_id == me.group_id:
-            ctx.emit("chat_message", event_out(event), to=person_room(cs_id, entry.user_id))
-    return {"id": event.id}
+    event, new = await _keep_chat(ctx, body, f"group:{me.group_id}", request_key)
+    if new:
+        for entry in await presence.everyone(live, cs_id):
+            if entry.group_id == me.group_id:
+                ctx.emit("chat_message", event_out(event), to=person_room(cs_id, entry.user_id))
+    return _chat_answer(event)
 
 
 @classroom.event("send_caption", payload=CaptionIn, rate=(60, 10.0))

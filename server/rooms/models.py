@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.core.db import Base, IdType, UTCDateTime
@@ -63,10 +63,18 @@ class ClassEvent(Base):
 
     Its id is the event id clients remember (``last_event_id``). ``audience`` says who may see
     it: everyone, staff only (instructors, assistants, captioners, operators), or one person.
+
+    ``request_key`` is the sender's own id for a chat message: a client whose acknowledgement
+    was lost sends the message again with it, and the unique key makes the retry the same
+    row, even when both copies reach two nodes at once (NULLs never clash: captions and old
+    messages have none).
     """
 
     __tablename__ = "class_events"
-    __table_args__ = (Index("ix_class_events_session_id", "class_session_id", "id"),)
+    __table_args__ = (
+        Index("ix_class_events_session_id", "class_session_id", "id"),
+        UniqueConstraint("class_session_id", "actor_id", "request_key"),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     class_session_id: Mapped[int] = mapped_column(IdType, ForeignKey("class_sessions.id"))
@@ -75,6 +83,7 @@ class ClassEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    request_key: Mapped[str | None] = mapped_column(String(64))  # a retry is not a new message
 
 
 class ConnectionReport(Base):

@@ -106,6 +106,10 @@ class ChatIn(In):
     to: Literal["all", "staff", "group"] = Field(
         default="all", description="group: my breakout group (and whoever visits it)"
     )
+    request_id: str | None = Field(
+        default=None, min_length=8, max_length=64,
+        description="the same id again is the same message (a retry after a lost answer)",
+    )  # fmt: skip
 
 
 class CaptionIn(In):

@@ -23,6 +23,7 @@ from server.core.auth import service as auth
 from server.core.auth import tokens
 from server.core.auth.roles import STAFF, Role
 from server.core.auth.service import Principal
+from server.core.db import insert_unless_taken
 from server.core.errors import Problem
 from server.lms import service as lms
 from server.lms.models import ClassSession, SessionState, StaffRole
@@ -266,6 +267,44 @@ async def append_class_event(
     session.add(event)
     await session.flush()
     return event
+
+
+async def append_once(
+    session: AsyncSession,
+    class_session_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    at: datetime,
+    *,
+    actor_id: int,
+    audience: str,
+    request_key: str,
+) -> tuple[ClassEvent, bool]:
+    """A new event under the sender's request key, or the one that key already made (a retry
+    whose first acknowledgement was lost). True if new. Two copies at once, on two nodes,
+    make one row: the insert that loses to the unique key reads the winner's row instead."""
+    values = dict(
+        class_session_id=class_session_id, kind=kind, audience=audience, actor_id=actor_id,
+        payload=payload, at=at, request_key=request_key,
+    )  # fmt: skip
+    new_id = await insert_unless_taken(session, ClassEvent, values)
+    if new_id is None:
+        earlier = await by_request(session, class_session_id, actor_id, request_key)
+        if earlier is None:  # the other copy's transaction rolled back after all
+            raise Problem("conflict", "The message could not be stored; send it again.")
+        return earlier, False
+    event = await session.get(ClassEvent, new_id)
+    assert event is not None
+    return event, True
+
+
+async def by_request(
+    session: AsyncSession, class_session_id: int, actor_id: int, request_key: str
+) -> ClassEvent | None:
+    """What this person already sent in this class under this request key, if anything."""
+    return await session.scalar(select(ClassEvent).where(
+        ClassEvent.class_session_id == class_session_id, ClassEvent.actor_id == actor_id,
+        ClassEvent.request_key == request_key))  # fmt: skip
 
 
 async def class_events(

@@ -5,6 +5,12 @@ Every action has a text of its own, so the records can be checked one by one aft
 ``acked`` holds what the server acknowledged, ``refused`` what it said it did not do (with
 the error type), ``unknown`` what got no answer (a time-out during a fault: the client does
 not know, so the checks allow either, but never twice).
+
+Chat goes as the page sends it (static/js/classroom/chat.js): each message with a request id
+of its own, and one that got no answer is sent again with the same id once the person is back
+in the class, until it is acknowledged (then it moves from ``unknown`` to ``acked``) or
+refused for good (then to ``refused``); "not now" answers (the database or Redis away) are
+asked again.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +30,9 @@ from tests.chaos.proxy import Proxy
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
 ANSWER_S = 8.0  # how long a client waits for an acknowledgement before calling it unknown
 JOIN_S = 30.0  # a join carries the whole class state: on a loaded machine it may take long
+RESEND_S = 120.0  # how long a member keeps re-sending an unanswered chat line by itself
+#: answers that mean "not now": a chat line refused so may still be asked again
+AGAIN = frozenset({"unavailable", "rate-limited", "internal-error", "not-in-class"})
 
 
 @dataclass
@@ -52,6 +62,9 @@ class Member:
         self.out = Outcomes()
         self._joining: asyncio.Task[None] | None = None
         self._again: asyncio.Task[None] | None = None
+        self._resending: asyncio.Task[None] | None = None
+        self._resend_lock = asyncio.Lock()
+        self.unsent_chat: dict[str, dict[str, Any]] = {}  # label -> the call, request id and all
         self._closing = False
 
         async def connected() -> None:
@@ -114,6 +127,8 @@ class Member:
                 self.joins += 1
                 self.last_event_id = max(self.last_event_id or 0, answer["last_event_id"])
                 self.joined.set()
+                if self.unsent_chat:  # back: what got no answer goes again
+                    self._resend_soon()
                 return
             self.refusals.append(answer["error"])
             if answer["error"]["type"] != "unavailable":
@@ -137,9 +152,49 @@ class Member:
         self.out.refused[kind].append((label, answer["error"]["type"]))
         return None
 
+    async def chat(self, data: dict[str, Any], label: str) -> Any:
+        """A chat line (``data`` carries its request id); unanswered, it is sent again."""
+        answer = await self.act("chat", "send_chat", data, label)
+        if label in self.out.unknown["chat"]:
+            self.unsent_chat[label] = data
+            self._resend_soon()
+        return answer
+
+    def _resend_soon(self) -> None:
+        if self._resending is None or self._resending.done():
+            self._resending = asyncio.create_task(self.resend_chat(RESEND_S))
+
+    async def resend_chat(self, within_s: float) -> None:
+        """Send every unanswered chat line again, with its own request id, while in the class,
+        until each is acknowledged or refused for good (or ``within_s`` runs out)."""
+        deadline = time.monotonic() + within_s
+        async with self._resend_lock:
+            for label, data in list(self.unsent_chat.items()):
+                while label in self.unsent_chat and time.monotonic() < deadline:
+                    await self._resend_one(label, data, deadline)
+
+    async def _resend_one(self, label: str, data: dict[str, Any], deadline: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.joined.wait(), max(0.0, deadline - time.monotonic()))
+        if not self.joined.is_set():
+            return
+        try:
+            answer = await self.sio.call("send_chat", data, namespace="/class", timeout=ANSWER_S)
+        except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError):
+            return  # still no answer: again once back (or at once, if still in the class)
+        if not answer.get("ok") and answer["error"]["type"] in AGAIN:
+            await asyncio.sleep(0.5)  # the client's pace after "not now"
+            return
+        self.unsent_chat.pop(label)
+        self.out.unknown["chat"].remove(label)
+        if answer.get("ok"):
+            self.out.acked["chat"].append(label)
+        else:
+            self.out.refused["chat"].append((label, answer["error"]["type"]))
+
     async def close(self) -> None:
         self._closing = True
-        for task in (self._joining, self._again):
+        for task in (self._joining, self._again, self._resending):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

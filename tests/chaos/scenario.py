@@ -193,8 +193,8 @@ class Classroom:
         async def one(n: int, m: Member) -> None:
             grouped = any(m in ms for ms in self.groups.values())
             chat = f"{tag} chat {m.login}"
-            await m.act("chat", "send_chat",
-                        {"text": chat, "to": "group" if grouped else "all"}, chat)  # fmt: skip
+            await m.chat({"text": chat, "to": "group" if grouped else "all",
+                          "request_id": secrets.token_hex(8)}, chat)  # fmt: skip
             question = f"{tag} question {m.login}"
             asked = await m.act("question", "qa_ask",
                                 {"text": question, "request_id": secrets.token_hex(8)},
@@ -273,7 +273,12 @@ class Classroom:
 
     async def check_records(self, db: Database) -> None:
         """Every acknowledged chat line, question, post and vote is in the records exactly once;
-        nothing a client was told failed is there; nothing unsent is there."""
+        nothing a client was told failed is there; nothing unsent is there. Chat lines that got
+        no answer are sent again first (as the page does once back): every chat line must end
+        acknowledged, and kept once, or refused, and not kept."""
+        await asyncio.gather(*(m.resend_chat(within_s=60) for m in self.trainees))
+        unanswered = [label for m in self.trainees for label in m.out.unknown["chat"]]
+        assert unanswered == [], f"chat: never answered, though sent again: {unanswered}"
         cs = {"cs": self.cs_id}
         async with db.unit_of_work() as session:
             chat = await session.execute(text(CHAT_SQL), cs)
