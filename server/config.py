@@ -138,6 +138,7 @@ class Settings(BaseSettings):
     keepalive_timeout_s: float = Field(default=75.0, gt=0, le=3600)  # idle between requests
     max_header_line_bytes: int = Field(default=8190, ge=1024, le=1_048_576)
     max_header_field_bytes: int = Field(default=8190, ge=1024, le=1_048_576)
+    body_idle_timeout_s: float = Field(default=30.0, gt=0, le=3600)  # a body gone quiet mid-way
 
     @field_validator("database_url")
     @classmethod

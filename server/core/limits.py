@@ -16,15 +16,20 @@ Three layers, all set from ``BAEUM_*`` settings (docs/operations.md, "Abuse limi
   runs, so nothing of a refused message is stored.
 - **Connections** (``install``): at most ``BAEUM_MAX_CONNECTIONS_PER_ADDRESS`` open TCP
   connections per peer address (closed at once beyond it, counted), a deadline for a new
-  connection's first request head (slow-loris), aiohttp's keep-alive timeout for idle
-  connections and later heads, header line/field size caps; behind a trusted proxy (whose own
-  connections are not capped), the same cap on requests in flight per forwarded address,
-  socket.io's websockets included.
+  connection's first request head (slow-loris), an idle deadline for a request body that
+  stops arriving mid-way, aiohttp's keep-alive timeout for idle connections and later heads,
+  header line/field size caps; behind a trusted proxy (whose own connections are not capped),
+  the same cap on requests in flight per forwarded address, socket.io's websockets included.
 
-aiohttp has no setting for a header deadline or a per-address cap, so ``install`` wraps the
-app's protocol factory (``Application._make_handler``, the one aiohttp internal used here,
-pinned by tests/limits): each connection's ``RequestHandler`` sits behind a small
-``asyncio.Protocol`` that counts it and closes it if its head is late.
+aiohttp has no setting for a header or body deadline or a per-address cap, so ``install``
+wraps the app's protocol factory (``Application._make_handler``, the one aiohttp internal used
+here, pinned by tests/limits): each connection's ``RequestHandler`` sits behind a small
+``asyncio.Protocol`` that counts it and closes it if its head is late or its body stalls.
+The body deadline needs to know the current request's body: the middleware hands the
+protocol ``request.content`` (found through ``request.transport.get_protocol()``), and
+the body is complete once aiohttp's parser has fed it all (``StreamReader.is_eof()``,
+public API). A bodiless request or a websocket upgrade has an empty payload, already at its
+end, so it is never watched; neither is a connection between requests (keep-alive's).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from enum import StrEnum
 from typing import Any
 
 import socketio
-from aiohttp import web
+from aiohttp import StreamReader, web
 from aiohttp.web_protocol import RequestHandler
 from prometheus_client import Counter, Gauge
 
@@ -110,7 +115,8 @@ class LimitMetrics:
         )
         self.connections_refused = Counter(
             "baeum_connections_refused_total",
-            "Connections closed early: over the per-address cap, or no request head in time",
+            "Connections closed early: over the per-address cap, no request head in time, "
+            "or a request body that stopped arriving",
             ["reason"],
             registry=registry,
         )
@@ -253,11 +259,12 @@ class LoginGuard:
 
 
 class ConnectionGuard:
-    """Open connections per peer address on this node, and the head deadline."""
+    """Open connections per peer address on this node, and the head and body deadlines."""
 
     def __init__(self, settings: Settings, metrics: LimitMetrics) -> None:
         self.cap = settings.max_connections_per_address
         self.header_timeout_s = settings.header_timeout_s
+        self.body_idle_timeout_s = settings.body_idle_timeout_s
         self.trusted = settings.trusted_proxies
         self.metrics = metrics
         self.open: Tally[str] = Tally()
@@ -290,7 +297,10 @@ class ConnectionGuard:
 class GuardedConnection(asyncio.Protocol):
     """One connection's ``RequestHandler`` behind the guard: counted per peer address, and
     closed if no complete request head arrives within ``header_timeout_s`` of opening (later
-    heads on a kept-alive connection are bounded by aiohttp's keep-alive timeout)."""
+    heads on a kept-alive connection are bounded by aiohttp's keep-alive timeout), or if a
+    request's body, once its handler has started, goes ``body_idle_timeout_s`` without a byte
+    (nginx's ``client_body_timeout``: a slow upload that keeps coming is never cut; one that
+    stops would hold a task, buffers and the handler's resources forever)."""
 
     def __init__(self, inner: RequestHandler, guard: ConnectionGuard) -> None:
         self.inner = inner
@@ -298,6 +308,13 @@ class GuardedConnection(asyncio.Protocol):
         self.peer: str | None = None
         self.deadline: asyncio.TimerHandle | None = None
         self.tail = b""
+        self.transport: asyncio.BaseTransport | None = None
+        #: the current request's body while it is incomplete, and when bytes last came
+        self.body: StreamReader | None = None
+        self.body_heard = 0.0
+        self.body_deadline: asyncio.TimerHandle | None = None
+        #: why this side closed the connection, handed to aiohttp as the connection's loss
+        self.cut: BaseException | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peername = transport.get_extra_info("peername")
@@ -306,6 +323,7 @@ class GuardedConnection(asyncio.Protocol):
             transport.close()
             return
         self.peer = peer
+        self.transport = transport
         self.inner.connection_made(transport)
         self.deadline = asyncio.get_running_loop().call_later(
             self.guard.header_timeout_s, self._late
@@ -321,6 +339,45 @@ class GuardedConnection(asyncio.Protocol):
         self.guard.metrics.connections_refused.labels("header-timeout").inc()
         self.inner.force_close()
 
+    def body_started(self, body: StreamReader) -> None:
+        """A request's handler starts (called by the middleware): while ``body`` is not
+        complete, its bytes must keep coming. The window opens now, not at the last byte, so
+        a request that waited behind another is not blamed for the wait."""
+        self.body_done()
+        if body.is_eof():  # bodiless, websocket upgrade, or already all here
+            return
+        loop = asyncio.get_running_loop()
+        self.body = body
+        self.body_heard = loop.time()
+        self.body_deadline = loop.call_later(self.guard.body_idle_timeout_s, self._body_idle)
+
+    def body_done(self) -> None:
+        if self.body_deadline is not None:
+            self.body_deadline.cancel()
+            self.body_deadline = None
+        self.body = None
+
+    def _body_idle(self) -> None:
+        """Runs at most once per window (bytes only move ``body_heard``, so a large upload
+        costs no timer per chunk). While the transport is paused the server is holding the
+        bytes back (a handler not reading yet): that is not the client's stall."""
+        self.body_deadline = None
+        body, transport = self.body, self.transport
+        if body is None or body.is_eof() or transport is None:
+            self.body = None
+            return
+        loop = asyncio.get_running_loop()
+        if isinstance(transport, asyncio.ReadTransport) and not transport.is_reading():
+            self.body_heard = loop.time()
+        left = self.body_heard + self.guard.body_idle_timeout_s - loop.time()
+        if left > 0:
+            self.body_deadline = loop.call_later(left, self._body_idle)
+            return
+        self.body = None
+        self.guard.metrics.connections_refused.labels("body-timeout").inc()
+        self.cut = web.HTTPRequestTimeout(text="The request body stopped arriving.")
+        self.inner.force_close()
+
     def data_received(self, data: bytes) -> None:
         if self.peer is None:
             return
@@ -329,7 +386,12 @@ class GuardedConnection(asyncio.Protocol):
             if b"\r\n\r\n" in seen or b"\n\n" in seen:
                 self.head_received()
             self.tail = seen[-3:]
+        body = self.body
+        if body is not None:
+            self.body_heard = asyncio.get_running_loop().time()
         self.inner.data_received(data)
+        if body is not None and body.is_eof():
+            self.body_done()
 
     def eof_received(self) -> bool | None:
         if self.peer is not None:
@@ -348,8 +410,11 @@ class GuardedConnection(asyncio.Protocol):
         if self.peer is None:
             return
         self.head_received()
+        self.body_done()
+        self.transport = None
         self.guard.release(self.peer)
-        self.inner.connection_lost(exc)
+        # a cut body: the handler reading it sees 408, not a reset that looks like an outage
+        self.inner.connection_lost(self.cut or exc)
 
 
 class GuardedServer:
@@ -373,13 +438,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def requests_in_flight(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Marks the head as received; behind a trusted proxy, caps requests in flight per
-    forwarded client address (a websocket is one request for as long as it is open)."""
+    """Marks the head as received and starts the body's idle deadline; behind a trusted
+    proxy, caps requests in flight per forwarded client address (a websocket is one request
+    for as long as it is open)."""
     guard = request.app[CONNECTION_GUARD]
     transport = request.transport
     protocol = transport.get_protocol() if transport is not None else None
     if isinstance(protocol, GuardedConnection):
         protocol.head_received()
+        protocol.body_started(request.content)
     peer = request.remote or ""
     if not guard.trusted or not guard.exempt(peer):
         return await handler(request)
