@@ -54,6 +54,7 @@ class RoomsNode:
         self.heartbeat_sent: datetime | None = None  # when the last renewal that held was sent
         self.heartbeat_failing = False  # the last renewal failed (Redis did not answer)
         self.pending = PendingMarks()  # marks waiting for the database (pending.py)
+        self.stopping = asyncio.Event()  # the housekeeping loop ends at its next turn
 
     def joined(self, class_session_id: int) -> None:
         self.local[class_session_id] += 1
@@ -180,8 +181,13 @@ async def write_pending_marks(app: web.Application) -> int:
     return await write_pending(app[DATABASE], app[ROOMS].pending)
 
 
+#: how long a stopping node waits for its housekeeping to end before leaving it behind
+HOUSEKEEPING_STOP_S = 5.0
+
+
 async def _housekeeping(app: web.Application) -> None:
-    while True:
+    stopping = app[ROOMS].stopping
+    while not stopping.is_set():
         try:  # the records first, on their own: a Redis outage does not hold them up
             if len(app[ROOMS].pending):
                 await write_pending_marks(app)
@@ -196,7 +202,23 @@ async def _housekeeping(app: web.Application) -> None:
         except Exception:
             log.exception("rooms housekeeping failed")
             app[METRICS].errors.labels("rooms-sweep").inc()
-        await asyncio.sleep(app[SETTINGS].rooms_housekeeping_s)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), app[SETTINGS].rooms_housekeeping_s)
+
+
+async def _stop(task: asyncio.Task[None], stopping: asyncio.Event) -> None:
+    """End the housekeeping loop, and never wait on it for long. A cancellation can be lost
+    inside a client library (one that turns it into its own time-out error, which the loop
+    logs and survives), so the loop also ends on ``stopping``; if neither ends it in time it
+    is left behind rather than holding up the node's shutdown forever (a test suite hung on
+    exactly that)."""
+    stopping.set()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=HOUSEKEEPING_STOP_S)
+    if not done:
+        log.error("rooms housekeeping did not stop in time; left behind")
+    elif not task.cancelled() and task.exception() is not None:
+        log.error("rooms housekeeping ended with an error", error=repr(task.exception()))
 
 
 async def housekeeping(app: web.Application) -> AsyncIterator[None]:
@@ -209,9 +231,7 @@ async def housekeeping(app: web.Application) -> AsyncIterator[None]:
     app[ROOMS].trust_leases_from = app[CLOCK].now() + timedelta(seconds=NODE_LEASE_S)
     task = asyncio.create_task(_housekeeping(app))
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await _stop(task, app[ROOMS].stopping)
     pending = app[ROOMS].pending
     if len(pending):  # a last try: what is still queued when the node stops is lost
         with contextlib.suppress(Exception):
