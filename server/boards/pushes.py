@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import structlog
 
+from server.core.tasks import stop_tasks
+
 log = structlog.get_logger("baeum.boards")
 
 Kind = Literal["post", "hidden"]
@@ -61,6 +63,4 @@ class PostPushes:
             self._waiting.pop(board_id, None)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(list(self._tasks), what="board pushes")

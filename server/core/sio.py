@@ -27,6 +27,7 @@ from server.core.errors import Problem
 from server.core.events import EventCtx, SocketRouter
 from server.core.fanout import LeanManager, LeanRedisManager
 from server.core.keys import CLOCK, DATABASE, SECRET_KEY
+from server.core.tasks import stop_tasks
 
 log = structlog.get_logger("baeum.sio")
 
@@ -142,8 +143,7 @@ async def stop_manager(sio: socketio.AsyncServer) -> None:
     await sio.shutdown()
     task = getattr(manager, "thread", None)
     if isinstance(task, asyncio.Task):
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await stop_tasks([task], what="socket.io pub/sub listener")
     redis = getattr(manager, "redis", None)
     if redis is not None:
         await redis.aclose()

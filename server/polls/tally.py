@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from server.core.tasks import stop_tasks
+
 Flush = Callable[[int, set[int]], Awaitable[None]]
 
 
@@ -34,6 +36,4 @@ class Tallies:
             await self._flush(class_session_id, dirty)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(list(self._tasks), what="vote tallies")

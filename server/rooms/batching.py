@@ -12,6 +12,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from server.core.tasks import stop_tasks
+
 Emit = Callable[[int, dict[str, Any]], Awaitable[None]]
 STICKY = ("joined", "resumed")  # an update within the batch does not hide these
 
@@ -46,6 +48,4 @@ class PresenceBatcher:
             await self._emit(class_session_id, {"changes": list(batch.values())})
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(list(self._tasks), what="class change batches")

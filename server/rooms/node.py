@@ -28,6 +28,7 @@ from aiohttp import web
 
 from server.core.keys import CLOCK, DATABASE, LIVE, METRICS, SETTINGS, SIO
 from server.core.outage import is_outage
+from server.core.tasks import stop_tasks
 from server.rooms import presence
 from server.rooms.batching import PresenceBatcher
 from server.rooms.media.hosting import renew_leases
@@ -213,12 +214,7 @@ async def _stop(task: asyncio.Task[None], stopping: asyncio.Event) -> None:
     is left behind rather than holding up the node's shutdown forever (a test suite hung on
     exactly that)."""
     stopping.set()
-    task.cancel()
-    done, _ = await asyncio.wait({task}, timeout=HOUSEKEEPING_STOP_S)
-    if not done:
-        log.error("rooms housekeeping did not stop in time; left behind")
-    elif not task.cancelled() and task.exception() is not None:
-        log.error("rooms housekeeping ended with an error", error=repr(task.exception()))
+    await stop_tasks([task], what="rooms housekeeping", within_s=HOUSEKEEPING_STOP_S)
 
 
 async def housekeeping(app: web.Application) -> AsyncIterator[None]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +26,7 @@ from sqlalchemy import delete, func, select, update
 from server.core.clock import Clock
 from server.core.db import Database
 from server.core.keys import CLOCK, DATABASE, SETTINGS
+from server.core.tasks import stop_tasks
 from server.xapi.models import LrsOutbox
 from server.xapi.outbox import INFO_KEY, LrsProfile
 from server.xapi.schemas import XAPI_VERSION
@@ -204,9 +204,7 @@ async def lrs_context(app: web.Application) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            sender.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender.task
+            await stop_tasks([sender.task], what="xAPI sender")
 
 
 def _basic(username: str, password: str) -> str:

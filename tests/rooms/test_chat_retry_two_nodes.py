@@ -1,8 +1,8 @@
 """Every chat retry test again with the class over two nodes sharing Redis and the database
 (participants on the nodes in turn: a person's second tab is on the other node). Collected only
-where Redis is configured. The reconnect case is left to the one-node file: a dropped socket
-sometimes left engine.io's service task unfinished at the two apps' shutdown here (a hang in
-teardown, not in the test)."""
+where Redis is configured. The reconnect case once hung here in teardown: a node's media
+signalling listener lost its cancellation inside the Redis client at shutdown; shutdowns now
+cancel again until a task ends (server/core/tasks.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tests.conftest import AppClient, NodeFactory, stack_for
 from tests.rooms.test_breakout_rounds import Breakout, prepare
 from tests.rooms.test_chat_retry import (
     test_a_retry_is_the_same_message_and_the_class_hears_it_once,
+    test_a_retry_after_a_reconnect_answers_with_the_original,
     test_another_person_s_same_key_is_another_message,
     test_doubles_at_once_store_one_row,
     test_staff_only_and_group_chat_retries_are_kept_once,
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.parametrize("stack", [stack_for("services")], ids=["ser
 
 __all__ = [
     "test_a_retry_is_the_same_message_and_the_class_hears_it_once",
+    "test_a_retry_after_a_reconnect_answers_with_the_original",
     "test_another_person_s_same_key_is_another_message",
     "test_doubles_at_once_store_one_row",
     "test_staff_only_and_group_chat_retries_are_kept_once",

@@ -12,7 +12,6 @@ the clients reconnect their media and the next request makes another node the ho
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,6 +22,7 @@ from aiohttp import web
 
 from server.core.errors import Problem
 from server.core.keys import LIVE, SETTINGS
+from server.core.tasks import stop_tasks
 from server.rooms import presence
 from server.rooms.media.sfu import MEDIA
 
@@ -202,10 +202,6 @@ async def media_signalling(app: web.Application) -> AsyncIterator[None]:
     await serving.wait()
     await taking.wait()
     yield
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_tasks(tasks, what="media signalling")
     for class_session_id in list(app[MEDIA].classes):
         await app[LIVE].lease_release(media_lease(class_session_id), app[SETTINGS].node_id)

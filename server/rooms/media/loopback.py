@@ -34,6 +34,7 @@ from aiortc.sdp import SessionDescription
 
 from server.config import IceServer
 from server.core.keys import SETTINGS
+from server.core.tasks import stop_tasks
 from server.rooms.media import aiortc_glue
 from server.rooms.media.forwarding import keyframe_start
 from server.rooms.media.sdp import local_description, negotiated_codecs, rtc_configuration
@@ -234,9 +235,7 @@ class Loopbacks:
         """The node stops: end every loopback and what is still running for them."""
         for loopback in list(self.by_user.values()):
             await self.end(loopback, "server stopping")
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(list(self._tasks), what="media loopbacks")
 
 
 def _ignore_loss(fraction: float, jitter: int, rtt: float | None) -> None:

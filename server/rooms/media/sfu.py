@@ -30,6 +30,7 @@ from aiortc import (
 )
 
 from server.config import IceServer
+from server.core.tasks import stop_tasks
 from server.rooms.media import aiortc_glue, quality
 from server.rooms.media.limits import EncodingLimits, limits_for
 from server.rooms.media.quality import Counters, Quality
@@ -639,9 +640,7 @@ class MediaNode:
         for media in list(self.classes.values()):
             await media.close()
         self.classes.clear()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(list(self._tasks), what="media tasks")
 
 
 MEDIA: web.AppKey[MediaNode] = web.AppKey("media", MediaNode)
