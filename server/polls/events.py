@@ -194,6 +194,9 @@ async def qa_reply(ctx: EventCtx, payload: ReplyIn) -> dict[str, Any]:
 
 @classroom.event("qa_pin", payload=PinIn, rate=(60, 10.0))
 async def qa_pin(ctx: EventCtx, payload: PinIn) -> dict[str, Any]:
+    require_grant(ctx, Grant.MODERATE)
+    if payload.pinned:
+        await service.hold_pins(ctx.session, class_id_of(ctx))
     question = await _staff_action(ctx, payload.question_id)
     for changed in await service.pin(ctx.session, question, payload.pinned):
         await _send(ctx, changed)  # the one unpinned too: every page shows one pin

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -239,6 +239,17 @@ async def reply(
         question.reply = text  # "answered live" later keeps a written reply
     question.answered = "live" if live and text is None else "text"
     return question
+
+
+async def hold_pins(session: AsyncSession, class_session_id: int) -> None:
+    """Pins of one class one at a time, taken before the question is claimed: two questions
+    pinned at once each found no other pinned (the other's pin not yet committed) and both
+    stayed pinned. PostgreSQL: a transaction-scoped advisory lock on the class; SQLite: the
+    claim's write lock already admits one writer at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"qa_pin:{class_session_id}"
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                              {"key": key})  # fmt: skip
 
 
 async def pin(session: AsyncSession, question: Question, pinned: bool) -> list[Question]:

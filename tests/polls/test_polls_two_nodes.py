@@ -26,6 +26,7 @@ from tests.polls.test_qa import (
     test_moderation_filters_replies_pins_and_mutes,
     test_one_upvote_each_even_doubled_and_retried,
     test_questions_in_a_breakout_group_stay_in_it,
+    test_two_questions_pinned_at_once_leave_one_pin,
     test_votes_are_no_revision_and_lose_no_moderation,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "test_one_answer_each_doubles_retries_and_final_quizzes",
     "test_one_upvote_each_even_doubled_and_retried",
     "test_questions_in_a_breakout_group_stay_in_it",
+    "test_two_questions_pinned_at_once_leave_one_pin",
     "test_votes_are_no_revision_and_lose_no_moderation",
 ]
 

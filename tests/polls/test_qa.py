@@ -289,12 +289,10 @@ class Page:
             self.shown[q["id"]] = state
 
     async def catch_up(self, qid: int, revision: int, told: dict[tuple[int, int], Any]) -> None:
-        """Read this page's broadcasts until the question's given revision (or a later one)."""
-        while True:
-            q = await self.p.next("qa_question")
-            self.apply(q, told)
-            if q["id"] == qid and q["revision"] >= revision:
-                return
+        """Read this page's broadcasts until it holds the question's given revision (or a
+        later one)."""
+        while self.shown.get(qid, {}).get("revision", 0) < revision:
+            self.apply(await self.p.next("qa_question"), told)
 
 
 async def stored(qa: QA, qid: int) -> dict[str, Any]:
@@ -358,3 +356,28 @@ async def test_votes_are_no_revision_and_lose_no_moderation(qa: QA) -> None:
     counts = await kim.next("qa_votes")
     while counts["counts"][str(qid)] != 2:  # pushes are coalesced; the last one is exact
         counts = await kim.next("qa_votes")
+
+
+async def test_two_questions_pinned_at_once_leave_one_pin(qa: QA) -> None:
+    """Two moderators pin two questions at the same moment: one stays pinned, the other is
+    unpinned by it, and every page (newest revision of each) shows that one pin."""
+    kim, park, jung = await qa.enter("kim"), await qa.enter("park"), await qa.enter("jung")
+    ids = [(await kim.ok("qa_ask", {"text": f"질문 {n}"}))["id"] for n in range(2)]
+    told: dict[tuple[int, int], dict[str, Any]] = {}
+    pages = [Page(p) for p in (kim, park, jung)]
+    for page in pages:
+        for qid in ids:
+            await page.catch_up(qid, 1, told)
+    for n in range(20):
+        first, second = ids if n % 2 == 0 else ids[::-1]
+        answers = await asyncio.gather(
+            park.call("qa_pin", {"question_id": first, "pinned": True}),
+            jung.call("qa_pin", {"question_id": second, "pinned": True}),
+        )
+        assert [a["ok"] for a in answers] == [True, True], answers
+        now = {qid: await stored(qa, qid) for qid in ids}
+        assert sorted(q["pinned"] for q in now.values()) == [False, True], (n, now)
+        for page in pages:
+            for qid in ids:
+                await page.catch_up(qid, now[qid]["revision"], told)
+            assert {qid: page.shown[qid] for qid in ids} == now, n
