@@ -83,9 +83,11 @@ async def _send(ctx: EventCtx, question: Question) -> None:
 
 
 async def _room_targets(ctx: EventCtx, question: Question) -> list[str]:
-    """The room a question belongs to: the class, or the people in its breakout group."""
+    """The room a question belongs to: the class, or the people in its breakout group while
+    the groups are open (once they close, every group's questions are the class's: a pin
+    replacing one of them must reach every page showing it)."""
     cs_id = class_id_of(ctx)
-    if question.group_id is None:
+    if question.group_id is None or await breakout_rounds.current(ctx.app[LIVE], cs_id) is None:
         return [room(cs_id)]
     entries = await presence.everyone(ctx.app[LIVE], cs_id)
     return [person_room(cs_id, e.user_id) for e in entries if e.group_id == question.group_id]
@@ -107,9 +109,10 @@ async def qa_ask(ctx: EventCtx, payload: AskIn) -> dict[str, Any]:
 
 
 async def _own_change(ctx: EventCtx, question_id: int) -> tuple[Question, str]:
+    """My question, claimed for a change (``service.claim``), and my pseudonym."""
     require_joined(ctx)
     asker = await _asker(ctx)
-    return await service.get(ctx.session, class_id_of(ctx), question_id), asker.tag
+    return await service.claim(ctx.session, class_id_of(ctx), question_id), asker.tag
 
 
 @classroom.event("qa_edit", payload=EditIn, rate=(20, 60.0))
@@ -156,8 +159,10 @@ async def _own_change_free(ctx: EventCtx, question_id: int) -> tuple[Question, s
 
 
 async def _staff_action(ctx: EventCtx, question_id: int) -> Question:
+    """The question, claimed for a moderator's change: changes of one question are made one
+    after another, each from the state the one before left (``service.claim``)."""
     require_grant(ctx, Grant.MODERATE)
-    return await service.get(ctx.session, class_id_of(ctx), question_id)
+    return await service.claim(ctx.session, class_id_of(ctx), question_id)
 
 
 @classroom.event("qa_moderate", payload=ModerateIn, rate=(120, 10.0))
@@ -170,8 +175,9 @@ async def qa_moderate(ctx: EventCtx, payload: ModerateIn) -> dict[str, Any]:
 
 @classroom.event("qa_merge", payload=MergeIn, rate=(60, 10.0))
 async def qa_merge(ctx: EventCtx, payload: MergeIn) -> dict[str, Any]:
-    duplicate = await _staff_action(ctx, payload.question_id)
-    into = await service.get(ctx.session, class_id_of(ctx), payload.into)
+    require_grant(ctx, Grant.MODERATE)
+    duplicate, into = await service.claim_pair(ctx.session, class_id_of(ctx),
+                                               payload.question_id, payload.into)  # fmt: skip
     await service.merge(ctx.session, duplicate, into)
     await _send(ctx, duplicate)
     await _send(ctx, into)
@@ -188,6 +194,9 @@ async def qa_reply(ctx: EventCtx, payload: ReplyIn) -> dict[str, Any]:
 
 @classroom.event("qa_pin", payload=PinIn, rate=(60, 10.0))
 async def qa_pin(ctx: EventCtx, payload: PinIn) -> dict[str, Any]:
+    require_grant(ctx, Grant.MODERATE)
+    if payload.pinned:
+        await service.hold_pins(ctx.session, class_id_of(ctx))
     question = await _staff_action(ctx, payload.question_id)
     for changed in await service.pin(ctx.session, question, payload.pinned):
         await _send(ctx, changed)  # the one unpinned too: every page shows one pin
@@ -196,8 +205,10 @@ async def qa_pin(ctx: EventCtx, payload: PinIn) -> dict[str, Any]:
 
 @classroom.event("qa_mute", payload=QuestionRef, rate=(30, 10.0))
 async def qa_mute(ctx: EventCtx, payload: QuestionRef) -> dict[str, Any]:
-    """Pause whoever asked this from asking more, without learning who it is."""
-    question = await _staff_action(ctx, payload.question_id)
+    """Pause whoever asked this from asking more, without learning who it is. The question
+    itself does not change (nothing to claim or tell the class)."""
+    require_grant(ctx, Grant.MODERATE)
+    question = await service.get(ctx.session, class_id_of(ctx), payload.question_id)
     await service.mute(ctx.session, question, ctx.clock.now())
     return {"muted": True}
 

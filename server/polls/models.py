@@ -54,6 +54,8 @@ class Question(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     request_key: Mapped[str | None] = mapped_column(String(64))  # a retry is not a new question
+    # +1 on every change told to the class: pages keep the newest, whatever order they arrive in
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class QuestionVote(Base):

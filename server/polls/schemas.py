@@ -73,6 +73,9 @@ class QuestionOut(Out):
     merged_into: int | None
     created_at: datetime
     edited_at: datetime | None
+    revision: int = Field(
+        description="+1 on every change of this question; apply only a newer one than you hold"
+    )
     mine: bool = Field(default=False, description="asked by whoever receives this answer")
     voted: bool = Field(default=False, description="upvoted by whoever receives this answer")
 

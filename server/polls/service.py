@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,7 +54,7 @@ async def ask(
         author_id=None if anonymous else asker.user_id,
         author_name=None if anonymous else asker.name, text=text,
         status=PENDING if premoderate or found else PUBLISHED, flags=found, votes=0,
-        pinned=False, created_at=now, request_key=request_key,
+        pinned=False, created_at=now, request_key=request_key, revision=1,
     )  # fmt: skip
     session.add(question)
     await session.flush()
@@ -73,6 +73,47 @@ async def get(session: AsyncSession, class_session_id: int, question_id: int) ->
     if question.class_session_id != class_session_id:
         raise Problem("not-found", f"No question {question_id} in this class.")
     return question
+
+
+async def claim(session: AsyncSession, class_session_id: int, question_id: int) -> Question:
+    """The question, held for a change the class will be told of, its ``revision`` moved on.
+
+    The UPDATE comes before the read: it waits for any other change of the row (PostgreSQL's
+    row lock, which votes take too; on SQLite it takes the one write lock, which other
+    processes such as the CLI respect, beside the app's single pooled connection that already
+    queues units of work). Reading after it, no change is made from a stale read, and no two
+    broadcasts of one question carry the same revision (two moderators pressing "answered
+    live" and "pin" at once each broadcast their own view: the page keeps the newer). Every
+    claimed question must be broadcast; a refusal after it rolls the bump back."""
+    bumped = await session.scalar(
+        update(Question)
+        .where(Question.id == question_id, Question.class_session_id == class_session_id)
+        .values(revision=Question.revision + 1)
+        .returning(Question.id)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped is None:
+        raise Problem("not-found", f"No question {question_id} in this class.")
+    return await _fresh(session, question_id)
+
+
+async def claim_pair(
+    session: AsyncSession, class_session_id: int, first_id: int, second_id: int
+) -> tuple[Question, Question]:
+    """Two questions claimed in id order, so two changes of the same pair (merges either way
+    round) wait for each other instead of each holding one row the other needs."""
+    if first_id == second_id:
+        raise Problem("conflict", "Merge into another, published question.")
+    held = {
+        qid: await claim(session, class_session_id, qid) for qid in sorted((first_id, second_id))
+    }
+    return held[first_id], held[second_id]
+
+
+async def _fresh(session: AsyncSession, question_id: int) -> Question:
+    """The row as stored now, over whatever this session loaded before."""
+    stmt = select(Question).where(Question.id == question_id)
+    return (await session.scalars(stmt.execution_options(populate_existing=True))).one()
 
 
 def _own(question: Question, tag: str) -> None:
@@ -99,12 +140,19 @@ async def withdraw(session: AsyncSession, question: Question, tag: str) -> Quest
 
 
 async def vote(session: AsyncSession, question: Question, tag: str, up: bool) -> Question:
-    """One upvote per person, which they may take back; the count is recounted, exact."""
+    """One upvote per person, which they may take back; the count is recounted, exact.
+    A vote is not a revision: its counts go out in ``qa_votes``, never as ``qa_question``."""
+    # one vote on a question at a time: two at once each counted the ballots without the
+    # other's and left the ``votes`` column one short of them (seen in tests/chaos); the
+    # status is read under the lock, after any moderation of the question in flight
+    await session.execute(
+        select(Question)
+        .where(Question.id == question.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if question.status != PUBLISHED:
         raise Problem("conflict", "Only published questions take votes.")
-    # one vote on a question at a time: two at once each counted the ballots without the
-    # other's and left the ``votes`` column one short of them (seen in tests/chaos)
-    await session.execute(select(Question.id).where(Question.id == question.id).with_for_update())
     exists = await session.scalar(select(QuestionVote.id).where(
         QuestionVote.question_id == question.id, QuestionVote.voter_tag == tag))  # fmt: skip
     if up and exists is None:
@@ -193,19 +241,35 @@ async def reply(
     return question
 
 
+async def hold_pins(session: AsyncSession, class_session_id: int) -> None:
+    """Pins of one class one at a time, taken before the question is claimed: two questions
+    pinned at once each found no other pinned (the other's pin not yet committed) and both
+    stayed pinned. PostgreSQL: a transaction-scoped advisory lock on the class; SQLite: the
+    claim's write lock already admits one writer at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"qa_pin:{class_session_id}"
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                              {"key": key})  # fmt: skip
+
+
 async def pin(session: AsyncSession, question: Question, pinned: bool) -> list[Question]:
-    """The question being answered now: one at a time. Returns every question whose pin
-    changed (the one pinned and any it replaced), for telling the class."""
+    """The question being answered now (claimed): one at a time. Returns every question whose
+    pin changed (the one pinned and any it replaced, unpinned and its revision moved on in one
+    UPDATE, which waits for their other changes), for telling the class."""
     changed = [question]
     if pinned:
         if question.status != PUBLISHED:
             raise Problem("conflict", "Pin published questions.")
-        others = await session.scalars(select(Question).where(
-            Question.class_session_id == question.class_session_id,
-            Question.id != question.id, Question.pinned.is_(True)))  # fmt: skip
-        for other in others:
-            other.pinned = False
-            changed.append(other)
+        unpinned = await session.scalars(
+            update(Question)
+            .where(Question.class_session_id == question.class_session_id,
+                   Question.id != question.id, Question.pinned.is_(True))
+            .values(pinned=False, revision=Question.revision + 1)
+            .returning(Question.id)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        for other_id in sorted(unpinned.all()):
+            changed.append(await _fresh(session, other_id))
     question.pinned = pinned
     return changed
 
@@ -264,7 +328,7 @@ def out(
         votes=question.votes, pinned=question.pinned, answered=question.answered,
         reply=question.reply, group_id=question.group_id, merged_into=question.merged_into,
         created_at=question.created_at, edited_at=question.edited_at,
-        mine=tag is not None and question.author_tag == tag,
+        revision=question.revision, mine=tag is not None and question.author_tag == tag,
         voted=voted is not None and question.id in voted,
     )  # fmt: skip
 

@@ -22,9 +22,12 @@ from tests.polls.test_polls import (
 from tests.polls.test_qa import (
     test_anonymity_holds_against_the_database_and_the_secret_can_be_destroyed,
     test_anonymous_and_named_questions_edit_and_withdraw,
+    test_moderation_at_once_reaches_every_page_in_the_order_it_was_made,
     test_moderation_filters_replies_pins_and_mutes,
     test_one_upvote_each_even_doubled_and_retried,
     test_questions_in_a_breakout_group_stay_in_it,
+    test_two_questions_pinned_at_once_leave_one_pin,
+    test_votes_are_no_revision_and_lose_no_moderation,
 )
 
 pytestmark = pytest.mark.parametrize("stack", [stack_for("services")], ids=["services"])
@@ -37,10 +40,13 @@ __all__ = [
     "test_anonymous_and_named_questions_edit_and_withdraw",
     "test_every_kind_of_item_end_to_end",
     "test_hidden_results_go_to_staff_until_shown",
+    "test_moderation_at_once_reaches_every_page_in_the_order_it_was_made",
     "test_moderation_filters_replies_pins_and_mutes",
     "test_one_answer_each_doubles_retries_and_final_quizzes",
     "test_one_upvote_each_even_doubled_and_retried",
     "test_questions_in_a_breakout_group_stay_in_it",
+    "test_two_questions_pinned_at_once_leave_one_pin",
+    "test_votes_are_no_revision_and_lose_no_moderation",
 ]
 
 

@@ -1,7 +1,8 @@
 """Live Q&A with real socket.io clients: anonymous and named questions, editing and withdrawing
 one's own, one upvote each (concurrent doubles and retries included), moderation (pre-approval,
 flags for phone and resident numbers, approve, reject, merge, mute a pseudonym), replies and
-pins, breakout scoping, and anonymity that holds against the database itself."""
+pins, breakout scoping, anonymity that holds against the database itself, and moderation
+changes made at once reaching every page in the order they were made (revisions)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from server.core.clock import ManualClock
 from server.core.keys import DATABASE
 from server.lms.models import SessionState, StaffRole
 from server.lms.service import set_session_state
+from server.polls import service
 from server.polls.events import PSEUDONYMS
 from server.polls.models import ClassSecret, Question, QuestionVote
 from tests.conftest import AppClient, Person, add_person, api_token
@@ -54,12 +56,14 @@ class QA:
 async def prepare(clients: list[AppClient], clock: ManualClock) -> QA:
     client = clients[0]
     people = (("kim", Role.TRAINEE, "김민지"), ("lee", Role.TRAINEE, "이서준"),
-              ("choi", Role.TRAINEE, "최유나"), ("park", Role.INSTRUCTOR, "박강사"))  # fmt: skip
+              ("choi", Role.TRAINEE, "최유나"), ("park", Role.INSTRUCTOR, "박강사"),
+              ("jung", Role.ASSISTANT, "정조교"))  # fmt: skip
     who = {login: await add_person(client.app, login, [role], clock, name=name)
            for login, role, name in people}  # fmt: skip
     trainees = [who[x].id for x in ("kim", "lee", "choi")]
     klass = await make_class(client.app, clock, trainees=trainees,
-                             staff={StaffRole.INSTRUCTOR: who["park"].id},
+                             staff={StaffRole.INSTRUCTOR: who["park"].id,
+                                    StaffRole.ASSISTANT: who["jung"].id},
                              starts_in=timedelta(minutes=-5))  # fmt: skip
     return QA(clients, klass, who, {x: await api_token(client, x) for x in who}, [])
 
@@ -226,7 +230,7 @@ async def test_anonymity_holds_against_the_database_and_the_secret_can_be_destro
                 values = {name: getattr(row, name) for name in columns}
                 assert values.get("author_id") is None
                 for name, value in values.items():
-                    if name.endswith("_id") or name in ("id", "votes"):
+                    if name.endswith("_id") or name in ("id", "votes", "revision"):  # counts
                         continue
                     assert str(value) not in (str(kim_id), str(lee_id)), (model, name)
                     assert value not in ("김민지", "이서준"), (model, name)
@@ -263,3 +267,117 @@ async def test_anonymity_holds_against_the_database_and_the_secret_can_be_destro
     assert refused["error"]["type"] == "forbidden"
     answer: Any = await lee.call("qa_list", {})
     assert answer["error"]["type"] == "forbidden"
+
+
+#: what a page shows of a question (votes come apart, in qa_votes)
+SHOWN = ("status", "pinned", "answered", "reply", "revision")
+
+
+class Page:
+    """What qa.js keeps: per question, the newest revision received; an older or equal one is
+    dropped. Every state received is kept by revision too, to tell if two differ."""
+
+    def __init__(self, p: Participant) -> None:
+        self.p = p
+        self.shown: dict[int, dict[str, Any]] = {}
+
+    def apply(self, q: dict[str, Any], told: dict[tuple[int, int], dict[str, Any]]) -> None:
+        state = {k: q[k] for k in SHOWN}
+        assert told.setdefault((q["id"], q["revision"]), state) == state, "one revision, two states"
+        held = self.shown.get(q["id"])
+        if held is None or q["revision"] > held["revision"]:
+            self.shown[q["id"]] = state
+
+    async def catch_up(self, qid: int, revision: int, told: dict[tuple[int, int], Any]) -> None:
+        """Read this page's broadcasts until it holds the question's given revision (or a
+        later one)."""
+        while self.shown.get(qid, {}).get("revision", 0) < revision:
+            self.apply(await self.p.next("qa_question"), told)
+
+
+async def stored(qa: QA, qid: int) -> dict[str, Any]:
+    async with qa.client.app[DATABASE].unit_of_work() as session:
+        q = service.out(await service.get(session, qa.klass.class_session_id, qid))
+    return {k: v for k, v in q.model_dump(mode="json").items() if k in SHOWN}
+
+
+async def test_moderation_at_once_reaches_every_page_in_the_order_it_was_made(qa: QA) -> None:
+    """Two moderators press "pin" and "reply" on one question at the same moment, round after
+    round: the record keeps both changes, the two answers carry consecutive revisions, no two
+    broadcasts of one revision differ, and every page keeping the newest revision it received
+    (qa.js) shows what is stored, whichever order the broadcasts arrived in."""
+    kim, park, jung = await qa.enter("kim"), await qa.enter("park"), await qa.enter("jung")
+    asked = await kim.ok("qa_ask", {"text": "과제 제출 기한이 언제인가요?"})
+    qid = asked["id"]
+    assert asked["revision"] == 1
+    told: dict[tuple[int, int], dict[str, Any]] = {}
+    pages = [Page(p) for p in (kim, park, jung)]
+    for page in pages:
+        await page.catch_up(qid, 1, told)
+    for n in range(24):
+        pinned, words = n % 2 == 0, f"답변 {n}"
+        pin, reply = await asyncio.gather(
+            park.call("qa_pin", {"question_id": qid, "pinned": pinned}),
+            jung.call("qa_reply", {"question_id": qid, "text": words}),
+        )
+        assert (pin["ok"], reply["ok"]) == (True, True), (pin, reply)
+        now = await stored(qa, qid)
+        assert (now["pinned"], now["reply"], now["answered"]) == (pinned, words, "text")
+        assert sorted([pin["revision"], reply["revision"]]) == [now["revision"] - 1,
+                                                               now["revision"]]  # fmt: skip
+        assert now["revision"] == 1 + 2 * (n + 1)
+        for page in pages:
+            await page.catch_up(qid, now["revision"], told)
+            assert page.shown[qid] == now, (n, page.p.state["me"]["role"])
+    listed = await kim.ok("qa_list", {})
+    assert {k: listed["questions"][0][k] for k in SHOWN} == await stored(qa, qid)
+
+
+async def test_votes_are_no_revision_and_lose_no_moderation(qa: QA) -> None:
+    """Votes at the same moment as moderation: the counts go out in qa_votes, the revision
+    moves only with the moderation, and the page ends on the stored state and count."""
+    kim, lee, park = await qa.enter("kim"), await qa.enter("lee"), await qa.enter("park")
+    asked = await kim.ok("qa_ask", {"text": "녹화본이 있나요?"})
+    qid = asked["id"]
+    told: dict[tuple[int, int], dict[str, Any]] = {}
+    page = Page(kim)
+    await page.catch_up(qid, 1, told)
+    results = await asyncio.gather(
+        lee.call("qa_vote", {"question_id": qid}),
+        park.call("qa_reply", {"question_id": qid, "live": True}),
+        kim.call("qa_vote", {"question_id": qid}),
+        park.call("qa_pin", {"question_id": qid, "pinned": True}),
+    )
+    assert all(r["ok"] for r in results), results
+    now = await stored(qa, qid)
+    assert (now["revision"], now["pinned"], now["answered"]) == (3, True, "live")
+    await page.catch_up(qid, 3, told)
+    assert page.shown[qid] == now
+    counts = await kim.next("qa_votes")
+    while counts["counts"][str(qid)] != 2:  # pushes are coalesced; the last one is exact
+        counts = await kim.next("qa_votes")
+
+
+async def test_two_questions_pinned_at_once_leave_one_pin(qa: QA) -> None:
+    """Two moderators pin two questions at the same moment: one stays pinned, the other is
+    unpinned by it, and every page (newest revision of each) shows that one pin."""
+    kim, park, jung = await qa.enter("kim"), await qa.enter("park"), await qa.enter("jung")
+    ids = [(await kim.ok("qa_ask", {"text": f"질문 {n}"}))["id"] for n in range(2)]
+    told: dict[tuple[int, int], dict[str, Any]] = {}
+    pages = [Page(p) for p in (kim, park, jung)]
+    for page in pages:
+        for qid in ids:
+            await page.catch_up(qid, 1, told)
+    for n in range(20):
+        first, second = ids if n % 2 == 0 else ids[::-1]
+        answers = await asyncio.gather(
+            park.call("qa_pin", {"question_id": first, "pinned": True}),
+            jung.call("qa_pin", {"question_id": second, "pinned": True}),
+        )
+        assert [a["ok"] for a in answers] == [True, True], answers
+        now = {qid: await stored(qa, qid) for qid in ids}
+        assert sorted(q["pinned"] for q in now.values()) == [False, True], (n, now)
+        for page in pages:
+            for qid in ids:
+                await page.catch_up(qid, now[qid]["revision"], told)
+            assert {qid: page.shown[qid] for qid in ids} == now, n

@@ -6,8 +6,10 @@
 //
 // Broadcasts never say whose question it is or who voted (`mine` and `voted` are false in
 // them), so the page keeps its own question ids and votes from the answers to qa_list and
-// qa_ask. The question being typed is kept in this tab's session storage with the request id
-// of its last sending, so a retry after a reconnect (or a reload) is the same question.
+// qa_ask. Each question carries a revision: the page keeps the newest it has seen of each one
+// and drops an older or equal one (vote counts come apart, in qa_votes, and are no revision).
+// The question being typed is kept in this tab's session storage with the request id of its
+// last sending, so a retry after a reconnect (or a reload) is the same question.
 
 import { formatTime, language, t } from "/static/js/i18n.js";
 
@@ -63,6 +65,12 @@ function arrange(list, rows) {
   const focused = list.contains(document.activeElement) ? document.activeElement : null;
   list.replaceChildren(...rows);
   if (focused?.isConnected) focused.focus({ preventScroll: true });
+}
+
+/** The newer of two states of one question (by revision); the list's own counts and flags. */
+function newer(held, listed) {
+  if (!held || held.revision <= listed.revision) return listed;
+  return { ...held, votes: listed.votes, mine: listed.mine, voted: listed.voted };
 }
 
 export class QAPanel {
@@ -209,7 +217,8 @@ export class QAPanel {
     } finally {
       this.held = null;
     }
-    this.questions = new Map(answer.questions.map((q) => [q.id, q]));
+    const before = this.questions;
+    this.questions = new Map(answer.questions.map((q) => [q.id, newer(before.get(q.id), q)]));
     for (const q of answer.questions) if (q.mine) this.mine.add(q.id);
     this.voted = new Set(answer.questions.filter((q) => q.voted).map((q) => q.id));
     for (const apply of held) apply(); // newer than the list: they came while it was made
@@ -219,12 +228,13 @@ export class QAPanel {
     this.render();
   }
 
+  /** A question from a broadcast or an answer, applied only if newer than the one held: two
+   * changes in flight at once can arrive in either order (the one a pin replaced is sent too). */
   upsert(question) {
     const apply = () => {
       if (question.mine) this.mine.add(question.id);
-      if (question.pinned) { // one pinned at a time: the others' unpinning is not broadcast
-        for (const other of this.questions.values()) if (other.id !== question.id) other.pinned = false;
-      }
+      const held = this.questions.get(question.id);
+      if (held && held.revision >= question.revision) return;
       this.questions.set(question.id, { ...question });
     };
     apply();
@@ -233,6 +243,7 @@ export class QAPanel {
 
   received(question) {
     const before = this.questions.get(question.id);
+    if (before && before.revision >= question.revision) return; // overtaken by a newer change
     const mine = this.mine.has(question.id);
     this.upsert(question);
     if (mine && before?.status !== question.status) {
