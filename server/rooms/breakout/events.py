@@ -251,6 +251,9 @@ async def tick(app: web.Application, class_session_id: int) -> None:
     for seconds in warnings:
         await sio.emit("breakout_warning", {"seconds_left": seconds}, to=room(class_session_id),
                        namespace=NAMESPACE)  # fmt: skip
+    if warnings:  # on record once given: a restore after a Redis loss does not repeat it
+        async with app[DATABASE].unit_of_work(request_id="breakout:warned") as session:
+            await rounds.record_warned(session, live, class_session_id, now)
     if not close:
         return
     async with app[DATABASE].unit_of_work(request_id="breakout:close") as session:
