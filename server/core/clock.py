@@ -10,6 +10,12 @@ from zoneinfo import ZoneInfo
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
+def wire_time(moment: datetime) -> str:
+    """An instant as every API answer and socket message writes it: ISO 8601 in UTC with
+    ``Z``, as pydantic writes the models' times, so one instant is always one string."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""

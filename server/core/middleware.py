@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -16,6 +17,7 @@ from server.core.outage import is_outage, unavailable
 
 REQUEST_ID_FORMAT = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 log = structlog.get_logger("baeum.http")
+CLIENT_CLOSED = 499  # nginx's "client closed request": counted, never sent (nobody is there)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -32,6 +34,11 @@ async def request_middleware(request: web.Request, handler: Handler) -> web.Stre
         except web.HTTPException as exc:  # redirects and other non-error answers
             exc.headers["X-Request-Id"] = request_id
             _observe(request, exc.status, started)
+            raise
+        except asyncio.CancelledError:  # a server that cancels handlers whose client went
+            if _transport_gone(request):
+                log.info("client went before its request was answered", path=request.path)
+                _observe(request, CLIENT_CLOSED, started)
             raise
         response.headers["X-Request-Id"] = request_id
         _observe(request, response.status, started)
@@ -55,6 +62,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
             content_type=PROBLEM_JSON,
         )
     except Exception as exc:
+        if _client_went(request, exc):  # the peer hung up mid-body: its doing, not ours
+            log.info("client went before its request was answered", path=request.path)
+            return web.Response(status=CLIENT_CLOSED, reason="Client Closed Request")
         if is_outage(exc):  # a dependency is down: 503, try again; not a bug
             log.warning("dependency down", path=request.path, method=request.method)
             request.app[METRICS].errors.labels("outage").inc()
@@ -64,6 +74,17 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         return problem_response(
             Problem("internal-error", request_id=request[REQUEST_ID]), instance=request.path
         )
+
+
+def _client_went(request: web.Request, exc: Exception) -> bool:
+    """True when ``exc`` is the one aiohttp put in the request body when the client's
+    connection was lost (a reset that would otherwise read as a database or Redis outage)."""
+    return exc is request.content.exception() and _transport_gone(request)
+
+
+def _transport_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 def _observe(request: web.Request, status: int, started: float) -> None:

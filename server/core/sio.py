@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
 from server.core.auth import service as auth
+from server.core.clock import wire_time
 from server.core.errors import Problem
 from server.core.events import EventCtx, SocketRouter
 from server.core.fanout import LeanManager, LeanRedisManager
@@ -107,7 +108,7 @@ personal = SocketRouter("/", admit_signed_in)
 @personal.event("ping", rate=(120, 60.0))
 async def ping(ctx: EventCtx) -> dict[str, Any]:
     """A round trip for the pre-class connection test; the server's time for clock skew."""
-    return {"server_time": ctx.clock.now().isoformat()}
+    return {"server_time": wire_time(ctx.clock.now())}
 
 
 @personal.event("whoami")

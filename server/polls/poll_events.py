@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from server.core.clock import wire_time
 from server.core.errors import Problem
 from server.core.events import EventCtx
 from server.core.keys import CLOCK, DATABASE, LIVE, SIO
@@ -67,10 +68,10 @@ def _later(ctx: EventCtx, run: PollRun, event: str, body: Any, *, public: bool =
 def _run_out(run: PollRun, poll_title: str, items: list[Any], now: datetime) -> dict[str, Any]:
     """A run as pages show it (``server_time``: for an exact countdown on any device)."""
     return {
-        "server_time": now.isoformat(), "run_id": run.id, "poll_id": run.poll_id,
+        "server_time": wire_time(now), "run_id": run.id, "poll_id": run.poll_id,
         "title": poll_title, "state": run.state, "anonymous": run.anonymous,
         "group_id": run.group_id, "results_shown": run.results_shown,
-        "closes_at": run.closes_at.isoformat() if run.closes_at else None,
+        "closes_at": wire_time(run.closes_at) if run.closes_at else None,
         "items": [i.model_dump(mode="json") for i in items],
     }  # fmt: skip
 

@@ -6,9 +6,11 @@ arrow keys and by dragging; a photo from the file chooser shown on the other pag
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,6 +23,7 @@ from playwright.async_api import (
     FilePayload,
     Locator,
     Page,
+    Route,
     expect,
 )
 from sqlalchemy import select
@@ -433,6 +436,37 @@ async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=SCREENSHOTS / f"{name}.png")
 
 
+@dataclass
+class Held:
+    asked: asyncio.Event  # the page asked for one of them
+    go: asyncio.Event  # let them through
+    passed: list[asyncio.Future[None]]  # one per request held, done once it went on
+
+
+@asynccontextmanager
+async def held_back(page: Page, pattern: str) -> AsyncIterator[Held]:
+    """Requests matching ``pattern`` wait (the network is slow) until the block ends."""
+    held = Held(asyncio.Event(), asyncio.Event(), [])
+
+    async def hold(route: Route) -> None:
+        passed = asyncio.get_running_loop().create_future()
+        held.passed.append(passed)
+        held.asked.set()
+        try:
+            await held.go.wait()
+            await route.continue_()
+        finally:
+            passed.set_result(None)
+
+    await page.route(pattern, hold)
+    try:
+        yield held
+    finally:
+        held.go.set()
+        await asyncio.gather(*held.passed)
+        await page.unroute(pattern, hold)
+
+
 async def test_every_layout_on_a_phone_and_a_desktop(room: Room) -> None:
     teacher, kim = room.teacher, room.kim
     await new_board(teacher, "SWOT 분석", template="swot")
@@ -451,14 +485,20 @@ async def test_every_layout_on_a_phone_and_a_desktop(room: Room) -> None:
         await shot(kim, f"board-{layout}-phone")
         await shot(teacher, f"board-{layout}-desktop")
         await assert_accessible(kim, context=f"the {layout} layout on a phone")
-    await teacher.select_option("#board-layout", "columns")
-    # the layout reaches the phone before its language changes (a render that lands while
-    # the English words are loading keeps the Korean ones: see the session note)
-    await expect(kim.locator("#board-surface[data-layout=columns]")).to_be_attached()
-    await kim.click("#lang-room")
+    # the phone switches to English; while its words are on the way the new layout arrives and
+    # is drawn in the Korean words at hand; once the English ones come all is drawn again
+    async with held_back(kim, "**/static/i18n/en/*.json") as catalogs:
+        await kim.click("#lang-room")
+        await catalogs.asked.wait()
+        await teacher.select_option("#board-layout", "columns")
+        await expect(kim.locator("#board-surface[data-layout=columns]")).to_be_attached()
+        await expect(kim.locator("#board-info")).to_have_text(KO["board.layout_columns"])
     await expect(kim.locator("#board-info")).to_have_text(EN["board.layout_columns"])
     await expect(kim.locator("#board-add")).to_contain_text(EN["board.add"])
     await expect(note(kim, "현장 경험").locator(".note-rating")).to_have_text(EN["board.no_rating"])
+    liked = note(kim, "현장 경험").locator(".note-like .visually-hidden")
+    await expect(liked).to_have_text(EN["board.like"])
+    await expect(kim.locator(".board-add-here").first).to_contain_text(EN["board.add"])
     await shot(kim, "board-columns-phone-en")
     for page in (kim, teacher):  # paper notes in a dark page: still AA
         await page.emulate_media(color_scheme="dark")

@@ -1,22 +1,28 @@
 """A whole breakout round in real browsers: the instructor (desktop, log-in) prepares a set in
 the console's panel, fills it at random and opens it; the trainees (a phone and a desktop, join
 links) see their group, its members and the countdown; a broadcast reaches them; a help call
-reaches the instructor; closing brings everyone back."""
+reaches the instructor; a language switch redraws what the pushes drew; closing brings
+everyone back."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
-from playwright.async_api import Browser
+from playwright.async_api import Browser, expect
 
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
+from server.core.health import STATIC_DIR
 from server.lms.models import StaffRole
 from tests.browser.a11y import assert_accessible, screenshot
 from tests.browser.classroom import in_lobby, join, open_panel, page_errors, sign_in
 from tests.browser.conftest import join_link
 from tests.conftest import AppClient, add_person
 from tests.factories import make_class
+
+EN: dict[str, str] = json.loads((STATIC_DIR / "i18n" / "en" / "class.json").read_text("utf-8"))
 
 
 async def test_a_breakout_round_from_setup_to_return(
@@ -106,6 +112,12 @@ async def test_a_breakout_round_from_setup_to_return(
         await teacher.wait_for_function(
             "document.getElementById('breakout-help').textContent.includes('김민지')"
         )
+        # a language switch draws again what the pushes drew: the group, the help queue, the set
+        await trainees[1].click("#lang-room")
+        await expect(trainees[1].locator("#group-name")).to_have_text(re.compile(r"^Group "))
+        await teacher.click("#lang-room")
+        await expect(teacher.locator("#breakout-help button")).to_have_text(EN["breakout.go_help"])
+        await expect(teacher.locator("#breakout-groups")).to_contain_text(EN["breakout.unassigned"])
         await screenshot(phone_page, "breakout-group-phone")
         await screenshot(teacher, "breakout-console-desktop")
         await assert_accessible(phone_page, context="a trainee in a group (phone)")

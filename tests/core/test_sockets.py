@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -139,4 +140,5 @@ async def test_ping_answers_with_the_server_time(
     token = await api_token(client, "trainee1")
     async with connected(client, auth={"token": token}) as sio:
         answer = await sio.call("ping", timeout=5)
-    assert answer == {"ok": True, "server_time": clock.now().isoformat()}
+    assert answer == {"ok": True, "server_time": "2020-10-05T00:00:00Z"}  # as the REST API writes
+    assert clock.now() == datetime(2020, 10, 5, tzinfo=UTC)

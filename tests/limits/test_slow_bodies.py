@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pytest
 import socketio
+import structlog
+import structlog.testing
 from aiohttp import web
 from sqlalchemy import func, select
 
@@ -25,7 +27,7 @@ from server.core.auth.schemas import TokenCreate
 from server.core.auth.service import create_api_token
 from server.core.clock import ManualClock
 from server.core.keys import DATABASE, METRICS
-from server.core.limits import GuardedServer
+from server.core.limits import GuardedServer, Handler
 from tests.conftest import PASSWORD, NodeFactory, add_person
 
 IDLE_S = 1.0  # BAEUM_BODY_IDLE_TIMEOUT_S for these tests
@@ -237,3 +239,64 @@ async def test_an_upload_the_server_holds_back_is_not_cut(served: Served) -> Non
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
     assert answer.endswith(b'{"bytes": 1048576}')
     assert cut_count(served.app) == 2
+
+
+ANSWERED = web.AppKey("answered", asyncio.Queue)
+
+
+@web.middleware
+async def note_answered(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Outermost: hands the test each request once every middleware has dealt with it."""
+    try:
+        return await handler(request)
+    finally:
+        request.app[ANSWERED].put_nowait(request.path)
+
+
+@pytest.mark.parametrize("cancelling", [False, True], ids=["as-served", "cancelling"])
+@pytest.mark.parametrize(
+    ("sent", "chunked"),
+    [(0, False), (5, False), (5, True)],
+    ids=["no-body-byte", "part-of-the-body", "part-of-a-chunk"],
+)
+async def test_a_client_that_hangs_up_mid_body_is_not_an_outage(
+    nodes: NodeFactory, clock: ManualClock, sent: int, chunked: bool, cancelling: bool
+) -> None:
+    """The client goes while its log-in body is on the way: aiohttp wakes the reading handler
+    with a connection reset (or cancels it, when the server is set to), which is the client's
+    doing, not a database or Redis outage: no 503, no outage or error counted or logged, a line
+    saying the client went, and the request counted under 499 (client closed request)."""
+    app = create_app(nodes.settings(body_idle_timeout_s=BOUND_S), clock=clock)
+    app.middlewares.insert(0, note_answered)
+    app[ANSWERED] = asyncio.Queue()
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=cancelling)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    served = Served(app, runner.addresses[0][1])
+    try:
+        await add_person(app, "kim", [Role.TRAINEE], clock)
+        body = log_in_body("kim")
+        with structlog.testing.capture_logs() as logs:
+            _, writer = await served.connect()
+            part = body[:sent]
+            writer.write(post_head(LOGIN, None if chunked else len(body))
+                         + (chunk(part) if chunked else part))  # fmt: skip
+            await writer.drain()
+            writer.close()
+            await writer.wait_closed()
+            assert await asyncio.wait_for(app[ANSWERED].get(), BOUND_S) == LOGIN
+        events = [entry["event"] for entry in logs]
+        assert "client went before its request was answered" in events, logs
+        assert "dependency down" not in events, logs
+        assert "unhandled error" not in events, logs
+        assert sample(app, "baeum_errors_total", {"where": "outage"}) == 0
+        assert sample(app, "baeum_errors_total", {"where": "http"}) == 0
+        assert sample(app, "baeum_http_requests_total",
+                      {"method": "POST", "route": LOGIN, "status": "503"}) == 0  # fmt: skip
+        assert sample(app, "baeum_http_requests_total",
+                      {"method": "POST", "route": LOGIN, "status": "499"}) == 1  # fmt: skip
+        assert await healthy(served)
+        assert await sessions(app) == 0
+    finally:
+        await runner.cleanup()

@@ -96,6 +96,17 @@ class Participant:
         await self.sio.eio.ws.close()
         await self.sio.wait()
 
+    async def disconnect_cleanly(self) -> None:
+        """Go as the page's socket.io client goes when told to disconnect: its disconnect
+        packet is on the wire before the websocket closes, so the server is told why
+        (``client disconnect``). python-socketio's own ``disconnect()`` queues that packet but
+        closes the websocket before its write loop sends it: to the server that is a closed
+        transport, like a lost network."""
+        goodbye = self.sio.packet_class(socketio.packet.DISCONNECT, namespace="/class")
+        await self.sio._send_packet(goodbye)
+        await asyncio.wait_for(self.sio.eio.queue.join(), 5)  # written to the websocket
+        await self.sio.disconnect()
+
     async def close(self) -> None:
         if self.sio.connected:
             await self.sio.disconnect()

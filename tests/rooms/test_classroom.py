@@ -425,6 +425,41 @@ async def test_leaving_on_purpose_is_not_a_drop(klass: Class, opened: Any) -> No
     assert kinds == [AttendanceKind.JOIN, AttendanceKind.LEAVE]
 
 
+async def test_a_client_that_disconnects_itself_has_left_and_a_lost_one_dropped(
+    klass: Class, opened: Any
+) -> None:
+    """No "leave" event: kim's client says goodbye itself (socket.io's disconnect packet, as
+    the page's client sends it when the person presses leave and the event got no answer), and
+    lee's connection is simply lost. The first chose to go (a leave: no dropout, no connection
+    report); the second dropped (a drop, which may yet be resumed)."""
+    park = await opened(klass, "park")
+    kim, lee = await opened(klass, "kim"), await opened(klass, "lee")
+    await kim.disconnect_cleanly()
+    assert (await park.change("left")) == {
+        "kind": "left", "user_id": klass.people["kim"].id, "reason": "left"}  # fmt: skip
+    await lee.drop()
+    dropped = await park.change("dropped")
+    assert (dropped["user_id"], dropped["reason"]) == (klass.people["lee"].id, "transport close")
+    ends = {(e.user_id, e.kind, e.reason) for e in await attendance(klass)
+            if e.kind not in (AttendanceKind.JOIN, AttendanceKind.RESUME)}  # fmt: skip
+    assert ends == {
+        (klass.people["kim"].id, AttendanceKind.LEAVE, "client disconnect"),
+        (klass.people["lee"].id, AttendanceKind.DROP, "transport close"),
+    }
+    summary = await (
+        await klass.client.get(
+            f"/api/v1/class-sessions/{klass.id}/attendance", headers=bearer(klass.tokens["park"])
+        )
+    ).json()
+    rows = {r["user_id"]: r for r in summary}
+    assert (rows[klass.people["kim"].id]["dropouts"], rows[klass.people["lee"].id]["dropouts"]) == (
+        0, 1)  # fmt: skip
+    async with klass.client.app[DATABASE].unit_of_work() as session:
+        reported = await session.scalars(select(ConnectionReport.user_id).where(
+            ConnectionReport.class_session_id == klass.id))  # fmt: skip
+        assert list(reported) == [klass.people["lee"].id]  # the drop's server-side report only
+
+
 # ---- limits and bad input -------------------------------------------------------------------
 
 

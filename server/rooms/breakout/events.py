@@ -11,6 +11,7 @@ from aiohttp import web
 
 from server.boards import service as boards
 from server.boards.export import plain_text
+from server.core.clock import wire_time
 from server.core.errors import Problem
 from server.core.events import EventCtx
 from server.core.keys import CLOCK, DATABASE, LIVE, SETTINGS, SIO
@@ -44,8 +45,8 @@ from server.rooms.schemas import Grant, TargetIn
 
 
 def _timer(rnd: rounds.Round) -> dict[str, Any]:
-    return {"round_id": rnd.round_id, "ends_at": rnd.ends_at.isoformat(),
-            "closing_at": rnd.closing_at.isoformat() if rnd.closing_at else None}  # fmt: skip
+    return {"round_id": rnd.round_id, "ends_at": wire_time(rnd.ends_at),
+            "closing_at": wire_time(rnd.closing_at) if rnd.closing_at else None}  # fmt: skip
 
 
 async def _round_out(ctx: EventCtx, rnd: rounds.Round) -> dict[str, Any]:
@@ -138,7 +139,7 @@ async def breakout_broadcast(ctx: EventCtx, payload: BroadcastIn) -> dict[str, A
         ctx.clock.now(), actor_id=ctx.user_id,
     )  # fmt: skip
     out = {"id": event.id, "text": payload.text, "from_id": ctx.user_id,
-           "from_name": ctx.socket["name"], "at": event.at.isoformat()}  # fmt: skip
+           "from_name": ctx.socket["name"], "at": wire_time(event.at)}  # fmt: skip
     ctx.emit("breakout_message", out, to=room(cs_id))
     return {"id": event.id}
 
@@ -156,7 +157,7 @@ async def breakout_voice(ctx: EventCtx, payload: VoiceIn) -> dict[str, Any]:
 
 async def _help_calls(ctx: EventCtx) -> list[dict[str, Any]]:
     entries = await presence.everyone(ctx.app[LIVE], class_id_of(ctx))
-    return [{**call, "at": call["at"].isoformat()}  # type: ignore[attr-defined]
+    return [{**call, "at": wire_time(call["at"])}  # type: ignore[arg-type]
             for call in presence.help_queue(entries)]  # fmt: skip
 
 
@@ -251,6 +252,9 @@ async def tick(app: web.Application, class_session_id: int) -> None:
     for seconds in warnings:
         await sio.emit("breakout_warning", {"seconds_left": seconds}, to=room(class_session_id),
                        namespace=NAMESPACE)  # fmt: skip
+    if warnings:  # on record once given: a restore after a Redis loss does not repeat it
+        async with app[DATABASE].unit_of_work(request_id="breakout:warned") as session:
+            await rounds.record_warned(session, live, class_session_id, now)
     if not close:
         return
     async with app[DATABASE].unit_of_work(request_id="breakout:close") as session:

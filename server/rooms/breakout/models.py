@@ -64,8 +64,8 @@ class BreakoutMember(Audited, Base):
 
 class BreakoutRound(Base):
     """One time the groups were open in a class: from opening to closing. While it is open the
-    live state holds it too; the record keeps enough (plan, warnings, last countdown) to put it
-    back there if the live state is lost."""
+    live state holds it too; the record keeps enough (plan, warnings and those given, last
+    countdown) to put it back there if the live state is lost."""
 
     __tablename__ = "breakout_rounds"
 
@@ -81,6 +81,7 @@ class BreakoutRound(Base):
     closing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a last countdown's end
     warnings: Mapped[list[int] | None] = mapped_column(JSON)  # seconds before the end
     plan: Mapped[dict[str, int] | None] = mapped_column(JSON)  # member (as text) → group
+    warned: Mapped[list[int] | None] = mapped_column(JSON)  # warnings given for this end
 
 
 class BreakoutMove(Base):

@@ -1,9 +1,10 @@
 """A live breakout round: open the groups with a duration, move people, extend, close (now or
 after a last countdown), warn before the end. The round lives in the shared live state (so
 every node sees the same groups and clock, and a restarted node carries on) and on record
-(the round, its plan and clock, and every move, for attendance). If the live state is lost
-(Redis restarted empty), the first join that finds no round puts the open one back from the
-record, so the groups survive. Plain async functions; no socket.io here."""
+(the round, its plan and clock, the warnings given, and every move, for attendance). If the
+live state is lost (Redis restarted empty), the first join that finds no round puts the open
+one back from the record, so the groups survive and no warning is given twice. Plain async
+functions; no socket.io here."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class Round:
     plan: dict[int, int] = field(default_factory=dict)  # member → group
     names: dict[int, str] = field(default_factory=dict)  # members' names, for every client
     opened_at: datetime | None = None
+    warned_s: list[int] = field(default_factory=list)  # given before a restore, for this end
 
     def fields(self) -> dict[str, str]:
         return {
@@ -53,6 +55,7 @@ class Round:
             "plan": json.dumps({str(u): g for u, g in self.plan.items()}),
             "names": json.dumps({str(u): n for u, n in self.names.items()}),
             "opened_at": self.opened_at.isoformat() if self.opened_at else "",
+            "warned": json.dumps(self.warned_s),
         }  # fmt: skip
 
     @classmethod
@@ -66,6 +69,7 @@ class Round:
             plan={int(u): int(g) for u, g in json.loads(f["plan"]).items()},
             names={int(u): n for u, n in json.loads(f.get("names", "{}")).items()},
             opened_at=datetime.fromisoformat(f["opened_at"]) if f.get("opened_at") else None,
+            warned_s=json.loads(f.get("warned", "[]")),
         )  # fmt: skip
 
     @property
@@ -122,7 +126,7 @@ async def restore(
         {g.id: g.name for g in await service.groups_of(session, record.set_id)},
         {int(u): g for u, g in record.plan.items()} if record.plan is not None
         else await service.members_of(session, record.set_id),
-        opened_at=record.opened_at,
+        opened_at=record.opened_at, warned_s=record.warned or [],
     )  # fmt: skip
     if now >= rnd.deadline:
         record.closed_at = rnd.deadline
@@ -273,10 +277,15 @@ async def speak_everywhere(live: LiveState, class_session_id: int, user_id: int,
 async def extend(
     session: AsyncSession, live: LiveState, class_session_id: int, minutes: float
 ) -> Round:
+    """A new end: the warnings are given again before it."""
     rnd = await _open(live, class_session_id)
     rnd.ends_at += timedelta(minutes=minutes)
     rnd.closing_at = None
+    rnd.warned_s = []
     await _save(session, live, class_session_id, rnd)
+    await session.execute(
+        update(BreakoutRound).where(BreakoutRound.id == rnd.round_id).values(warned=None)
+    )
     return rnd
 
 
@@ -309,14 +318,14 @@ async def close_round(
 
 async def due(live: LiveState, class_session_id: int, now: datetime) -> tuple[list[int], bool]:
     """What the clock asks for now: warnings (seconds left) not given yet, and whether to close.
-    Each warning is given once across every node (a shared counter decides)."""
+    Each warning is given once across every node (a shared counter decides) and across a loss
+    of the live state (the restored round knows from the record which were given)."""
     rnd = await current(live, class_session_id)
     if rnd is None:
         return [], False
     if now >= rnd.deadline:
         return [], True
-    left = (rnd.ends_at - now).total_seconds()
-    crossed = sorted(s for s in rnd.warnings_s if left <= s)
+    crossed = [s for s in _crossed(rnd, now) if s not in rnd.warned_s]
     if rnd.closing_at is not None or not crossed:
         return [], False
     # only the most urgent warning crossed is given; the ones it passed are spent with it
@@ -324,6 +333,27 @@ async def due(live: LiveState, class_session_id: int, now: datetime) -> tuple[li
                              f"{rnd.ends_at.isoformat()}:{s}") == 1 for s in crossed]  # fmt: skip
     warnings = [crossed[0]] if fresh[0] else []
     return warnings, False
+
+
+def _crossed(rnd: Round, now: datetime) -> list[int]:
+    left = (rnd.ends_at - now).total_seconds()
+    return sorted(s for s in rnd.warnings_s if left <= s)
+
+
+async def record_warned(
+    session: AsyncSession, live: LiveState, class_session_id: int, now: datetime
+) -> None:
+    """After a warning is given: every warning the clock has passed for the round's current
+    end is on record as given (the ones passed with it are spent too), for a restore. Written
+    only while the end is the same, so a late write cannot undo an extension's fresh start."""
+    rnd = await current(live, class_session_id)
+    if rnd is None:
+        return
+    await session.execute(
+        update(BreakoutRound)
+        .where(BreakoutRound.id == rnd.round_id, BreakoutRound.ends_at == rnd.ends_at)
+        .values(warned=_crossed(rnd, now))
+    )  # fmt: skip
 
 
 async def history(

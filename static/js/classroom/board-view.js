@@ -4,7 +4,7 @@
 // notes drawn in SVG) and timeline (by date). Sections show as blocks; a note moves to another
 // section or up and down by dragging, or by its menu (drag alone is not accessible).
 
-import { language, t } from "/static/js/i18n.js";
+import { catalogLanguage, t } from "/static/js/i18n.js";
 import { el } from "./board-html.js";
 import { buildNote, dateText, fillNote, postLabel } from "./board-note.js";
 
@@ -136,7 +136,8 @@ export class BoardView {
   // ---- the frame of each layout -----------------------------------------------------------
 
   skeleton(layout, sections, canPost) {
-    const sig = JSON.stringify([layout, sections, canPost, language()]);
+    // the words drawn (not the language still loading): drawn again once they arrive
+    const sig = JSON.stringify([layout, sections, canPost, catalogLanguage()]);
     if (sig === this.skeletonSig) return;
     this.skeletonSig = sig;
     for (const li of this.notes.values()) li.remove();

@@ -46,6 +46,11 @@ export class BreakoutView {
     });
     $("group-help").addEventListener("click", () => this.callHelp());
     live.on("breakout_choices", () => this.loadChoices().catch(() => null));
+    // words drawn from pushes, again in the language that finished loading (no announcements)
+    document.addEventListener("baeum:language", () => {
+      this.label(this.group(this.myGroup));
+      if (this.choices) this.renderChoices(this.choices);
+    });
   }
 
   /** Sets in which trainees pick their own group: the groups, how full, and mine. */
@@ -57,6 +62,7 @@ export class BreakoutView {
   }
 
   renderChoices(choices) {
+    this.choices = choices;
     const open = choices.find((c) => c.groups.length);
     $("group-choice").hidden = !open || Boolean(this.round);
     if (!open) return;
@@ -104,11 +110,8 @@ export class BreakoutView {
     this.myGroup = groupId;
     const group = this.group(groupId);
     $("group-bar").hidden = !group;
-    if (group) {
-      $("group-name").textContent = t("breakout.you_are_in", { group: group.name });
-      $("group-members").textContent = group.members.map((id) => this.names(id)).join(", ");
-      this.say(t("breakout.moved_to", { group: group.name }), true);
-    }
+    this.label(group);
+    if (group) this.say(t("breakout.moved_to", { group: group.name }), true);
     const to = $("chat-to");
     let option = to.querySelector("option[value=group]");
     if (group && !option) {
@@ -119,6 +122,12 @@ export class BreakoutView {
     if (group) to.value = "group";
     else if (option) { option.remove(); to.value = "all"; }
     this.onRoom(groupId);
+  }
+
+  label(group) {
+    if (!group) return;
+    $("group-name").textContent = t("breakout.you_are_in", { group: group.name });
+    $("group-members").textContent = group.members.map((id) => this.names(id)).join(", ");
   }
 
   moved(userId, groupId) {
@@ -196,6 +205,12 @@ export class BreakoutConsole {
     live.on("breakout_timer", (timer) => { Object.assign(this.round || {}, timer); });
     live.on("breakout_closed", () => this.stopped());
     live.on("breakout_choices", () => this.load().catch(() => null)); // trainees chose
+    this.queue = [];
+    document.addEventListener("baeum:language", () => { // what pushes drew, in the new words
+      this.renderSets(Number($("breakout-set").value) || undefined);
+      this.drawHelpCalls();
+      if (this.round) this.overview().catch(() => null);
+    });
   }
 
   async run(work) {
@@ -389,6 +404,13 @@ export class BreakoutConsole {
   }
 
   helpCalls(queue) {
+    this.queue = queue;
+    this.drawHelpCalls();
+    if (queue.length) this.say(t("breakout.help_from", { name: this.names(queue[queue.length - 1].user_id) }));
+  }
+
+  drawHelpCalls() {
+    const queue = this.queue;
     $("breakout-help").replaceChildren(...queue.map((call) => {
       const item = document.createElement("li");
       const group = this.round?.groups.find((g) => g.id === call.group_id)?.name ?? "";
@@ -407,6 +429,5 @@ export class BreakoutConsole {
     $("breakout-no-help").hidden = queue.length > 0;
     $("help-count").hidden = queue.length === 0;
     $("help-count").textContent = String(queue.length);
-    if (queue.length) this.say(t("breakout.help_from", { name: this.names(queue[queue.length - 1].user_id) }));
   }
 }

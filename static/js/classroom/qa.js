@@ -11,7 +11,7 @@
 // The question being typed is kept in this tab's session storage with the request id of its
 // last sending, so a retry after a reconnect (or a reload) is the same question.
 
-import { formatTime, language, t } from "/static/js/i18n.js";
+import { catalogLanguage, formatTime, language, t } from "/static/js/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const DRAFT = "baeum.qa-draft";
@@ -323,7 +323,7 @@ export class QAPanel {
     const all = [...this.questions.values()];
     const shown = all.filter((q) => this.listed(q)).sort(rank(this.sort));
     const published = all.filter((q) => q.status === "published").sort((a, b) => a.id - b.id);
-    published.signature = published.map((p) => `${p.id}:${p.text}`).join("\n") + language();
+    published.signature = published.map((p) => `${p.id}:${p.text}`).join("\n") + catalogLanguage();
     for (const id of this.items.keys()) if (!shown.some((q) => q.id === id)) this.items.delete(id);
     arrange($("qa-list"), shown.map((q) => this.item(q, published)));
     $("qa-empty").hidden = shown.length > 0;
