@@ -84,8 +84,10 @@ async def _board(ctx: EventCtx, board_id: int) -> tuple[Board, service.Viewer]:
     return board, viewer
 
 
-async def _post(ctx: EventCtx, post_id: int) -> tuple[Board, BoardPost, service.Viewer]:
-    post = await posts.get(ctx.session, None, post_id)
+async def _post(
+    ctx: EventCtx, post_id: int, *, for_change: bool = False
+) -> tuple[Board, BoardPost, service.Viewer]:
+    post = await posts.get(ctx.session, None, post_id, for_change=for_change)
     board, viewer = await _board(ctx, post.board_id)
     if post.status != posts.PUBLISHED and not viewer.staff and post.author_tag != viewer.tag:
         raise Problem("not-found", f"No post {post_id} here.")
@@ -249,7 +251,7 @@ async def board_move(ctx: EventCtx, payload: PostMoveIn) -> dict[str, Any]:
 
 @classroom.event("board_withdraw", payload=PostRef, rate=(30, 60.0))
 async def board_withdraw(ctx: EventCtx, payload: PostRef) -> dict[str, Any]:
-    _, post, viewer = await _post(ctx, payload.post_id)
+    _, post, viewer = await _post(ctx, payload.post_id, for_change=True)
     await posts.withdraw(post, _author(ctx, viewer))
     await _send(ctx, post)
     return {"post_id": post.id, "status": post.status}
@@ -257,7 +259,7 @@ async def board_withdraw(ctx: EventCtx, payload: PostRef) -> dict[str, Any]:
 
 async def _staff_post(ctx: EventCtx, post_id: int) -> tuple[Board, BoardPost]:
     require_grant(ctx, Grant.MODERATE)
-    board, post, _ = await _post(ctx, post_id)
+    board, post, _ = await _post(ctx, post_id, for_change=True)
     return board, post
 
 

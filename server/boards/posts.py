@@ -120,8 +120,19 @@ def _section(board: Board, section_id: str | None) -> str | None:
     return section_id
 
 
-async def get(session: AsyncSession, board_id: int | None, post_id: int) -> BoardPost:
-    post = await get_or_404(session, BoardPost, post_id, "post")
+async def get(session: AsyncSession, board_id: int | None, post_id: int, *,
+              for_change: bool = False) -> BoardPost:  # fmt: skip
+    """The post; ``for_change`` locks its row first (PostgreSQL; SQLite's writes are one at a
+    time already), so two staff changes at once (highlight and grade, say) each start from the
+    other's result and every change the class is sent carries a version of its own."""
+    if for_change:
+        locked = await session.get(BoardPost, post_id, with_for_update=True,
+                                   populate_existing=True)  # fmt: skip
+        if locked is None:
+            raise Problem("not-found", f"No post {post_id}.")
+        post = locked
+    else:
+        post = await get_or_404(session, BoardPost, post_id, "post")
     if board_id is not None and post.board_id != board_id:
         raise Problem("not-found", f"No post {post_id} on this board.")
     return post

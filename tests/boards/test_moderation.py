@@ -4,6 +4,7 @@ held back whatever the mode."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -140,6 +141,28 @@ async def test_highlight_grade_and_sections_changed(boards: Boards) -> None:
     assert [s["title"] for s in changed["sections"]] == ["Keep", "새 칸"]
     state = await kim.ok("board_open", {"board_id": board["id"]})
     assert [(p["id"], p["section_id"]) for p in state["posts"]] == [(post["id"], "keep")]
+
+
+async def test_staff_changes_at_once_each_get_a_version_and_none_is_lost(boards: Boards) -> None:
+    """Highlight, grade and remove pressed back to back: each starts from the one before, so
+    the acknowledgements carry three different versions, the last one the class is sent
+    holds all three changes, and the record has them all."""
+    kim, lee, park = await boards.enter_all("kim", "lee", "park")
+    board = await new_board(park)
+    await lee.ok("board_open", {"board_id": board["id"]})
+    for n in range(6):
+        post = await kim.ok("board_post", {"board_id": board["id"], "body": f"글 {n}"})
+        answers = await asyncio.gather(
+            park.ok("board_highlight", {"post_id": post["id"], "highlighted": True}),
+            park.ok("board_grade", {"post_id": post["id"], "grade": "우수"}),
+            park.ok("board_moderate", {"post_id": post["id"], "action": "remove"}),
+        )
+        assert sorted(a["version"] for a in answers) == [2, 3, 4]
+        async with boards.client.app[DATABASE].unit_of_work() as session:
+            kept = await session.get(BoardPost, post["id"])
+        assert kept is not None
+        assert (kept.version, kept.highlighted, kept.grade, kept.status) == (
+            4, True, "우수", "removed")
 
 
 async def test_places_count_only_the_posts_the_mover_sees(boards: Boards) -> None:

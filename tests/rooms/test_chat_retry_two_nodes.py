@@ -15,8 +15,8 @@ from server.core.clock import ManualClock
 from tests.conftest import AppClient, NodeFactory, stack_for
 from tests.rooms.test_breakout_rounds import Breakout, prepare
 from tests.rooms.test_chat_retry import (
-    test_a_retry_is_the_same_message_and_the_class_hears_it_once,
     test_a_retry_after_a_reconnect_answers_with_the_original,
+    test_a_retry_is_the_same_message_and_the_class_hears_it_once,
     test_another_person_s_same_key_is_another_message,
     test_doubles_at_once_store_one_row,
     test_staff_only_and_group_chat_retries_are_kept_once,
@@ -25,8 +25,8 @@ from tests.rooms.test_chat_retry import (
 pytestmark = pytest.mark.parametrize("stack", [stack_for("services")], ids=["services"])
 
 __all__ = [
-    "test_a_retry_is_the_same_message_and_the_class_hears_it_once",
     "test_a_retry_after_a_reconnect_answers_with_the_original",
+    "test_a_retry_is_the_same_message_and_the_class_hears_it_once",
     "test_another_person_s_same_key_is_another_message",
     "test_doubles_at_once_store_one_row",
     "test_staff_only_and_group_chat_retries_are_kept_once",
