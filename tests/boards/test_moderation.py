@@ -162,7 +162,11 @@ async def test_staff_changes_at_once_each_get_a_version_and_none_is_lost(boards:
             kept = await session.get(BoardPost, post["id"])
         assert kept is not None
         assert (kept.version, kept.highlighted, kept.grade, kept.status) == (
-            4, True, "우수", "removed")
+            4,
+            True,
+            "우수",
+            "removed",
+        )
 
 
 async def test_places_count_only_the_posts_the_mover_sees(boards: Boards) -> None:
