@@ -100,6 +100,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="redis://127.0.0.1:6379/14",
         help="a Redis database to empty before the run",
     )
+    parser.add_argument(
+        "--memory-probe",
+        metavar="DIR",
+        help="each node writes DIR/<pid>.jsonl every 10 s: smaps by mapping, malloc's in-use "
+        "and free bytes, Python's blocks and objects (bench/memprobe/sitecustomize.py)",
+    )
 
 
 # ---- a lean socket.io client (engine.io 4 websocket, socket.io 5 packets) -------------------
@@ -235,12 +241,21 @@ class Node:
     var_dir: Path
 
 
+def probe_environment(probe_dir: str) -> dict[str, str]:
+    """What makes a node load bench/memprobe and write its samples into ``probe_dir``."""
+    Path(probe_dir).mkdir(parents=True, exist_ok=True)
+    probe = str(Path(__file__).with_name("memprobe"))
+    path = os.pathsep.join(filter(None, [probe, os.environ.get("PYTHONPATH")]))
+    return {"SOAK_MEMPROBE_DIR": str(Path(probe_dir).resolve()), "PYTHONPATH": path}
+
+
 @contextlib.asynccontextmanager
 async def running_nodes(
-    database_url: str, redis_url: str, count: int
+    database_url: str, redis_url: str, count: int, probe_dir: str | None = None
 ) -> AsyncIterator[tuple[list[Node], str, bytes]]:
     """Migrate and load the demo once, then serve ``count`` nodes sharing the database and
-    Redis; yield them, the demo password and the shared secret key; stop them after."""
+    Redis; yield them, the demo password and the shared secret key; stop them after.
+    With ``probe_dir``, each node loads bench/memprobe and writes its memory samples there."""
     secret = secrets.token_urlsafe(48)
     dirs = [Path(tempfile.mkdtemp(prefix=f"baeum-soak-{n}-")) for n in range(count)]
     procs: list[asyncio.subprocess.Process] = []
@@ -252,6 +267,8 @@ async def running_nodes(
         "BAEUM_SECRET_KEY": secret,
         "BAEUM_LOGIN_ATTEMPTS_PER_ADDRESS_PER_MIN": "1000000",
     }
+    if probe_dir:
+        common |= probe_environment(probe_dir)
     try:
         first = server_environment({**common, "BAEUM_VAR_DIR": str(dirs[0])})
         await _run_command(["migrate"], first)
@@ -601,7 +618,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     await flush.aclose()
     async with (
         fresh_database(args.database_url),
-        running_nodes(args.database_url, args.redis_url, args.nodes) as (nodes, _, secret),
+        running_nodes(args.database_url, args.redis_url, args.nodes, args.memory_probe) as (
+            nodes,
+            _,
+            secret,
+        ),
     ):
         trainee_tokens, teacher_tokens, class_ids = await make_classes(
             args.database_url, secret, args.participants, args.classes

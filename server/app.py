@@ -26,6 +26,7 @@ from server.core.clock import Clock, SystemClock
 from server.core.db import Database
 from server.core.errors import describe_problem
 from server.core.events import SocketRouter
+from server.core.heap import heap_trim_context
 from server.core.http import ApiRouter, mount
 from server.core.keys import (
     CLOCK,
@@ -120,6 +121,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(boards_context)
     app.cleanup_ctx.append(attachments_context)
     app.cleanup_ctx.append(lrs_context)
+    app.cleanup_ctx.append(heap_trim_context)
     install_limits(app)
     return app
 

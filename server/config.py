@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     class_max_participants: int = Field(default=1000, ge=1, le=100_000)
     breakout_silence_alert_s: int = Field(default=300, ge=10, le=3600)
     rooms_housekeeping_s: float = Field(default=5.0, gt=0, le=3600)
+    heap_trim_s: float = Field(default=60.0, ge=0, le=3600)
     presence_batch_s: float = Field(default=0.25, ge=0, le=5)
     socket_ping_interval_s: float = Field(default=10.0, gt=0, le=300)
     socket_ping_timeout_s: float = Field(default=10.0, gt=0, le=300)
