@@ -22,6 +22,7 @@ import structlog
 from aiohttp import web
 
 from server.core.keys import SETTINGS
+from server.core.tasks import stop_tasks
 
 log = structlog.get_logger("baeum.heap")
 
@@ -88,5 +89,4 @@ async def heap_trim_context(app: web.Application) -> AsyncIterator[None]:
     yield
     if task is not None:
         stopping.set()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await stop_tasks([task], what="heap trims")
