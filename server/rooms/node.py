@@ -39,6 +39,8 @@ log = structlog.get_logger("baeum.rooms")
 
 #: a node that has not renewed its heartbeat for this long is taken for dead
 NODE_LEASE_S = 15.0
+#: how long housekeeping waits on closing its sockets after a live state loss (then goes on)
+RECONNECT_ASK_S = 5.0
 #: a lease held as long as the live state keeps its data: another holder means it was lost
 LIVE_EPOCH = "live-epoch"
 LIVE_EPOCH_S = 30 * 24 * 3600.0
@@ -56,6 +58,7 @@ class RoomsNode:
         self.heartbeat_failing = False  # the last renewal failed (Redis did not answer)
         self.pending = PendingMarks()  # marks waiting for the database (pending.py)
         self.stopping = asyncio.Event()  # the housekeeping loop ends at its next turn
+        self.closing: set[asyncio.Task[None]] = set()  # sockets being closed after a loss
 
     def joined(self, class_session_id: int) -> None:
         self.local[class_session_id] += 1
@@ -140,12 +143,34 @@ async def check_live_state(app: web.Application) -> bool:
     if lost:  # every heartbeat went with it: nobody is taken for dead until they renew
         node.trust_leases_from = app[CLOCK].now() + timedelta(seconds=NODE_LEASE_S)
         log.warning("live state lost; this node's class sockets are asked to reconnect")
-        sio = app[SIO]
-        connections = {eio_sid for _, eio_sid in sio.manager.get_participants("/class", None)}
-        for eio_sid in connections:  # the transport closes: the client reconnects at once
-            with contextlib.suppress(KeyError):  # gone meanwhile
-                await sio.eio.disconnect(eio_sid)
+        await _ask_to_reconnect(app)
     return lost
+
+
+async def _ask_to_reconnect(app: web.Application) -> None:
+    """Close this node's class sockets, all at once, so their clients reconnect and rejoin.
+
+    Each close runs the socket's disconnect handling inline and then waits for its transport
+    to drain, which a client that stopped reading can make wait for ever; the housekeeping
+    that called this must go on renewing the heartbeat meanwhile (a node that stops renewing
+    is taken for dead and its people dropped), so closes still running after
+    RECONNECT_ASK_S go on in the background and the node's stop ends them."""
+    sio, node = app[SIO], app[ROOMS]
+    connections = {eio_sid for _, eio_sid in sio.manager.get_participants("/class", None)}
+
+    async def close(eio_sid: str) -> None:
+        with contextlib.suppress(KeyError):  # gone meanwhile
+            await sio.eio.disconnect(eio_sid)
+
+    tasks = {asyncio.create_task(close(eio_sid)) for eio_sid in connections}
+    node.closing |= tasks
+    for task in tasks:
+        task.add_done_callback(node.closing.discard)
+    if tasks:
+        _, slow = await asyncio.wait(tasks, timeout=RECONNECT_ASK_S)
+        if slow:
+            log.warning("sockets still closing after a live state loss; housekeeping goes on",
+                        still_closing=len(slow))  # fmt: skip
 
 
 def _lapsed(since: datetime | None, now: datetime) -> bool:
@@ -228,6 +253,7 @@ async def housekeeping(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(_housekeeping(app))
     yield
     await _stop(task, app[ROOMS].stopping)
+    await stop_tasks(list(app[ROOMS].closing), what="sockets closing after a live state loss")
     pending = app[ROOMS].pending
     if len(pending):  # a last try: what is still queued when the node stops is lost
         with contextlib.suppress(Exception):

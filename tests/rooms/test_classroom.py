@@ -3,6 +3,7 @@ instructor controls, reconnects, attendance, limits and bad input."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,13 +14,13 @@ from sqlalchemy import select
 
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
-from server.core.keys import DATABASE, SECRET_KEY, SETTINGS
+from server.core.keys import DATABASE, SECRET_KEY, SETTINGS, SIO
 from server.lms.models import StaffRole
 from server.lms.service import get_class_session
-from server.rooms import service
+from server.rooms import node, service
 from server.rooms.attendance import intervals
 from server.rooms.models import AttendanceEvent, AttendanceKind, ConnectionReport
-from server.rooms.node import sweep
+from server.rooms.node import ROOMS, sweep
 from server.rooms.service import sign_invitation
 from tests.conftest import AppClient, Person, add_person, api_token, bearer, log_in
 from tests.factories import ClassFixture, make_class
@@ -580,3 +581,33 @@ async def test_operators_open_and_end_a_class_over_http(
     assert (await again.json())["type"] == "/problems/class-ended"
     kinds = [e.kind for e in await attendance(klass) if e.user_id is None]
     assert kinds == [AttendanceKind.CLASS_END]
+
+
+async def test_sockets_slow_to_close_after_a_live_state_loss_do_not_hold_up_housekeeping(
+    klass: Class, opened: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After Redis restarted empty the node closes its class sockets so that their clients
+    rejoin. Closing a socket runs its disconnect handling inline (a media host that does not
+    answer can take 15 s) and waits for the transport to drain: housekeeping must not wait on
+    that, or it stops renewing the heartbeat and the other nodes take this one for dead (the
+    chaos suite saw a node's people dropped a minute after a Redis restart)."""
+    await opened(klass, "kim")
+    await opened(klass, "lee")
+    app = klass.client.app
+    monkeypatch.setattr(node, "RECONNECT_ASK_S", 0.2)
+    handlers = app[SIO].handlers["/class"]
+    handle_disconnect, released = handlers["disconnect"], asyncio.Event()
+
+    async def slow_disconnect(sid: str, reason: Any = None) -> None:  # a media host away
+        await released.wait()
+        await handle_disconnect(sid, reason)
+
+    handlers["disconnect"] = slow_disconnect
+    app[ROOMS].live_epoch = "the epoch before Redis restarted"
+    assert await asyncio.wait_for(node.check_live_state(app), 60) is True
+    assert len(app[ROOMS].closing) == 2  # both still closing, in the background
+    released.set()
+    await asyncio.gather(*app[ROOMS].closing)
+    assert not app[SIO].manager.rooms.get("/class", {}).get(None)  # everyone was closed
+    ends = [e.kind for e in await attendance(klass) if e.kind == AttendanceKind.DROP]
+    assert len(ends) == 2  # each close recorded, once
