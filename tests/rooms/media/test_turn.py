@@ -59,22 +59,33 @@ def stun_answers(port: int, attempts: int = 200) -> bool:
 
 
 @pytest.fixture(scope="module")
-def turn_port() -> Iterator[int]:
-    """A coturn on 127.0.0.1 that relays to loopback peers (the server's aiortc peers)."""
-    port = free_udp_port()
-    relay = free_udp_port()
+def turn_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A coturn on 127.0.0.1 that relays to loopback peers (the server's aiortc peers).
+
+    Its ports are picked free and then handed to coturn, so another test's peers (aiortc binds
+    ephemeral UDP ports by the dozen, on the other worker too) can take one in between: a start
+    that does not answer is tried again on other ports, and the last one's log is shown."""
     turnserver = debian.ensure("turnserver", "coturn")
-    proc = subprocess.Popen(  # noqa: S603
-        [
-            turnserver, "-n", "--no-cli", "--no-tls", "--no-dtls", "--log-file=stdout",
-            "--listening-ip=127.0.0.1", f"--listening-port={port}", "--relay-ip=127.0.0.1",
-            f"--min-port={relay}", f"--max-port={relay + 50}", "--allow-loopback-peers",
-            "--use-auth-secret", f"--static-auth-secret={TURN_SECRET}", "--realm=baeum.test",
-            "--fingerprint",
-        ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    assert stun_answers(port), "coturn did not start"
+    log = tmp_path_factory.mktemp("coturn") / "turnserver.log"
+    for _ in range(3):
+        port, relay = free_udp_port(), free_udp_port()
+        with log.open("wb") as out:
+            proc = subprocess.Popen(  # noqa: S603
+                [
+                    turnserver, "-n", "--no-cli", "--no-tls", "--no-dtls", "--log-file=stdout",
+                    "--listening-ip=127.0.0.1", f"--listening-port={port}",
+                    "--relay-ip=127.0.0.1", f"--min-port={relay}", f"--max-port={relay + 50}",
+                    "--allow-loopback-peers", "--use-auth-secret",
+                    f"--static-auth-secret={TURN_SECRET}", "--realm=baeum.test", "--fingerprint",
+                ],
+                stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        if stun_answers(port):
+            break
+        proc.terminate()
+        proc.wait(timeout=10)
+    else:
+        pytest.fail(f"coturn did not start on three tries; its log:\n{log.read_text()[-3000:]}")
     yield port
     proc.terminate()
     proc.wait(timeout=10)
