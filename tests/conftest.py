@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
+import structlog
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy.engine import make_url
@@ -292,6 +293,22 @@ async def api_token(client: AppClient, login: str) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def pytest_configure() -> None:
+    """structlog's defaults, but tracebacks as plain text: its default renders them with
+    every frame's locals (through rich when installed), about 200 ms an exception, enough
+    under a loaded CI to make a socket call that ends in a logged error miss its ack."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.StackInfoRenderer(),
+            structlog.dev.set_exc_info,
+            structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
+            structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback),
+        ]
+    )
 
 
 def pytest_report_header() -> list[str]:

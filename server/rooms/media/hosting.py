@@ -24,6 +24,7 @@ from server.core.errors import Problem
 from server.core.keys import LIVE, SETTINGS
 from server.core.tasks import stop_tasks
 from server.rooms import presence
+from server.rooms.media.sdp import BadDescription
 from server.rooms.media.sfu import MEDIA
 
 log = structlog.get_logger("baeum.media")
@@ -130,6 +131,8 @@ async def run_locally(
             return await media.set_view(args["sid"], shown, args["audio_only"])
     except LookupError as exc:
         raise Problem("conflict", str(exc)) from None
+    except BadDescription as exc:
+        raise Problem("validation-error", str(exc)) from None
     raise Problem("validation-error", f"unknown media operation {op!r}")
 
 

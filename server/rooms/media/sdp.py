@@ -15,10 +15,32 @@ from aiortc import (
     RTCIceServer,
     RTCPeerConnection,
     RTCRtpSender,
+    RTCSessionDescription,
 )
+from aiortc.exceptions import InvalidAccessError, InvalidStateError
 from aiortc.sdp import SessionDescription
 
 from server.config import IceServer
+
+REFUSED_DESCRIPTION = (ValueError, InvalidAccessError, InvalidStateError)
+"""What aiortc raises for a description it cannot apply (the client's fault, not ours)."""
+
+
+class BadDescription(ValueError):
+    """A client's offer or answer that is not a session description we can use."""
+
+
+def read_description(description: dict[str, str], kind: str) -> RTCSessionDescription:
+    """The client's description, checked before anything is changed for it: a peer that
+    sent garbage keeps the connection it has."""
+    if description.get("type") != kind:
+        raise BadDescription(f"Expected an SDP {kind}.")
+    try:
+        SessionDescription.parse(description["sdp"])
+    except (ValueError, IndexError, KeyError, TypeError) as exc:
+        raise BadDescription(f"The {kind} is not a valid SDP ({exc}).") from None
+    return RTCSessionDescription(description["sdp"], kind)
+
 
 CODECS = {"video": ("video/vp8", "video/h264", "video/rtx"), "audio": ("audio/opus",)}
 

@@ -26,7 +26,6 @@ from aiohttp import web
 from aiortc import (
     MediaStreamTrack,
     RTCPeerConnection,
-    RTCSessionDescription,
 )
 
 from server.config import IceServer
@@ -35,10 +34,13 @@ from server.rooms.media import aiortc_glue, quality
 from server.rooms.media.limits import EncodingLimits, limits_for
 from server.rooms.media.quality import Counters, Quality
 from server.rooms.media.sdp import (
+    REFUSED_DESCRIPTION,
+    BadDescription,
     ask_for_dtx,
     local_description,
     negotiated_codecs,
     prefer_codecs,
+    read_description,
     rtc_configuration,
 )
 from server.rooms.media.tracks import (
@@ -121,8 +123,10 @@ class ClassMedia:
 
         One publishing connection per person: a new offer, from this socket (a phone that
         changed network) or another (a reconnect), replaces the old connection. Subscribers
-        keep their tracks, fed from the next keyframe without renegotiating.
+        keep their tracks, fed from the next keyframe without renegotiating. An offer that
+        cannot be used (``BadDescription``) changes nothing.
         """
+        description = read_description(offer, "offer")
         for other in [s for s, u in self.publisher_users.items() if u == user_id] + [sid]:
             if other in self.publishers:
                 await self._end_publisher(other, self.publishers.pop(other), leaving=False)
@@ -151,9 +155,13 @@ class ClassMedia:
             self.publications_of.setdefault(sid, []).append(publication.track_id)
             new.append(publication)
 
-        await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], offer["type"]))
-        prefer_codecs(pc)
-        await pc.setLocalDescription(await pc.createAnswer())
+        try:
+            await pc.setRemoteDescription(description)
+            prefer_codecs(pc)
+            await pc.setLocalDescription(await pc.createAnswer())
+        except REFUSED_DESCRIPTION as exc:
+            await self._end_publisher(sid, self.publishers.pop(sid), leaving=True)
+            raise BadDescription(f"The offer cannot be answered ({exc}).") from None
         codecs = negotiated_codecs(pc)
         for transceiver in pc.getTransceivers():
             for publication in new:
@@ -204,10 +212,12 @@ class ClassMedia:
         subscriber = self.subscribers.get(sid)
         if subscriber is None or not subscriber.awaiting_answer:
             raise LookupError("No offer is waiting for an answer.")
+        description = read_description(answer, "answer")
         async with subscriber.lock:
-            await subscriber.pc.setRemoteDescription(
-                RTCSessionDescription(answer["sdp"], answer["type"])
-            )
+            try:
+                await subscriber.pc.setRemoteDescription(description)
+            except REFUSED_DESCRIPTION as exc:  # the offer still waits for a usable answer
+                raise BadDescription(f"The answer does not fit the offer ({exc}).") from None
             subscriber.awaiting_answer = False
             again, subscriber.again = subscriber.again, False
         if subscriber.pc.connectionState == "connected":  # else: once it is (subscribe)

@@ -455,3 +455,38 @@ async def test_publishers_are_asked_to_send_nothing_during_silence(
     voice = await asyncio.wait_for(kim.tracks.get(), 10)
     assert len(await frames_of(voice, 10)) == 10
     assert decode_failures(caplog) == []
+
+
+async def test_an_unusable_offer_or_answer_is_refused_and_changes_nothing(
+    peers: dict[str, Peer], client: AppClient
+) -> None:
+    """A client's garbled or unfitting description is its error, not the server's: a working
+    connection stays, a refused new one is closed, and the offer waiting for an answer still
+    takes a good one."""
+    park, kim = peers["park"], peers["kim"]
+    await park.publish(VideoStreamTrack())
+    (class_media,) = client.app[MEDIA].classes.values()
+    working = dict(class_media.publishers)
+    garbled = {"type": "offer", "sdp": "v=0 not an offer"}
+    assert (await park.socket.call("media_publish", garbled))["error"]["type"] == "validation-error"
+    assert class_media.publishers == working
+
+    lee = peers["lee"]
+    no_ice = bundled()
+    no_ice.addTransceiver(VideoStreamTrack(), direction="sendonly")
+    await no_ice.setLocalDescription(await no_ice.createOffer())
+    sdp = re.sub(r"a=ice-(ufrag|pwd):.*\r\n", "", no_ice.localDescription.sdp)
+    unfit = await lee.socket.call("media_publish", {"type": "offer", "sdp": sdp})
+    await no_ice.close()
+    assert unfit["error"]["type"] == "validation-error", unfit
+    assert lee.socket.state["me"]["user_id"] not in class_media.publisher_users.values()
+
+    kim.subscriber = bundled()
+    kim.subscriber.on("track", kim.tracks.put_nowait)
+    offer = (await kim.socket.ok("media_subscribe"))["offer"]
+    for wrong in ("v=0 nothing", offer["sdp"]):  # garbled; well-formed but not an answer to it
+        refused = await kim.socket.call("media_answer", {"type": "answer", "sdp": wrong})
+        assert refused["error"]["type"] == "validation-error", refused
+    await kim._answer(offer)
+    video = await asyncio.wait_for(kim.tracks.get(), 10)
+    assert len(await frames_of(video, 3)) == 3
