@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.core.db import get_or_404
+from server.core.db import get_or_404, insert_unless_taken
 from server.core.errors import Problem
 from server.polls import filters
 from server.polls.models import MutedPseudonym, Question, QuestionVote
@@ -275,10 +275,10 @@ async def pin(session: AsyncSession, question: Question, pinned: bool) -> list[Q
 
 
 async def mute(session: AsyncSession, question: Question, now: datetime) -> None:
-    """Pause whoever asked this from asking more (they stay unknown)."""
-    if not await _muted(session, question.class_session_id, question.author_tag):
-        session.add(MutedPseudonym(class_session_id=question.class_session_id,
-                                   tag=question.author_tag, at=now))  # fmt: skip
+    """Pause whoever asked this from asking more (they stay unknown). Two moderators muting
+    at once make one row."""
+    values = {"class_session_id": question.class_session_id, "tag": question.author_tag, "at": now}
+    await insert_unless_taken(session, MutedPseudonym, values)
 
 
 async def visible(

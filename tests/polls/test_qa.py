@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
@@ -24,7 +24,7 @@ from server.lms.models import SessionState, StaffRole
 from server.lms.service import set_session_state
 from server.polls import service
 from server.polls.events import PSEUDONYMS
-from server.polls.models import ClassSecret, Question, QuestionVote
+from server.polls.models import ClassSecret, MutedPseudonym, Question, QuestionVote
 from tests.conftest import AppClient, Person, add_person, api_token
 from tests.factories import ClassFixture, make_class
 from tests.rooms.classroom import Participant
@@ -381,3 +381,20 @@ async def test_two_questions_pinned_at_once_leave_one_pin(qa: QA) -> None:
             for qid in ids:
                 await page.catch_up(qid, now[qid]["revision"], told)
             assert {qid: page.shown[qid] for qid in ids} == now, n
+
+
+async def test_two_moderators_muting_the_same_asker_at_once_make_one_mute(qa: QA) -> None:
+    """Both are told it is done, the asker is paused, and one row holds each mute (no
+    internal error from the second insert)."""
+    park, jung = await qa.enter("park"), await qa.enter("jung")
+    askers = [await qa.enter(login) for login in ("kim", "lee", "choi")]
+    for asker in askers:
+        qid = (await asker.ok("qa_ask", {"text": "한 번만"}))["id"]
+        answers = await asyncio.gather(
+            park.call("qa_mute", {"question_id": qid}), jung.call("qa_mute", {"question_id": qid})
+        )
+        assert [a["ok"] for a in answers] == [True, True], answers
+        assert (await asker.call("qa_ask", {"text": "또"}))["error"]["type"] == "forbidden"
+    async with qa.client.app[DATABASE].unit_of_work() as session:
+        stmt = select(func.count()).select_from(MutedPseudonym)
+        assert await session.scalar(stmt) == len(askers)
