@@ -59,6 +59,12 @@ async def test_presence_members_join_update_and_leave(live: LiveState) -> None:
     assert list(await live.presence_members("session:1")) == ["u2"]
 
 
+async def test_presence_add_sets_a_member_only_once(live: LiveState) -> None:
+    assert await live.presence_add("session:1", "round", {"id": "1"})
+    assert not await live.presence_add("session:1", "round", {"id": "2"})
+    assert await live.presence_get("session:1", "round") == {"id": "1"}
+
+
 async def test_counters_add_atomically_under_concurrency(make_node: MakeNode) -> None:
     a, b = make_node(), make_node()
     await asyncio.gather(*(node.incr("votes:7") for node in (a, b) for _ in range(50)))

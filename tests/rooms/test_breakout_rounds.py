@@ -15,8 +15,9 @@ import pytest
 from server.app import create_app
 from server.core.auth.roles import Role
 from server.core.clock import ManualClock
-from server.core.keys import LIVE, SETTINGS
+from server.core.keys import DATABASE, LIVE, SETTINGS
 from server.lms.models import StaffRole
+from server.rooms.breakout import rounds
 from server.rooms.node import NODE_LEASE_S, node_lease, sweep
 from tests.conftest import (
     AppClient,
@@ -349,3 +350,26 @@ async def test_a_round_that_ran_out_while_the_live_state_was_lost_closes_on_reco
     assert kim.state["breakout"] is None  # back in the main room, not in a stale group
     (record,) = await bo.record()
     assert record["closed_at"] == opened["ends_at"]  # when its time ran out
+
+
+async def test_a_restore_that_finds_the_round_restored_takes_it_as_it_is_now(
+    breakout: Breakout, nodes: NodeFactory, clock: ManualClock,
+    aiohttp_client: Callable[..., Awaitable[AppClient]],
+) -> None:  # fmt: skip
+    """A class rejoining after the live state was lost restores the round from many joins at
+    once. One restored it and someone was moved; a restore that read the record before the
+    move must not put the old plan back."""
+    bo = breakout
+    park = await bo.enter("park")
+    await open_groups(bo, park, minutes=10)
+    await lose_live_state(bo, nodes, clock, aiohttp_client)
+    app, cs, kim = bo.client.app, bo.klass.class_session_id, bo.who["kim"].id
+    async with app[DATABASE].unit_of_work() as session:
+        first = await rounds.restore(session, app[LIVE], cs, clock.now())
+        assert first is not None and first.plan[kim] == bo.a
+        first.plan[kim] = bo.b  # moved in the live state by another node, not yet on record
+        await app[LIVE].presence_set(f"class:{cs}:breakout", "round", first.fields())
+        late = await rounds.restore(session, app[LIVE], cs, clock.now())
+    assert late is not None and late.plan[kim] == bo.b
+    now = await rounds.current(app[LIVE], cs)
+    assert now is not None and now.plan[kim] == bo.b

@@ -39,6 +39,10 @@ class LiveState(Protocol):
         """Add or update a member; True if the member was not present before."""
         ...
 
+    async def presence_add(self, space: str, member: str, fields: dict[str, str]) -> bool:
+        """Add a member only if absent (nothing changes otherwise); True if it was added."""
+        ...
+
     async def presence_remove(self, space: str, member: str) -> bool:
         """Remove a member; True if it was present."""
         ...

@@ -47,6 +47,13 @@ class MemoryLiveState:
         members[member] = {**members.get(member, {}), **fields}
         return is_new
 
+    async def presence_add(self, space: str, member: str, fields: dict[str, str]) -> bool:
+        members = self._presence[space]
+        if member in members:
+            return False
+        members[member] = dict(fields)
+        return True
+
     async def presence_remove(self, space: str, member: str) -> bool:
         members = self._presence.get(space, {})
         removed = members.pop(member, None) is not None

@@ -134,6 +134,10 @@ class RedisLiveState:
         args = [member, json.dumps(fields)]
         return bool(await self._presence_set(keys=[self._key("presence", space)], args=args))
 
+    async def presence_add(self, space: str, member: str, fields: dict[str, str]) -> bool:
+        key = self._key("presence", space)
+        return bool(await self._redis.hsetnx(key, member, json.dumps(fields)))
+
     async def presence_remove(self, space: str, member: str) -> bool:
         return bool(await self._redis.hdel(self._key("presence", space), member))
 

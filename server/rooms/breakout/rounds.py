@@ -112,7 +112,8 @@ async def restore(
 ) -> Round | None:
     """The class's open round from the record, back in the live state, when the live state has
     none (Redis lost it). A round whose time ran out meanwhile is closed on record at its
-    deadline instead. Two nodes restoring at once write the same thing."""
+    deadline instead. Of several restoring at once (a class rejoining), the first writes it and
+    the others take what is there, which may already have moved on."""
     record = await session.scalar(
         select(BreakoutRound)
         .where(BreakoutRound.class_session_id == class_session_id,
@@ -132,7 +133,8 @@ async def restore(
         record.closed_at = rnd.deadline
         return None
     rnd.names = await auth.names_of(session, sorted(rnd.plan))
-    await live.presence_set(_space(class_session_id), "round", rnd.fields())
+    if not await live.presence_add(_space(class_session_id), "round", rnd.fields()):
+        return await current(live, class_session_id)  # restored (and maybe changed) meanwhile
     log.warning("breakout round restored from the record", class_session_id=class_session_id,
                 round_id=rnd.round_id)  # fmt: skip
     return rnd
