@@ -366,10 +366,13 @@ async def test_a_restore_that_finds_the_round_restored_takes_it_as_it_is_now(
     app, cs, kim = bo.client.app, bo.klass.class_session_id, bo.who["kim"].id
     async with app[DATABASE].unit_of_work() as session:
         first = await rounds.restore(session, app[LIVE], cs, clock.now())
-        assert first is not None and first.plan[kim] == bo.a
+        assert first is not None
+        assert first.plan[kim] == bo.a
         first.plan[kim] = bo.b  # moved in the live state by another node, not yet on record
         await app[LIVE].presence_set(f"class:{cs}:breakout", "round", first.fields())
         late = await rounds.restore(session, app[LIVE], cs, clock.now())
-    assert late is not None and late.plan[kim] == bo.b
+    assert late is not None
+    assert late.plan[kim] == bo.b
     now = await rounds.current(app[LIVE], cs)
-    assert now is not None and now.plan[kim] == bo.b
+    assert now is not None
+    assert now.plan[kim] == bo.b
