@@ -87,13 +87,30 @@ async def test_an_operator_creates_a_cohort_with_its_sessions_and_instructor(
             )
         await expect(page.locator("#sessions-list")).to_have_text(KO["coh.sessions.none"])
 
-        # one session per weekday: the weekend of 10–11 October is skipped
+        # one session per weekday: the weekend of 10–11 October is skipped, and so is Friday 9,
+        # Hangul Day; a closed day written wrongly is caught before anything is made
         generate = page.locator("#generate-form")
-        await generate.get_by_role("button", name=KO["coh.generate.submit"], exact=True).click()
+        make = generate.get_by_role("button", name=KO["coh.generate.submit"], exact=True)
+        closed_days = generate.get_by_label(KO["coh.field.closed-days"], exact=True)
+        await closed_days.fill("10/13")
+        await make.click()
+        await expect(generate.get_by_role("alert")).to_have_text(KO["coh.error.closed-days"])
+        await expect(closed_days).to_be_focused()
+        await closed_days.fill("")
+        await make.click()
         await expect(page.locator("#sessions-status")).to_have_text(
-            say("coh.generated", created=5, skipped=0)
+            say("coh.generated", created=4, skipped=0, closed=1)
         )
+        await expect(page.locator("#sessions-closed li")).to_have_text(["2020. 10. 9. 한글날"])
         rows = page.locator("#sessions-list tbody tr")
+        await expect(rows).to_have_count(4)
+        # this course teaches on Hangul Day after all
+        await generate.get_by_label(KO["coh.field.skip-holidays"], exact=True).uncheck()
+        await make.click()
+        await expect(page.locator("#sessions-status")).to_have_text(
+            say("coh.generated", created=1, skipped=4, closed=0)
+        )
+        await expect(page.locator("#sessions-closed")).to_be_hidden()
         await expect(rows).to_have_count(5)
         await expect(rows.first).to_contain_text(say("coh.times", start="09:00", end="17:00"))
         await expect(rows.first).to_contain_text(say("admin.hours", hours=7))

@@ -190,11 +190,19 @@ class SessionUpdate(In):
 
 
 class GenerateSessions(In):
-    """One session per weekday (Monday to Friday) from the cohort's first to its last day."""
+    """One session per weekday (Monday to Friday) from the cohort's first to its last day,
+    except Korea's public holidays (unless told) and the institute's closed days."""
 
     start: time = Field(default=time(9), description="Asia/Seoul")
     end: time = Field(default=time(17), description="Asia/Seoul")
     live: bool = True
+    skip_public_holidays: bool = Field(
+        default=True, description="no session on a public holiday (substitute and election "
+        "days included)"
+    )  # fmt: skip
+    closed_days: list[date] = Field(
+        default=[], max_length=366, description="the institute's own closures: no session"
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> GenerateSessions:
@@ -203,9 +211,16 @@ class GenerateSessions(In):
         return self
 
 
+class ClosedDay(Out):
+    day: date
+    holiday: str | None = Field(description="the public holiday's Korean name; null for a "
+                                "closed day of the institute")  # fmt: skip
+
+
 class Generated(Out):
     created: list[SessionOut]
     skipped_days: list[date] = Field(description="weekdays that already had a session")
+    closed: list[ClosedDay] = Field(description="weekdays given no session: holidays, closures")
 
 
 class SessionPath(In):

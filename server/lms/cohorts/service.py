@@ -27,8 +27,10 @@ from server.core.clock import SEOUL
 from server.core.db import get_or_404
 from server.core.errors import Problem
 from server.lms import service as lms
+from server.lms.cohorts import calendar
 from server.lms.cohorts.schemas import (
     Assigned,
+    ClosedDay,
     CohortCreate,
     CohortDetail,
     CohortQuery,
@@ -66,7 +68,6 @@ TRANSITIONS: dict[CohortStatus, tuple[CohortStatus, ...]] = {
 }
 CLOSED = (CohortStatus.FINISHED, CohortStatus.CANCELLED)
 LOCKED = (SessionState.LIVE, SessionState.ENDED)
-WEEKDAYS = range(0, 5)  # Monday to Friday
 #: the log-in role a person needs to be put on a session's staff in each staff role
 NEEDS_ROLE = {
     StaffRole.INSTRUCTOR: "instructor",
@@ -398,38 +399,41 @@ def _default_title(cohort: Cohort, day: date) -> str:
 async def generate_sessions(
     session: AsyncSession, cohort_id: int, data: GenerateSessions
 ) -> Generated:
-    """One session per weekday of the cohort's days; days that already have one are left as
-    they are, so generating again after a change of dates only fills the gaps."""
+    """One session per teaching day of the cohort (weekdays less holidays and closures); days
+    that already have one are left as they are, so generating again after a change of dates
+    only fills the gaps."""
     cohort = await lms.get_cohort(session, cohort_id)
     _open(cohort)
     course = await lms.get_course(session, cohort.course_id)
     existing = {
         s.starts_at.astimezone(SEOUL).date() for s in await lms.cohort_sessions(session, cohort.id)
     }
+    closed = calendar.closed_weekdays(cohort.starts_on, cohort.ends_on,
+                                      public_holidays=data.skip_public_holidays,
+                                      closures=data.closed_days)  # fmt: skip
     made: list[ClassSession] = []
     skipped: list[date] = []
-    day = cohort.starts_on
-    while day <= cohort.ends_on:
-        if day.weekday() in WEEKDAYS:
-            if day in existing:
-                skipped.append(day)
-            else:
-                starts_at, ends_at = seoul_span(day, data.start, data.end)
-                made.append(
-                    ClassSession(
-                        cohort_id=cohort.id,
-                        title=_default_title(cohort, day),
-                        starts_at=starts_at,
-                        ends_at=ends_at,
-                        live=data.live,
-                        state=SessionState.SCHEDULED,
-                    )
+    for day in calendar.weekdays(cohort.starts_on, cohort.ends_on):
+        if day in existing:
+            skipped.append(day)
+        elif day not in closed:
+            starts_at, ends_at = seoul_span(day, data.start, data.end)
+            made.append(
+                ClassSession(
+                    cohort_id=cohort.id,
+                    title=_default_title(cohort, day),
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    live=data.live,
+                    state=SessionState.SCHEDULED,
                 )
-        day += timedelta(days=1)
+            )
     session.add_all(made)
     await session.flush()
     return Generated(
-        created=[_session_out(s, cohort, course, []) for s in made], skipped_days=skipped
+        created=[_session_out(s, cohort, course, []) for s in made],
+        skipped_days=skipped,
+        closed=[ClosedDay(day=day, holiday=name) for day, name in closed.items()],
     )
 
 

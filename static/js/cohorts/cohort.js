@@ -242,10 +242,31 @@ function kindOptions(select) {
   select.value = chosen;
 }
 
+// "2020-10-05, 2020-10-06" (commas, spaces or new lines between): the days, or null if one
+// is not a date
+function closedDays(text) {
+  const days = text.split(/[\s,]+/).filter(Boolean);
+  return days.every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)) ? days : null;
+}
+
+function renderClosed(closed) {
+  const list = $("sessions-closed");
+  list.replaceChildren(
+    ...closed.map((c) => el("li", {}, `${day(c.day)} ${c.holiday ?? t("coh.closed-day")}`)),
+  );
+  list.hidden = !closed.length;
+}
+
 async function generate() {
   const f = generateForm.elements;
   if (!f.start.value || !f.end.value) {
     formError(generateForm, t("coh.error.times"));
+    return;
+  }
+  const closed = closedDays(f.closed_days.value);
+  if (closed === null) {
+    formError(generateForm, t("coh.error.closed-days"));
+    f.closed_days.focus();
     return;
   }
   try {
@@ -253,6 +274,8 @@ async function generate() {
       start: f.start.value,
       end: f.end.value,
       live: f.live.value === "true",
+      skip_public_holidays: f.skip_public_holidays.checked,
+      closed_days: closed,
     });
     formError(generateForm, "");
     state.notice = "";
@@ -261,7 +284,9 @@ async function generate() {
     $("sessions-status").textContent = t("coh.generated", {
       created: made.created.length,
       skipped: made.skipped_days.length,
+      closed: made.closed.length,
     });
+    renderClosed(made.closed);
   } catch (error) {
     formError(generateForm, explain(error));
   }

@@ -1,8 +1,9 @@
 """A cohort's class sessions and staff over HTTP: sessions generated one per weekday
-(weekends skipped) at 09:00–17:00 Asia/Seoul counting the course's hours a day, added and
-edited in Seoul times (across midnight too), never changed once live or ended; instructors,
-assistants and captioners put on sessions only if their log-in has that role; and who may read
-a cohort (training staff all, a cohort's own staff and trainees theirs, others nothing)."""
+(weekends, public holidays and closed days skipped) at 09:00–17:00 Asia/Seoul counting the
+course's hours a day, added and edited in Seoul times (across midnight too), never changed once
+live or ended; instructors, assistants and captioners put on sessions only if their log-in has
+that role; and who may read a cohort (training staff all, a cohort's own staff and trainees
+theirs, others nothing)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from tests.conftest import AppClient, Person, add_person
 from tests.lms.cohorts.helpers import enrol, make_course, query, set_state
 from tests.lms.instructors.helpers import Caller
 
-#: Thursday 8 to Wednesday 14 October 2020: five weekdays around a weekend
+#: Thursday 8 to Wednesday 14 October 2020: five weekdays around a weekend, one of them
+#: Friday 9, Hangul Day (a public holiday)
 DAYS = {"starts_on": "2020-10-08", "ends_on": "2020-10-14", "capacity": 20}
 WEEKDAYS = ["2020-10-08", "2020-10-09", "2020-10-12", "2020-10-13", "2020-10-14"]
+HANGUL_DAY = {"day": "2020-10-09", "holiday": "한글날"}
 
 
 async def new_cohort(operator: Caller, client: AppClient, hours_per_day: int = 7) -> dict:  # type: ignore[type-arg]
@@ -31,10 +34,10 @@ async def test_generated_sessions_fill_the_weekdays_in_seoul_time(
     cohort = await new_cohort(operator, client)
     generate = f"/cohorts/{cohort['id']}/sessions/generate"
 
-    made = await operator.post(generate, {})
+    made = await operator.post(generate, {"skip_public_holidays": False})
     sessions = made["created"]
     assert [s["day"] for s in sessions] == WEEKDAYS  # Saturday 10 and Sunday 11 skipped
-    assert made["skipped_days"] == []
+    assert (made["skipped_days"], made["closed"]) == ([], [])
     first = sessions[0]
     # 09:00–17:00 in Seoul is 00:00–08:00 UTC; 8 hours long, 7 of them teaching (lunch)
     assert (first["starts_at"], first["ends_at"]) == (
@@ -69,7 +72,53 @@ async def test_generated_sessions_fill_the_weekdays_in_seoul_time(
         f"/cohorts/{short['id']}/sessions/generate", {"start": "09:00", "end": "09:00"}, 422
     )
     assert "same time" in bad["errors"][0]["msg"]
-    assert len((await operator.get(f"/cohorts/{short['id']}"))["sessions"]) == 6
+    # four weekdays (Hangul Day has none) and the Saturday evening
+    assert len((await operator.get(f"/cohorts/{short['id']}"))["sessions"]) == 5
+
+
+async def test_no_session_is_generated_on_a_public_holiday_or_a_closed_day(
+    client: AppClient, people: dict[Role, Person]
+) -> None:
+    operator = await Caller.of(client, people[Role.OPERATOR].login)
+    cohort = await new_cohort(operator, client)
+    generate = f"/cohorts/{cohort['id']}/sessions/generate"
+    made = await operator.post(
+        generate, {"closed_days": ["2020-10-13", "2020-10-10", "2021-01-04"]}
+    )
+    teaching = [d for d in WEEKDAYS if d not in ("2020-10-09", "2020-10-13")]
+    assert [s["day"] for s in made["created"]] == teaching
+    # the Saturday and the day outside the cohort are no weekdays of it: not listed
+    assert made["closed"] == [HANGUL_DAY, {"day": "2020-10-13", "holiday": None}]
+    # the holiday taught after all: added by hand, and generating again leaves it
+    by_hand = {"day": "2020-10-09", "start": "09:00", "end": "12:00"}
+    await operator.post(f"/cohorts/{cohort['id']}/sessions", by_hand)
+    again = await operator.post(generate, {"closed_days": ["2020-10-13"]})
+    assert again["created"] == []
+    assert again["skipped_days"] == [teaching[0], "2020-10-09", *teaching[1:]]
+    assert again["closed"] == [HANGUL_DAY, {"day": "2020-10-13", "holiday": None}]
+    assert len((await operator.get(f"/cohorts/{cohort['id']}"))["sessions"]) == 4
+
+
+async def test_chuseok_and_its_substitute_days_move_with_the_lunar_calendar(
+    client: AppClient, people: dict[Role, Person]
+) -> None:
+    """Chuseok 2020 (30 September to 2 October) and 2021 (20 to 22 September), and the
+    substitute holiday for National Foundation Day on a Sunday (4 October 2021)."""
+    operator = await Caller.of(client, people[Role.OPERATOR].login)
+    course = await make_course(client.app)
+    closed: dict[str, str | None] = {}
+    for first, last in (("2020-09-28", "2020-10-02"), ("2021-09-20", "2021-10-04")):
+        cohort = await operator.post(
+            "/cohorts", {"course_id": course, "starts_on": first, "ends_on": last, "capacity": 9}
+        )
+        made = await operator.post(f"/cohorts/{cohort['id']}/sessions/generate", {})
+        closed |= {c["day"]: c["holiday"] for c in made["closed"]}
+        assert not {s["day"] for s in made["created"]} & set(closed)
+    assert closed == {
+        "2020-09-30": "추석 전날", "2020-10-01": "추석", "2020-10-02": "추석 다음날",
+        "2021-09-20": "추석 전날", "2021-09-21": "추석", "2021-09-22": "추석 다음날",
+        "2021-10-04": "개천절 대체 휴일",
+    }  # fmt: skip
 
 
 async def test_sessions_are_added_and_edited_in_seoul_times_until_they_take_place(
@@ -142,7 +191,10 @@ async def test_staff_are_people_with_the_role_put_on_sessions(
     lee = await add_person(client.app, "lee", [Role.INSTRUCTOR], clock, name="이도윤")
     cap = people[Role.CAPTIONER]
     cohort = await new_cohort(operator, client)
-    sessions = (await operator.post(f"/cohorts/{cohort['id']}/sessions/generate", {}))["created"]
+    generate = {"skip_public_holidays": False}
+    sessions = (await operator.post(f"/cohorts/{cohort['id']}/sessions/generate", generate))[
+        "created"
+    ]
     first, last = sessions[0]["id"], sessions[-1]["id"]
 
     put = await operator.post(
