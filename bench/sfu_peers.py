@@ -70,7 +70,8 @@ async def connect(base_url: str, token: str, n: int) -> tuple[socketio.AsyncClie
     """A joined class socket, and the user id the class knows this participant by."""
     sio = socketio.AsyncClient(reconnection=False)
     await sio.connect(base_url, namespaces=["/class"], transports=["websocket"],
-                      auth={"token": token, "client_id": f"sfu-bench-{n:04d}"})  # fmt: skip
+                      auth={"token": token, "client_id": f"sfu-bench-{n:04d}"},
+                      wait_timeout=10)  # fmt: skip
     answer = await sio.call("join", {}, namespace="/class", timeout=30)
     assert answer["ok"], answer
     return sio, int(answer["me"]["user_id"])

@@ -73,6 +73,7 @@ async def sock(probe_client: AppClient, clock: ManualClock) -> AsyncIterator[soc
         namespaces=["/probe"],
         auth={"token": token},
         transports=["websocket"],
+        wait_timeout=10,  # socket.io's 1 s is too short on a loaded CI
     )
     yield sio
     await sio.disconnect()

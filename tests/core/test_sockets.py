@@ -32,7 +32,11 @@ async def connected(
 ) -> AsyncIterator[socketio.AsyncClient]:
     sio = socketio.AsyncClient(reconnection=False)
     await sio.connect(
-        str(client.make_url("/")), auth=auth, headers=headers or {}, transports=["websocket"]
+        str(client.make_url("/")),
+        auth=auth,
+        headers=headers or {},
+        transports=["websocket"],
+        wait_timeout=10,  # socket.io's 1 s is too short on a loaded CI
     )
     try:
         yield sio
