@@ -642,9 +642,11 @@ class MediaNode:
         if media is None:
             return
         await media.leave(sid)
-        if media.is_empty():
-            await media.close()
+        # out of the map before the await: two last leaves at once close it once, and a
+        # publisher arriving meanwhile starts afresh instead of joining what is closing
+        if media.is_empty() and self.classes.get(class_session_id) is media:
             del self.classes[class_session_id]
+            await media.close()
 
     async def close(self) -> None:
         for media in list(self.classes.values()):

@@ -109,6 +109,21 @@ async def test_leaving_closes_the_peers_connections(
     assert client.app[MEDIA].classes == {}
 
 
+async def test_everyone_leaving_at_once_closes_the_class_media_once(
+    peers: dict[str, Peer], client: AppClient
+) -> None:
+    """The last two connections going at the same moment (a class's end, a node's sockets
+    closed together): the second found the class's media already gone (KeyError)."""
+    park, kim = peers["park"], peers["kim"]
+    await park.publish(VideoStreamTrack())
+    await kim.subscribe()
+    node = client.app[MEDIA]
+    ((class_id, media),) = node.classes.items()
+    (publisher,), (subscriber,) = media.publishers, media.subscribers
+    await asyncio.gather(node.leave(class_id, publisher), node.leave(class_id, subscriber))
+    assert node.classes == {}
+
+
 async def test_a_subscriber_receives_only_the_video_it_shows(
     peers: dict[str, Peer], client: AppClient
 ) -> None:
