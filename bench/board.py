@@ -65,11 +65,9 @@ import aiohttp
 import socketio
 from sqlalchemy import func, select
 
-from bench.breakout import first_class_session_id
-from bench.classroom import enrol_participants
-from bench.common import CALL_TIMEOUT_S, NAMESPACE, connect_and_join, join_all
+from bench.common import CALL_TIMEOUT_S, NAMESPACE, class_bench, connect_and_join
 from bench.http import database_kind, percentile
-from bench.server import process_cpu_seconds, running_server
+from bench.server import process_cpu_seconds
 from bench.votes import call_ok, instructor_token, wait_until
 from server.boards.models import BoardPost
 from server.core.db import Database
@@ -241,77 +239,52 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"bench board: Python {platform.python_version()}, {database}, "
           f"{args.participants} participants, {args.posts} posts each, {args.retries} retries",
           flush=True)  # fmt: skip
-    print("  starting server (migrate, demo, serve) ...", flush=True)
-    async with running_server(args.database_url) as server:
-        print(f"  server pid {server.pid} at {server.base_url}", flush=True)
-        secret = (server.var_dir / "secret_key").read_bytes().strip()
-        tokens = await enrol_participants(server.database_url, secret, args.participants)
-        class_session_id = await first_class_session_id(server.database_url)
-        connector = aiohttp.TCPConnector(limit=0)
-        async with (
-            aiohttp.ClientSession(connector=connector) as sockets,
-            aiohttp.ClientSession(
-                base_url=server.base_url, cookie_jar=aiohttp.CookieJar(unsafe=True)
-            ) as http,
-        ):
-            people = [new_poster(n, sockets) for n in range(args.participants)]
-            instructor = new_poster(-1, sockets)
-            everyone = [*people, instructor]
-            rng = random.Random(args.seed)
-            for person in rng.sample(people, min(args.retries, len(people))):
-                person.retry_after_s = rng.uniform(0, RETRY_WITHIN_S)
-            try:
-                cpu0 = process_cpu_seconds(server.pid)
-                joins = await join_all(people, tokens, server.base_url, args.join_concurrency,
-                                       "board-bench")  # fmt: skip
-                join_cpu = process_cpu_seconds(server.pid) - cpu0
-                print(f"  joined {len(joins)}: p50 {percentile(joins, 0.5) * 1000:.0f} ms, "
-                      f"p99 {percentile(joins, 0.99) * 1000:.0f} ms; server CPU {join_cpu:.1f} s",
-                      flush=True)  # fmt: skip
-                token = await instructor_token(http, server, class_session_id)
-                auth = {"token": token, "client_id": "board-bench-instructor"}
-                await connect_and_join(instructor.sio, server.base_url, auth)
-                board = await call_ok(instructor.sio, "board_create",
-                                      {"title": "bench board", "layout": "wall"})  # fmt: skip
-                for person in everyone:
-                    person.board_id = int(board["id"])
-                opened_at = time.monotonic()
-                empty = await asyncio.gather(*(open_board(p) for p in everyone))
-                opened_ms = (time.monotonic() - opened_at) * 1000
-                if any(empty):
-                    raise RuntimeError("a new board is not empty")
-                print(f"  board {board['id']} created; everyone opened it in {opened_ms:.0f} ms",
-                      flush=True)  # fmt: skip
-                await asyncio.sleep(SETTLE_S)  # the last joins' presence updates go out
+    async with class_bench(args.database_url, args.participants) as bench:
+        server = bench.server
+        people = [new_poster(n, bench.sockets) for n in range(args.participants)]
+        instructor = new_poster(-1, bench.sockets)
+        everyone = [*people, instructor]
+        bench.clients += [p.sio for p in everyone]
+        rng = random.Random(args.seed)
+        for person in rng.sample(people, min(args.retries, len(people))):
+            person.retry_after_s = rng.uniform(0, RETRY_WITHIN_S)
+        await bench.join(people, args.join_concurrency, "board-bench")
+        token = await instructor_token(bench.http, server, bench.class_session_id)
+        auth = {"token": token, "client_id": "board-bench-instructor"}
+        await connect_and_join(instructor.sio, server.base_url, auth)
+        board = await call_ok(instructor.sio, "board_create",
+                              {"title": "bench board", "layout": "wall"})  # fmt: skip
+        for person in everyone:
+            person.board_id = int(board["id"])
+        opened_at = time.monotonic()
+        empty = await asyncio.gather(*(open_board(p) for p in everyone))
+        opened_ms = (time.monotonic() - opened_at) * 1000
+        if any(empty):
+            raise RuntimeError("a new board is not empty")
+        print(f"  board {board['id']} created; everyone opened it in {opened_ms:.0f} ms",
+              flush=True)  # fmt: skip
+        await asyncio.sleep(SETTLE_S)  # the last joins' presence updates go out
 
-                cpu_before, load_before = process_cpu_seconds(server.pid), time.process_time()
-                burst_start = time.monotonic()
-                await asyncio.gather(*(post_all(p, args.posts) for p in people))
-                sends = [s for p in people for s in p.sends]
-                answered = [s for s in sends if s.ok and s.post_id is not None]
-                acked_ids = {s.post_id for s in answered if s.post_id is not None}
-                last_ack = max(first_answers(answered).values(), default=time.monotonic())
-                expected = len(acked_ids)
-                await wait_until(lambda: all(len(p.seen) >= expected for p in everyone),
-                                 CONVERGE_TIMEOUT_S - (time.monotonic() - last_ack))  # fmt: skip
-                server_cpu = process_cpu_seconds(server.pid) - cpu_before
-                load_cpu = time.process_time() - load_before
-                converged = [t for p in everyone if (t := p.converged_at(acked_ids)) is not None]
-                await asyncio.sleep(SETTLE_S)  # a late repeated push would arrive meanwhile
+        cpu_before, load_before = process_cpu_seconds(server.pid), time.process_time()
+        burst_start = time.monotonic()
+        await asyncio.gather(*(post_all(p, args.posts) for p in people))
+        sends = [s for p in people for s in p.sends]
+        answered = [s for s in sends if s.ok and s.post_id is not None]
+        acked_ids = {s.post_id for s in answered if s.post_id is not None}
+        last_ack = max(first_answers(answered).values(), default=time.monotonic())
+        expected = len(acked_ids)
+        await wait_until(lambda: all(len(p.seen) >= expected for p in everyone),
+                         CONVERGE_TIMEOUT_S - (time.monotonic() - last_ack))  # fmt: skip
+        server_cpu = process_cpu_seconds(server.pid) - cpu_before
+        load_cpu = time.process_time() - load_before
+        converged = [t for p in everyone if (t := p.converged_at(acked_ids)) is not None]
+        await asyncio.sleep(SETTLE_S)  # a late repeated push would arrive meanwhile
 
-                cpu_reopen, reopen_at = process_cpu_seconds(server.pid), time.monotonic()
-                states = await asyncio.gather(*(open_board(p) for p in everyone))
-                reopen_ms = (time.monotonic() - reopen_at) * 1000
-                reopen_cpu = process_cpu_seconds(server.pid) - cpu_reopen
-                db_posts, db_keys = await board_rows(server.database_url, int(board["id"]))
-            except RuntimeError:
-                log = (server.var_dir / "server.log").read_text(errors="replace")
-                print("  server log (last lines):\n" + "\n".join(log.splitlines()[-30:]))
-                raise
-            finally:
-                clients = [p.sio for p in everyone]
-                await asyncio.gather(*(c.disconnect() for c in clients if c.connected),
-                                     return_exceptions=True)  # fmt: skip
+        cpu_reopen, reopen_at = process_cpu_seconds(server.pid), time.monotonic()
+        states = await asyncio.gather(*(open_board(p) for p in everyone))
+        reopen_ms = (time.monotonic() - reopen_at) * 1000
+        reopen_cpu = process_cpu_seconds(server.pid) - cpu_reopen
+        db_posts, db_keys = await board_rows(server.database_url, int(board["id"]))
 
     first_ids = {s.request_id: s.post_id for p in people for s in p.sends if not s.retry}
     retries = [s for s in sends if s.retry]
@@ -359,9 +332,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "opened_all_ms": round(opened_ms, 1),
         "server_cpu_s": round(server_cpu, 2),
         "load_cpu_s": round(load_cpu, 2),
-        "join_p50_ms": round(percentile(joins, 0.5) * 1000, 1),
-        "join_p99_ms": round(percentile(joins, 0.99) * 1000, 1),
-        "join_cpu_s": round(join_cpu, 2),
+        **bench.join_figures(),
         "database": database,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),

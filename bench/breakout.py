@@ -50,14 +50,10 @@ from typing import Any
 
 import aiohttp
 import socketio
-from sqlalchemy import select
 
-from bench.classroom import enrol_participants
-from bench.common import CALL_TIMEOUT_S, NAMESPACE, connect_and_join, join_all
+from bench.common import CALL_TIMEOUT_S, NAMESPACE, class_bench, connect_and_join
 from bench.http import database_kind, percentile
-from bench.server import RunningServer, process_cpu_seconds, running_server
-from server.core.db import Database
-from server.lms.models import ClassSession
+from bench.server import RunningServer, process_cpu_seconds
 
 describe = "N participants into G breakout groups and back: time until the last is there, CPU"
 GOAL: dict[str, float] = {"participants": 300, "groups": 30, "all_moved_ms": 1000}
@@ -116,18 +112,6 @@ def new_client(index: int, http: aiohttp.ClientSession) -> Participant:
 
 
 # ---- the instructor ---------------------------------------------------------------------------
-
-
-async def first_class_session_id(database_url: str) -> int:
-    """The demo's all-day class: the one ``enrol_participants`` enrols into."""
-    db = Database(database_url)
-    try:
-        async with db.unit_of_work() as session:
-            found = await session.scalar(select(ClassSession.id).order_by(ClassSession.id))
-    finally:
-        await db.close()
-    assert found is not None, "the demo data has no class session"
-    return int(found)
 
 
 async def _post(http: aiohttp.ClientSession, path: str, body: Any, csrf: str) -> Any:
@@ -253,56 +237,32 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"bench breakout: Python {platform.python_version()}, {database}, "
           f"{args.participants} participants, {args.groups} groups, {args.rounds} rounds",
           flush=True)  # fmt: skip
-    print("  starting server (migrate, demo, serve) ...", flush=True)
-    async with running_server(args.database_url) as server:
-        print(f"  server pid {server.pid} at {server.base_url}", flush=True)
-        secret = (server.var_dir / "secret_key").read_bytes().strip()
-        tokens = await enrol_participants(server.database_url, secret, args.participants)
-        class_session_id = await first_class_session_id(server.database_url)
-        connector = aiohttp.TCPConnector(limit=0)
-        async with (
-            aiohttp.ClientSession(connector=connector) as sockets,
-            aiohttp.ClientSession(
-                base_url=server.base_url, cookie_jar=aiohttp.CookieJar(unsafe=True)
-            ) as http,
-        ):
-            people = [new_client(n, sockets) for n in range(args.participants)]
-            instructor = socketio.AsyncClient(reconnection=False, http_session=sockets)
-            try:
-                cpu0 = process_cpu_seconds(server.pid)
-                joins = await join_all(people, tokens, server.base_url, args.join_concurrency,
-                                       "breakout-bench")  # fmt: skip
-                join_cpu = process_cpu_seconds(server.pid) - cpu0
-                print(f"  joined {len(joins)}: p50 {percentile(joins, 0.5) * 1000:.0f} ms, "
-                      f"p99 {percentile(joins, 0.99) * 1000:.0f} ms; server CPU {join_cpu:.1f} s",
-                      flush=True)  # fmt: skip
-                set_id, token = await prepare_groups(http, server, class_session_id, args.groups)
-                auth = {"token": token, "client_id": "breakout-bench-instructor"}
-                await connect_and_join(instructor, server.base_url, auth)
-                await asyncio.sleep(SETTLE_S)  # the last joins' presence updates go out
+    async with class_bench(args.database_url, args.participants) as bench:
+        server = bench.server
+        people = [new_client(n, bench.sockets) for n in range(args.participants)]
+        instructor = socketio.AsyncClient(reconnection=False, http_session=bench.sockets)
+        bench.clients += [p.sio for p in people] + [instructor]
+        await bench.join(people, args.join_concurrency, "breakout-bench")
+        set_id, token = await prepare_groups(bench.http, server, bench.class_session_id,
+                                             args.groups)  # fmt: skip
+        auth = {"token": token, "client_id": "breakout-bench-instructor"}
+        await connect_and_join(instructor, server.base_url, auth)
+        await asyncio.sleep(SETTLE_S)  # the last joins' presence updates go out
 
-                rounds: list[Round] = []
-                cpu_before, load_before = process_cpu_seconds(server.pid), time.process_time()
-                for n in range(args.rounds):
-                    r = await one_round(instructor, people, set_id, server.pid)
-                    rounds.append(r)
-                    print(f"  round {n + 1}: all moved {_ms(r.moved_ms)} "
-                          f"(ack {r.open_ack_ms:.0f} ms, server CPU {r.open_cpu_s:.2f} s, "
-                          f"missing {r.not_moved}); all back {_ms(r.back_ms)} "
-                          f"(ack {r.close_ack_ms:.0f} ms, server CPU {r.close_cpu_s:.2f} s, "
-                          f"missing {r.not_back})", flush=True)  # fmt: skip
-                    await asyncio.sleep(SETTLE_S)
-                server_cpu = process_cpu_seconds(server.pid) - cpu_before
-                load_cpu = time.process_time() - load_before
-                misplaced = sum(p.misplaced for p in people)
-            except RuntimeError:
-                log = (server.var_dir / "server.log").read_text(errors="replace")
-                print("  server log (last lines):\n" + "\n".join(log.splitlines()[-30:]))
-                raise
-            finally:
-                clients = [p.sio for p in people] + [instructor]
-                await asyncio.gather(*(c.disconnect() for c in clients if c.connected),
-                                     return_exceptions=True)  # fmt: skip
+        rounds: list[Round] = []
+        cpu_before, load_before = process_cpu_seconds(server.pid), time.process_time()
+        for n in range(args.rounds):
+            r = await one_round(instructor, people, set_id, server.pid)
+            rounds.append(r)
+            print(f"  round {n + 1}: all moved {_ms(r.moved_ms)} "
+                  f"(ack {r.open_ack_ms:.0f} ms, server CPU {r.open_cpu_s:.2f} s, "
+                  f"missing {r.not_moved}); all back {_ms(r.back_ms)} "
+                  f"(ack {r.close_ack_ms:.0f} ms, server CPU {r.close_cpu_s:.2f} s, "
+                  f"missing {r.not_back})", flush=True)  # fmt: skip
+            await asyncio.sleep(SETTLE_S)
+        server_cpu = process_cpu_seconds(server.pid) - cpu_before
+        load_cpu = time.process_time() - load_before
+        misplaced = sum(p.misplaced for p in people)
 
     moved_p50, moved_max = _p50_max([r.moved_ms for r in rounds])
     back_p50, back_max = _p50_max([r.back_ms for r in rounds])
@@ -326,9 +286,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "close_cpu_s": round(sum(r.close_cpu_s for r in rounds), 2),
         "server_cpu_s": round(server_cpu, 2),
         "load_cpu_s": round(load_cpu, 2),
-        "join_p50_ms": round(percentile(joins, 0.5) * 1000, 1),
-        "join_p99_ms": round(percentile(joins, 0.99) * 1000, 1),
-        "join_cpu_s": round(join_cpu, 2),
+        **bench.join_figures(),
         "database": database,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),

@@ -68,11 +68,10 @@ from typing import Any
 import aiohttp
 import socketio
 
-from bench.breakout import INSTRUCTOR, _post, first_class_session_id
-from bench.classroom import enrol_participants
-from bench.common import CALL_TIMEOUT_S, NAMESPACE, connect_and_join, join_all
+from bench.breakout import INSTRUCTOR, _post
+from bench.common import CALL_TIMEOUT_S, NAMESPACE, class_bench, connect_and_join
 from bench.http import database_kind, percentile
-from bench.server import RunningServer, process_cpu_seconds, running_server
+from bench.server import RunningServer, process_cpu_seconds
 
 describe = "N participants vote in one poll: time until everyone sees the exact tally, CPU, lost"
 GOAL: dict[str, float] = {"participants": 1000, "converge_ms": 1000, "lost": 0, "doubled": 0}
@@ -287,94 +286,69 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"bench votes: Python {platform.python_version()}, {database}, "
           f"{args.participants} participants, a {args.window_s:g} s window, retries "
           f"{args.retry_fraction:g}, double taps {args.double_fraction:g}", flush=True)  # fmt: skip
-    print("  starting server (migrate, demo, serve) ...", flush=True)
     target = Target()
-    async with running_server(args.database_url) as server:
-        print(f"  server pid {server.pid} at {server.base_url}", flush=True)
-        secret = (server.var_dir / "secret_key").read_bytes().strip()
-        tokens = await enrol_participants(server.database_url, secret, args.participants)
-        class_session_id = await first_class_session_id(server.database_url)
-        connector = aiohttp.TCPConnector(limit=0)
-        async with (
-            aiohttp.ClientSession(connector=connector) as sockets,
-            aiohttp.ClientSession(
-                base_url=server.base_url, cookie_jar=aiohttp.CookieJar(unsafe=True)
-            ) as http,
-        ):
-            people: list[Voter] = [new_watcher(Voter, n, sockets, target)
-                                   for n in range(args.participants)]  # fmt: skip
-            instructor: Watcher = new_watcher(Watcher, -1, sockets, target)
-            everyone: list[Watcher] = [*people, instructor]
-            expected = plan(people, args)
-            target.counts = [expected[i] for i in range(len(OPTIONS))]
-            try:
-                cpu0 = process_cpu_seconds(server.pid)
-                joins = await join_all(people, tokens, server.base_url, args.join_concurrency,
-                                       "votes-bench")  # fmt: skip
-                join_cpu = process_cpu_seconds(server.pid) - cpu0
-                print(f"  joined {len(joins)}: p50 {percentile(joins, 0.5) * 1000:.0f} ms, "
-                      f"p99 {percentile(joins, 0.99) * 1000:.0f} ms; server CPU {join_cpu:.1f} s",
-                      flush=True)  # fmt: skip
-                token = await instructor_token(http, server, class_session_id)
-                auth = {"token": token, "client_id": "votes-bench-instructor"}
-                await connect_and_join(instructor.sio, server.base_url, auth)
-                await asyncio.sleep(SETTLE_S)  # the last joins' presence updates go out
+    async with class_bench(args.database_url, args.participants) as bench:
+        server = bench.server
+        people: list[Voter] = [new_watcher(Voter, n, bench.sockets, target)
+                               for n in range(args.participants)]  # fmt: skip
+        instructor: Watcher = new_watcher(Watcher, -1, bench.sockets, target)
+        everyone: list[Watcher] = [*people, instructor]
+        bench.clients += [w.sio for w in everyone]
+        expected = plan(people, args)
+        target.counts = [expected[i] for i in range(len(OPTIONS))]
+        await bench.join(people, args.join_concurrency, "votes-bench")
+        token = await instructor_token(bench.http, server, bench.class_session_id)
+        auth = {"token": token, "client_id": "votes-bench-instructor"}
+        await connect_and_join(instructor.sio, server.base_url, auth)
+        await asyncio.sleep(SETTLE_S)  # the last joins' presence updates go out
 
-                poll = await call_ok(instructor.sio, "poll_create", {
-                    "title": "bench votes",
-                    "items": [{"kind": "single", "prompt": "하나를 고르세요", "options": OPTIONS}],
-                })  # fmt: skip
-                launched_at = time.monotonic()
-                launch = {"poll_id": poll["id"], "results_shown": True}
-                launched = await call_ok(instructor.sio, "poll_launch", launch)
-                target.run_id = int(launched["run_id"])
-                item_id = int(launched["items"][0]["id"])
-                run_id = target.run_id
-                await wait_until(lambda: all(run_id in p.opened for p in people),
-                                 PHASE_TIMEOUT_S)  # fmt: skip
-                got_poll = [p.opened[run_id] for p in people if run_id in p.opened]
-                if len(got_poll) < len(people):
-                    raise RuntimeError(f"{len(people) - len(got_poll)} never got poll_opened")
-                opened_ms = (max(got_poll) - launched_at) * 1000
-                print(
-                    f"  poll {poll['id']} launched (run {target.run_id}); everyone has it "
-                    f"after {opened_ms:.0f} ms; expected tally {target.counts}",
-                    flush=True,
-                )
+        poll = await call_ok(instructor.sio, "poll_create", {
+            "title": "bench votes",
+            "items": [{"kind": "single", "prompt": "하나를 고르세요", "options": OPTIONS}],
+        })  # fmt: skip
+        launched_at = time.monotonic()
+        launch = {"poll_id": poll["id"], "results_shown": True}
+        launched = await call_ok(instructor.sio, "poll_launch", launch)
+        target.run_id = int(launched["run_id"])
+        item_id = int(launched["items"][0]["id"])
+        run_id = target.run_id
+        await wait_until(lambda: all(run_id in p.opened for p in people),
+                         PHASE_TIMEOUT_S)  # fmt: skip
+        got_poll = [p.opened[run_id] for p in people if run_id in p.opened]
+        if len(got_poll) < len(people):
+            raise RuntimeError(f"{len(people) - len(got_poll)} never got poll_opened")
+        opened_ms = (max(got_poll) - launched_at) * 1000
+        print(
+            f"  poll {poll['id']} launched (run {target.run_id}); everyone has it "
+            f"after {opened_ms:.0f} ms; expected tally {target.counts}",
+            flush=True,
+        )
 
-                base = [(w.messages, w.results) for w in people]
-                cpu_before, load_before = process_cpu_seconds(server.pid), time.process_time()
-                window_start = time.monotonic()
-                await asyncio.gather(*(vote(p, target.run_id, item_id, window_start)
-                                       for p in people))  # fmt: skip
-                submits = [s for p in people for s in p.submits]
-                counted = [t for p in people if (t := p.counted_at()) is not None]
-                acked = [s.acked for s in submits if s.acked is not None]
-                last_ack = max(counted) if counted else time.monotonic()
-                last_sent = max(p.submits[0].sent for p in people)
-                tail_ms = (max(acked, default=last_ack) - window_start - args.window_s) * 1000
-                await wait_until(lambda: all(w.final is not None for w in everyone),
-                                 CONVERGE_TIMEOUT_S - (time.monotonic() - last_ack))  # fmt: skip
-                server_cpu = process_cpu_seconds(server.pid) - cpu_before
-                load_cpu = time.process_time() - load_before
-                received = [(p.messages - m, p.results - r)
-                            for p, (m, r) in zip(people, base, strict=True)]  # fmt: skip
-                finals = [w.final for w in everyone if w.final is not None]
-                converged = len(finals) == len(everyone)
-                converge_ms = (max(finals) - last_ack) * 1000 if converged else None
-                from_send_ms = (max(finals) - last_sent) * 1000 if converged else None
-                await asyncio.sleep(SETTLE_S)
-                stale = sum(1 for w in everyone if w.latest != target.counts)
+        base = [(w.messages, w.results) for w in people]
+        cpu_before, load_before = process_cpu_seconds(server.pid), time.process_time()
+        window_start = time.monotonic()
+        await asyncio.gather(*(vote(p, target.run_id, item_id, window_start)
+                               for p in people))  # fmt: skip
+        submits = [s for p in people for s in p.submits]
+        counted = [t for p in people if (t := p.counted_at()) is not None]
+        acked = [s.acked for s in submits if s.acked is not None]
+        last_ack = max(counted) if counted else time.monotonic()
+        last_sent = max(p.submits[0].sent for p in people)
+        tail_ms = (max(acked, default=last_ack) - window_start - args.window_s) * 1000
+        await wait_until(lambda: all(w.final is not None for w in everyone),
+                         CONVERGE_TIMEOUT_S - (time.monotonic() - last_ack))  # fmt: skip
+        server_cpu = process_cpu_seconds(server.pid) - cpu_before
+        load_cpu = time.process_time() - load_before
+        received = [(p.messages - m, p.results - r)
+                    for p, (m, r) in zip(people, base, strict=True)]  # fmt: skip
+        finals = [w.final for w in everyone if w.final is not None]
+        converged = len(finals) == len(everyone)
+        converge_ms = (max(finals) - last_ack) * 1000 if converged else None
+        from_send_ms = (max(finals) - last_sent) * 1000 if converged else None
+        await asyncio.sleep(SETTLE_S)
+        stale = sum(1 for w in everyone if w.latest != target.counts)
 
-                closed = await call_ok(instructor.sio, "poll_close", {"run_id": target.run_id})
-            except RuntimeError:
-                log = (server.var_dir / "server.log").read_text(errors="replace")
-                print("  server log (last lines):\n" + "\n".join(log.splitlines()[-30:]))
-                raise
-            finally:
-                clients = [w.sio for w in everyone]
-                await asyncio.gather(*(c.disconnect() for c in clients if c.connected),
-                                     return_exceptions=True)  # fmt: skip
+        closed = await call_ok(instructor.sio, "poll_close", {"run_id": target.run_id})
 
     acks_ms = [(s.acked - s.sent) * 1000 for s in submits if s.acked is not None]
     refused = sum(1 for s in submits if s.acked is not None and not s.ok)
@@ -415,9 +389,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "messages_per_client_max": max(messages, default=0.0),
         "poll_results_per_client_p50": percentile(results, 0.5),
         "poll_results_per_client_max": max(results, default=0.0),
-        "join_p50_ms": round(percentile(joins, 0.5) * 1000, 1),
-        "join_p99_ms": round(percentile(joins, 0.99) * 1000, 1),
-        "join_cpu_s": round(join_cpu, 2),
+        **bench.join_figures(),
         "database": database,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
